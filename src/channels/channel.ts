@@ -1,0 +1,102 @@
+// The contract between the core and a chat platform. An adapter translates its
+// platform's events into InboundEvents and the core's sends into platform calls;
+// everything else (persistence, routing, retries) lives in the core.
+
+export type ChannelName = "web" | "telegram" | "discord" | "slack" | "whatsapp";
+
+export interface Attachment {
+  kind: "image" | "audio" | "video" | "file";
+  fileName: string;
+  mimeType?: string;
+  /** Size in bytes when the platform says it up front, so oversized files are refused unread. */
+  size?: number;
+  /** Downloads the content; only called when the message will be kept. */
+  download(): Promise<Uint8Array>;
+}
+
+export interface InboundMessage {
+  /** The platform's chat id as a string (Telegram chat id, Discord channel id, Slack conversation, WhatsApp jid). */
+  chatId: string;
+  /** Unique within the chat; with channel + chatId it is the idempotency key. */
+  messageId: string;
+  /** Slack thread_ts / Discord thread: replies go back into it. */
+  threadId?: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  /** Milliseconds since the epoch, as the platform stamped it. */
+  timestamp: number;
+  isGroup: boolean;
+  chatName?: string;
+  /** A real platform mention of the bot (not a typed "@Andy"); counts as a trigger. */
+  mentionsBot: boolean;
+  replyTo?: { messageId: string; senderName: string; text: string };
+  attachments?: Attachment[];
+}
+
+export type InboundEvent =
+  | { type: "message"; message: InboundMessage }
+  | { type: "edit"; chatId: string; messageId: string; text: string; timestamp: number }
+  | { type: "delete"; chatId: string; messageId: string };
+
+export type ChannelStatus =
+  | "not_configured"
+  | "connecting"
+  | "pairing"
+  | "connected"
+  | "reconnecting"
+  | "auth_failed"
+  | "logged_out"
+  | "stopped";
+
+export interface ChannelState {
+  status: ChannelStatus;
+  /** Human-readable detail: the last error, which variable to set, a pairing code. */
+  detail?: string;
+  since: number;
+}
+
+export interface DiscoveredChat {
+  chatId: string;
+  name: string;
+  isGroup: boolean;
+}
+
+/** What the core offers an adapter. */
+export interface ChannelHost {
+  /** Resolves once the event is committed to the store; adapters acknowledge the platform after it. */
+  receive(event: InboundEvent): Promise<void>;
+  discovered(chat: DiscoveredChat): void;
+  setState(state: Omit<ChannelState, "since">): void;
+}
+
+export interface SendOptions {
+  threadId?: string;
+  replyToMessageId?: string;
+}
+
+/** A failed send that is worth retrying later, optionally not before `retryAfterMs`. */
+export class TransientSendError extends Error {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = "TransientSendError";
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export interface Channel {
+  readonly name: ChannelName;
+  start(host: ChannelHost): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Sends Markdown text, rendered and split for the platform. Returns the platform ids of
+   * the messages it created. Throws TransientSendError when a retry may succeed; any other
+   * error marks the outbound message failed.
+   */
+  send(chatId: string, markdown: string, options: SendOptions): Promise<string[]>;
+  sendFile?(chatId: string, filePath: string, caption: string, options: SendOptions): Promise<string[]>;
+  setTyping?(chatId: string, typing: boolean): Promise<void>;
+  /** Sets (or with null clears) the bot's acknowledgement reaction on an inbound message. */
+  react?(chatId: string, messageId: string, emoji: string | null): Promise<void>;
+}

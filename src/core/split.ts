@@ -1,0 +1,56 @@
+// Splits a long Markdown reply into chunks that fit a channel's message limit.
+// Cuts prefer paragraph, then line, then word boundaries; a code block cut in two is
+// closed at the end of one chunk and reopened (with its language) at the start of the next,
+// so each chunk renders on its own.
+
+const FENCE = /^\s*(```|~~~)(.*)$/;
+
+interface OpenFence {
+  marker: string;
+  info: string;
+}
+
+function openFenceAtEnd(text: string, initial: OpenFence | null): OpenFence | null {
+  let open = initial;
+  for (const line of text.split("\n")) {
+    const match = FENCE.exec(line);
+    if (!match) continue;
+    const marker = match[1] ?? "```";
+    if (open === null) open = { marker, info: (match[2] ?? "").trim() };
+    else if (marker === open.marker) open = null;
+  }
+  return open;
+}
+
+function cutPoint(text: string, max: number): number {
+  const window = text.slice(0, max + 1);
+  for (const separator of ["\n\n", "\n", " "]) {
+    const at = window.lastIndexOf(separator, max);
+    if (at > max / 3) return at;
+  }
+  return max;
+}
+
+export function splitMessage(text: string, limit: number): string[] {
+  if (limit < 32) throw new RangeError(`split limit ${limit} is too small`);
+  const chunks: string[] = [];
+  let rest = text;
+  let carried: OpenFence | null = null;
+  while (rest.length > 0) {
+    const prefix: string = carried ? `${carried.marker}${carried.info}\n` : "";
+    const budget = limit - prefix.length;
+    if (prefix.length + rest.length <= limit) {
+      chunks.push(prefix + rest);
+      break;
+    }
+    // Reserve room for a closing fence in case this chunk ends inside a code block.
+    const closing = `\n${carried?.marker ?? "```"}`;
+    const at = cutPoint(rest, budget - closing.length);
+    const body = rest.slice(0, at).trimEnd();
+    const open = openFenceAtEnd(body, carried);
+    chunks.push(prefix + body + (open ? `\n${open.marker}` : ""));
+    carried = open;
+    rest = rest.slice(at).replace(/^[ \n]+/, "");
+  }
+  return chunks.filter((chunk) => chunk.trim().length > 0);
+}

@@ -1,0 +1,107 @@
+// Schema history. Append a new entry for every change; never edit a shipped one.
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    sql: `
+      -- Every chat an adapter has seen, registered or not, so main can list and register it.
+      CREATE TABLE chats (
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        is_group INTEGER NOT NULL DEFAULT 0,
+        last_message_at INTEGER,
+        PRIMARY KEY (channel, chat_id)
+      );
+
+      CREATE TABLE groups (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        folder TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        trigger_word TEXT NOT NULL,
+        requires_trigger INTEGER NOT NULL DEFAULT 1,
+        is_main INTEGER NOT NULL DEFAULT 0,
+        -- JSON array of sender ids allowed to trigger; NULL = everyone.
+        allowed_senders TEXT,
+        -- When set, messages from senders outside the allowlist are not even recorded.
+        drop_others INTEGER NOT NULL DEFAULT 0,
+        -- Highest messages.id whose turn has finished and whose replies are in the outbox.
+        watermark INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        UNIQUE (channel, chat_id)
+      );
+
+      CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        -- Platform message id: set on arrival for inbound, on delivery for outbound.
+        platform_id TEXT,
+        thread_id TEXT,
+        sender_id TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        reply_to TEXT,
+        attachments TEXT,
+        timestamp INTEGER NOT NULL,
+        edited_at INTEGER,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        -- The inbound message id up to which the turn that wrote this reply had read.
+        turn_through INTEGER
+      );
+      CREATE UNIQUE INDEX messages_inbound_key ON messages (channel, chat_id, platform_id)
+        WHERE direction = 'in';
+      CREATE INDEX messages_chat ON messages (channel, chat_id, id);
+
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'messages', content_rowid = 'id');
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages (id),
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+      );
+      CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
+
+      CREATE TABLE agent_sessions (
+        group_id INTEGER PRIMARY KEY REFERENCES groups (id),
+        session_id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- Model usage as the credential proxy saw it, one row per model response.
+      CREATE TABLE usage (
+        id INTEGER PRIMARY KEY,
+        group_id INTEGER,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX usage_group_at ON usage (group_id, at);
+    `,
+  },
+];
