@@ -1,0 +1,348 @@
+// The Discord channel: a discord.js Client (gateway for events, REST for sends). discord.js
+// resumes dropped gateway sessions and queues REST calls around rate limits by itself;
+// this adapter reports its state, translates events and maps failures for the outbox.
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import {
+  ChannelType,
+  Client,
+  DiscordjsError,
+  DiscordjsErrorCodes,
+  Events,
+  GatewayCloseCodes,
+  GatewayIntentBits,
+  MessageType,
+  Partials,
+  Routes,
+} from "discord.js";
+import type {
+  APIMessage,
+  Channel as DiscordChannelObject,
+  Guild,
+  Message,
+  PartialMessage,
+  RawFile,
+  REST,
+} from "discord.js";
+import type { Logger } from "../../log.ts";
+import { splitMessage } from "../../core/split.ts";
+import { TransientSendError } from "../channel.ts";
+import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
+import { readableText, toInboundMessage } from "./inbound.ts";
+import type { InboundContext } from "./inbound.ts";
+import { toSendError } from "./send-errors.ts";
+import { TypingRefresher } from "./typing.ts";
+
+export interface DiscordChannelOptions {
+  token: string;
+  /** REST root (e.g. http://127.0.0.1:port/api); the gateway URL is then discovered through it. */
+  apiUrl?: string;
+  assistantName: string;
+  logger: Logger;
+  maxAttachmentBytes?: number;
+}
+
+const MESSAGE_LIMIT = 2000;
+const DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+const LOGIN_RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 60_000];
+const REMEMBERED_REACTIONS = 1_000;
+// Agent text may contain "@everyone" or role mentions; only explicit user mentions ping.
+const ALLOWED_MENTIONS = { parse: ["users"], replied_user: true };
+const TOKEN_REJECTED =
+  "Discord rejected the bot token (401 Unauthorized); set a valid bot token and restart";
+
+const FATAL_CLOSE_DETAILS: Partial<Record<number, string>> = {
+  [GatewayCloseCodes.AuthenticationFailed]:
+    "Discord rejected the bot token (gateway close 4004); set a valid bot token and restart",
+  [GatewayCloseCodes.DisallowedIntents]:
+    "Discord refused the Message Content intent (gateway close 4014); enable it under Bot → Privileged Gateway Intents in the Discord developer portal",
+};
+
+function fatalCloseDetail(code: number): string {
+  return (
+    FATAL_CLOSE_DETAILS[code] ??
+    `Discord closed the gateway with code ${code} (${GatewayCloseCodes[code] ?? "unknown"}) and will not reconnect`
+  );
+}
+
+export class DiscordChannel implements Channel {
+  readonly name = "discord" as const;
+  readonly #options: DiscordChannelOptions;
+  readonly #log: Logger;
+  readonly #typing: TypingRefresher;
+  readonly #reactions = new Map<string, string>();
+  #host: ChannelHost | null = null;
+  #client: Client | null = null;
+  #status: ChannelStatus | null = null;
+  #detail: string | undefined;
+  #fatalDetail: string | null = null;
+  #loginAttempts = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #inbound: Promise<void> = Promise.resolve();
+
+  constructor(options: DiscordChannelOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ channel: "discord" });
+    this.#typing = new TypingRefresher((chatId) => this.#sendTyping(chatId));
+  }
+
+  /** Returns at once; the connection's progress is reported through host.setState. */
+  async start(host: ChannelHost): Promise<void> {
+    this.#host = host;
+    this.#setState("connecting");
+    void this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    this.#typing.stopAll();
+    const client = this.#client;
+    this.#client = null;
+    await client?.destroy();
+    await this.#inbound;
+    this.#setState("stopped");
+  }
+
+  async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [index, chunk] of splitMessage(markdown, MESSAGE_LIMIT).entries()) {
+      const replyTo = index === 0 ? options.replyToMessageId : undefined;
+      ids.push(await this.#postMessage(chatId, chunk, replyTo));
+    }
+    return ids;
+  }
+
+  async sendFile(
+    chatId: string,
+    filePath: string,
+    caption: string,
+    options: SendOptions,
+  ): Promise<string[]> {
+    const file: RawFile = { name: basename(filePath), data: await readFile(filePath) };
+    const [first = "", ...rest] = splitMessage(caption, MESSAGE_LIMIT);
+    const ids = [await this.#postMessage(chatId, first, options.replyToMessageId, [file])];
+    for (const chunk of rest) ids.push(await this.#postMessage(chatId, chunk, undefined));
+    return ids;
+  }
+
+  async setTyping(chatId: string, typing: boolean): Promise<void> {
+    if (typing) await this.#typing.start(chatId);
+    else this.#typing.stop(chatId);
+  }
+
+  /** Discord allows many reactions per user; the bot keeps one, replacing its previous one. */
+  async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {
+    const key = `${chatId}/${messageId}`;
+    const previous = this.#reactions.get(key) ?? null;
+    if (previous === emoji) return;
+    const rest = this.#rest();
+    try {
+      if (previous) {
+        await rest.delete(
+          Routes.channelMessageOwnReaction(chatId, messageId, encodeURIComponent(previous)),
+        );
+        this.#reactions.delete(key);
+      }
+      if (emoji) {
+        await rest.put(
+          Routes.channelMessageOwnReaction(chatId, messageId, encodeURIComponent(emoji)),
+        );
+        this.#reactions.set(key, emoji);
+        if (this.#reactions.size > REMEMBERED_REACTIONS) {
+          this.#reactions.delete(this.#reactions.keys().next().value as string);
+        }
+      }
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  async #postMessage(
+    chatId: string,
+    content: string,
+    replyTo: string | undefined,
+    files?: RawFile[],
+  ): Promise<string> {
+    const rest = this.#rest();
+    const body = {
+      content,
+      allowed_mentions: ALLOWED_MENTIONS,
+      ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
+    };
+    try {
+      const message = (await rest.post(Routes.channelMessages(chatId), {
+        body,
+        ...(files ? { files } : {}),
+      })) as APIMessage;
+      return message.id;
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  async #sendTyping(chatId: string): Promise<void> {
+    try {
+      await this.#rest().post(Routes.channelTyping(chatId));
+    } catch (error) {
+      this.#log.debug({ err: error, chatId }, "typing indicator failed");
+    }
+  }
+
+  #rest(): REST {
+    if (!this.#client) throw new TransientSendError("Discord is not connected");
+    return this.#client.rest;
+  }
+
+  #setState(status: ChannelStatus, detail?: string): void {
+    if (status === this.#status && detail === this.#detail) return;
+    this.#status = status;
+    this.#detail = detail;
+    this.#host?.setState(detail === undefined ? { status } : { status, detail });
+  }
+
+  async #connect(): Promise<void> {
+    this.#fatalDetail = null;
+    const client = this.#createClient();
+    this.#client = client;
+    try {
+      await client.login(this.#options.token);
+      this.#loginAttempts = 0;
+    } catch (error) {
+      if (this.#client !== client) return;
+      this.#client = null;
+      await client
+        .destroy()
+        .catch((cause: unknown) => this.#log.debug({ err: cause }, "destroying the client failed"));
+      const isTokenInvalid =
+        error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid;
+      const fatal = this.#fatalDetail ?? (isTokenInvalid ? TOKEN_REJECTED : null);
+      if (fatal) {
+        this.#setState("auth_failed", fatal);
+        return;
+      }
+      const delay =
+        LOGIN_RETRY_DELAYS_MS[Math.min(this.#loginAttempts, LOGIN_RETRY_DELAYS_MS.length - 1)] ?? 0;
+      this.#loginAttempts += 1;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#log.warn({ err: error }, "Discord login failed; retrying");
+      this.#setState(
+        "reconnecting",
+        `cannot connect to Discord (${reason}); retrying in ${delay / 1000}s`,
+      );
+      this.#retryTimer = setTimeout(() => void this.#connect(), delay);
+    }
+  }
+
+  #createClient(): Client {
+    const client = new Client({
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+        GatewayIntentBits.GuildMessageReactions,
+      ],
+      // Channel: DM channels are never cached up front. Message: edits and deletes of
+      // messages from before this process started still arrive.
+      partials: [Partials.Channel, Partials.Message],
+      ...(this.#options.apiUrl ? { rest: { api: this.#options.apiUrl } } : {}),
+    });
+    client.on(Events.ClientReady, (ready) => {
+      for (const guild of ready.guilds.cache.values()) this.#discoverGuild(guild);
+    });
+    // ShardReady follows every READY, including a fresh IDENTIFY after a failed resume.
+    client.on(Events.ShardReady, () => this.#setState("connected"));
+    client.on(Events.ShardResume, () => this.#setState("connected"));
+    client.on(Events.ShardReconnecting, () => {
+      if (this.#status === "connected") this.#setState("reconnecting");
+    });
+    client.on(Events.ShardDisconnect, (event) => {
+      this.#fatalDetail = fatalCloseDetail(event.code);
+      this.#setState("auth_failed", this.#fatalDetail);
+    });
+    client.on(Events.ShardError, (error) =>
+      this.#log.warn({ err: error }, "Discord gateway error"),
+    );
+    client.on(Events.Error, (error) => this.#log.error({ err: error }, "Discord client error"));
+    client.on(Events.Warn, (message) => this.#log.warn(message));
+    client.on(Events.GuildCreate, (guild) => this.#discoverGuild(guild));
+    client.on(Events.ChannelCreate, (channel) => this.#discoverChannel(channel));
+    client.on(Events.ChannelUpdate, (_old, channel) => this.#discoverChannel(channel));
+    client.on(Events.MessageCreate, (message) => this.#enqueue(this.#onMessage(message)));
+    client.on(Events.MessageUpdate, (old, updated) => this.#enqueue(this.#onEdit(old, updated)));
+    client.on(Events.MessageDelete, (message) => this.#enqueue(this.#onDelete(message)));
+    client.on(Events.MessageBulkDelete, (messages) => {
+      for (const message of messages.values()) this.#enqueue(this.#onDelete(message));
+    });
+    return client;
+  }
+
+  #context(): InboundContext {
+    return {
+      botId: this.#client?.user?.id ?? "",
+      assistantName: this.#options.assistantName,
+      maxAttachmentBytes: this.#options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES,
+    };
+  }
+
+  /**
+   * Events reach the core one at a time, in gateway order, so an edit never overtakes its
+   * message. Translation starts at once: discord.js mutates cached messages on later edits.
+   */
+  #enqueue(translation: Promise<InboundEvent | null> | InboundEvent | null): void {
+    const pending = Promise.resolve(translation);
+    // Awaited below once earlier events are through; this keeps Node from calling it unhandled.
+    pending.catch(() => undefined);
+    this.#inbound = this.#inbound
+      .then(async () => {
+        const event = await pending;
+        if (event && this.#host) await this.#host.receive(event);
+      })
+      .catch((error: unknown) =>
+        this.#log.error({ err: error }, "handing a Discord event to the core failed"),
+      );
+  }
+
+  #isFromBot(message: Message | PartialMessage): boolean {
+    return message.author?.bot === true || message.author?.id === this.#client?.user?.id;
+  }
+
+  async #onMessage(message: Message): Promise<InboundEvent | null> {
+    if (this.#isFromBot(message)) return null;
+    // Joins, pins, thread notices and the like are system messages, not something said.
+    if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return null;
+    return { type: "message", message: await toInboundMessage(message, this.#context()) };
+  }
+
+  #onEdit(old: Message | PartialMessage, updated: Message | PartialMessage): InboundEvent | null {
+    if (updated.content === null || this.#isFromBot(updated)) return null;
+    // Discord also sends MESSAGE_UPDATE when link previews load; only text changes count.
+    if (!old.partial && old.content === updated.content) return null;
+    return {
+      type: "edit",
+      chatId: updated.channelId,
+      messageId: updated.id,
+      text: readableText(updated, this.#context()),
+      timestamp: updated.editedTimestamp ?? Date.now(),
+    };
+  }
+
+  #onDelete(message: Message | PartialMessage): InboundEvent | null {
+    if (this.#isFromBot(message)) return null;
+    return { type: "delete", chatId: message.channelId, messageId: message.id };
+  }
+
+  #discoverGuild(guild: Guild): void {
+    for (const channel of guild.channels.cache.values()) this.#discoverChannel(channel);
+  }
+
+  #discoverChannel(channel: DiscordChannelObject): void {
+    if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
+      return;
+    this.#host?.discovered({
+      chatId: channel.id,
+      name: `${channel.guild.name} #${channel.name}`,
+      isGroup: true,
+    });
+  }
+}

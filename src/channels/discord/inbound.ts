@@ -1,0 +1,96 @@
+// Translates discord.js messages into the core's InboundMessage: display names, mentions
+// rewritten to readable text, the replied-to message and lazily downloaded attachments.
+import { MessageReferenceType } from "discord.js";
+import type { Attachment as DiscordAttachment, Message, PartialMessage } from "discord.js";
+import type { Attachment, InboundMessage } from "../channel.ts";
+import { downloadCapped } from "./download.ts";
+
+export interface InboundContext {
+  botId: string;
+  assistantName: string;
+  maxAttachmentBytes: number;
+}
+
+type AnyMessage = Message | PartialMessage;
+
+/** `<@id>` becomes `@Name`, the bot `@<assistantName>`, so typed and real mentions read alike. */
+export function readableText(message: AnyMessage, context: InboundContext): string {
+  const content = message.content ?? "";
+  return content.replace(/<@!?(\d+)>/g, (whole, id: string) => {
+    if (id === context.botId) return `@${context.assistantName}`;
+    const member = message.mentions.members?.get(id);
+    const user = message.mentions.users.get(id);
+    const name = member?.displayName ?? user?.displayName;
+    return name ? `@${name}` : whole;
+  });
+}
+
+export function senderNameOf(message: Message, context: InboundContext): string {
+  if (message.author.id === context.botId) return context.assistantName;
+  return message.member?.displayName ?? message.author.displayName;
+}
+
+export function chatNameOf(message: Message, senderName: string): string {
+  if (!message.inGuild()) return `DM with ${senderName}`;
+  return `${message.guild.name} #${message.channel.name}`;
+}
+
+async function repliedTo(
+  message: Message,
+  context: InboundContext,
+): Promise<InboundMessage["replyTo"]> {
+  const reference = message.reference;
+  if (!reference?.messageId || reference.type === MessageReferenceType.Forward) return undefined;
+  const referenced =
+    message.channel.messages.cache.get(reference.messageId) ??
+    (await message.fetchReference().catch(() => undefined));
+  if (!referenced) return undefined;
+  return {
+    messageId: referenced.id,
+    senderName: senderNameOf(referenced, context),
+    text: readableText(referenced, context),
+  };
+}
+
+function kindOf(contentType: string | null): Attachment["kind"] {
+  if (contentType?.startsWith("image/")) return "image";
+  if (contentType?.startsWith("audio/")) return "audio";
+  if (contentType?.startsWith("video/")) return "video";
+  return "file";
+}
+
+function toAttachment(attachment: DiscordAttachment, maxBytes: number): Attachment {
+  return {
+    kind: kindOf(attachment.contentType),
+    fileName: attachment.name,
+    ...(attachment.contentType ? { mimeType: attachment.contentType } : {}),
+    size: attachment.size,
+    download: () => downloadCapped(attachment.url, attachment.name, maxBytes, attachment.size),
+  };
+}
+
+/** Reads everything synchronously before the first await: later edits mutate `message`. */
+export async function toInboundMessage(
+  message: Message,
+  context: InboundContext,
+): Promise<InboundMessage> {
+  const senderName = senderNameOf(message, context);
+  const inbound: InboundMessage = {
+    chatId: message.channelId,
+    messageId: message.id,
+    senderId: message.author.id,
+    senderName,
+    text: readableText(message, context),
+    timestamp: message.createdTimestamp,
+    isGroup: message.inGuild(),
+    chatName: chatNameOf(message, senderName),
+    mentionsBot: message.mentions.users.has(context.botId),
+  };
+  const attachments = [...message.attachments.values()].map((attachment) =>
+    toAttachment(attachment, context.maxAttachmentBytes),
+  );
+  if (attachments.length > 0) inbound.attachments = attachments;
+  const replyTo = await repliedTo(message, context);
+  if (replyTo) inbound.replyTo = replyTo;
+  return inbound;
+}
