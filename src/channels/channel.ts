@@ -95,7 +95,12 @@ export interface Channel {
    * error marks the outbound message failed.
    */
   send(chatId: string, markdown: string, options: SendOptions): Promise<string[]>;
-  sendFile?(chatId: string, filePath: string, caption: string, options: SendOptions): Promise<string[]>;
+  sendFile?(
+    chatId: string,
+    filePath: string,
+    caption: string,
+    options: SendOptions,
+  ): Promise<string[]>;
   setTyping?(chatId: string, typing: boolean): Promise<void>;
   /** Sets (or with null clears) the bot's acknowledgement reaction on an inbound message. */
   react?(chatId: string, messageId: string, emoji: string | null): Promise<void>;

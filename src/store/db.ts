@@ -20,7 +20,9 @@ export function openDb(file: string): Db {
 
 export function migrate(db: Db): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  const row = db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null };
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as {
+    v: number | null;
+  };
   const current = row.v ?? 0;
   for (const migration of migrations) {
     if (migration.version <= current) continue;

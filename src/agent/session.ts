@@ -1,0 +1,245 @@
+// One warm Claude Code process for one group, driven by the Agent SDK's query() with
+// streaming input. The host pushes batches of chat messages in; the session reports the
+// assistant's text as it arrives and, when the CLI goes idle, how far into the chat the
+// finished turns have read. That "read through" mark is what lets the core move the
+// group's watermark only after a turn's replies are safe in the outbox.
+import { randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
+import {
+  query,
+  type McpSdkServerConfigWithInstance,
+  type Query,
+  type SDKMessage,
+  type SDKUserMessage,
+  type SpawnedProcess,
+  type SpawnOptions,
+  type HookCallbackMatcher,
+} from "@anthropic-ai/claude-agent-sdk";
+import type { Logger } from "../log.ts";
+
+/** Claude Code tools that mislead a chat agent: session-only timers, agent teams, worktrees. */
+export const DISALLOWED_TOOLS = [
+  "CronCreate",
+  "CronDelete",
+  "CronList",
+  "ScheduleWakeup",
+  "SendMessage",
+  "EnterWorktree",
+  "ExitWorktree",
+];
+
+export interface SessionEvents {
+  /** An assistant text block of a top-level turn. `through` is the last chat message it had read. */
+  onText(text: string, through: number): void;
+  onToolUse(name: string, input: unknown): void;
+  /** The CLI has answered everything it has read, up to `through`. */
+  onIdle(through: number): void;
+  /** The model call failed for good (after the CLI's own retries). */
+  onModelError(kind: string, detail: string, through: number): void;
+  onSessionId(sessionId: string): void;
+  /** The process ended; `error` is set when it was not asked to. */
+  onExit(error: Error | undefined): void;
+}
+
+export interface SessionOptions {
+  groupId: number;
+  cwd: string;
+  env: Record<string, string>;
+  resume: string | undefined;
+  mcpServer: McpSdkServerConfigWithInstance;
+  systemPromptAppend: string;
+  additionalDirectories: string[];
+  hooks: Partial<Record<"PreToolUse", HookCallbackMatcher[]>>;
+  model: string | undefined;
+  claudePath: string | undefined;
+  /** Run the CLI as this user (per-group isolation); undefined = as the host. */
+  uid: number | undefined;
+  gid: number | undefined;
+  logger: Logger;
+  events: SessionEvents;
+}
+
+export class StaleSessionError extends Error {}
+
+export class AgentSession {
+  readonly groupId: number;
+  private readonly options: SessionOptions;
+  private readonly inbox: SDKUserMessage[] = [];
+  private wakeInput: (() => void) | undefined;
+  private closed = false;
+  private readonly throughByUuid = new Map<string, number>();
+  private pushedThrough = 0;
+  private readThrough = 0;
+  private reportedThrough = 0;
+  private running: Query | undefined;
+  private child: SpawnedProcess | undefined;
+  lastActivity = Date.now();
+
+  constructor(options: SessionOptions) {
+    this.groupId = options.groupId;
+    this.options = options;
+  }
+
+  get pid(): number | undefined {
+    return (this.child as { pid?: number } | undefined)?.pid;
+  }
+
+  /** True while some pushed message has not been answered yet. */
+  get busy(): boolean {
+    return this.pushedThrough > this.reportedThrough;
+  }
+
+  get through(): number {
+    return this.pushedThrough;
+  }
+
+  start(): void {
+    const { options } = this;
+    this.running = query({
+      prompt: this.input(),
+      options: {
+        cwd: options.cwd,
+        env: options.env,
+        resume: options.resume,
+        model: options.model,
+        permissionMode: "bypassPermissions",
+        allowDangerouslySkipPermissions: true,
+        disallowedTools: DISALLOWED_TOOLS,
+        mcpServers: { pincer: options.mcpServer },
+        settingSources: ["user", "project"],
+        systemPrompt: { type: "preset", preset: "claude_code", append: options.systemPromptAppend },
+        additionalDirectories: options.additionalDirectories,
+        hooks: options.hooks,
+        pathToClaudeCodeExecutable: options.claudePath,
+        // The CLI echoes each user message when a turn takes it in; that echo is how
+        // we know which chat messages a finished turn has covered.
+        extraArgs: { "replay-user-messages": null },
+        spawnClaudeCodeProcess: (spawnOptions) => this.spawnProcess(spawnOptions),
+        stderr: (data) =>
+          options.logger.debug({ group: options.groupId, stderr: data.trimEnd() }, "agent stderr"),
+      },
+    });
+    void this.consume(this.running);
+  }
+
+  /** Feeds a batch of chat messages (already formatted) to the agent. */
+  push(text: string, through: number): void {
+    if (this.closed) throw new Error("session is closed");
+    const uuid = randomUUID();
+    this.throughByUuid.set(uuid, through);
+    this.pushedThrough = Math.max(this.pushedThrough, through);
+    this.lastActivity = Date.now();
+    this.inbox.push({
+      type: "user",
+      uuid,
+      session_id: "",
+      parent_tool_use_id: null,
+      message: { role: "user", content: text },
+    });
+    this.wakeInput?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeInput?.();
+    this.running?.close();
+  }
+
+  private async *input(): AsyncGenerator<SDKUserMessage> {
+    while (!this.closed) {
+      const next = this.inbox.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wakeInput = resolve));
+      this.wakeInput = undefined;
+    }
+  }
+
+  private spawnProcess(spawnOptions: SpawnOptions): SpawnedProcess {
+    const child = spawn(spawnOptions.command, spawnOptions.args, {
+      cwd: spawnOptions.cwd,
+      // The SDK merges process.env into what it passes; the agent gets only what we chose.
+      env: this.options.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      uid: this.options.uid,
+      gid: this.options.gid,
+      signal: spawnOptions.signal,
+    });
+    child.stderr.on("data", (chunk: Buffer) =>
+      this.options.logger.debug(
+        { group: this.groupId, stderr: chunk.toString("utf8").trimEnd() },
+        "agent stderr",
+      ),
+    );
+    child.on("error", () => {
+      // surfaced through the SDK's own error path
+    });
+    this.child = child;
+    return child;
+  }
+
+  private async consume(messages: Query): Promise<void> {
+    const { events } = this.options;
+    try {
+      for await (const message of messages) {
+        this.lastActivity = Date.now();
+        this.handle(message);
+      }
+      events.onExit(this.closed ? undefined : new Error("the agent process ended unexpectedly"));
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (/No conversation found with session ID/i.test(text)) {
+        events.onExit(new StaleSessionError(text));
+      } else {
+        events.onExit(this.closed ? undefined : error instanceof Error ? error : new Error(text));
+      }
+    } finally {
+      this.closed = true;
+    }
+  }
+
+  private handle(message: SDKMessage): void {
+    const { events } = this.options;
+    switch (message.type) {
+      case "system":
+        if (message.subtype === "init") events.onSessionId(message.session_id);
+        if (message.subtype === "session_state_changed" && message.state === "idle") {
+          if (this.readThrough > this.reportedThrough) {
+            this.reportedThrough = this.readThrough;
+            events.onIdle(this.readThrough);
+          }
+        }
+        return;
+      case "user":
+        if ("isReplay" in message && message.isReplay && message.uuid) {
+          const through = this.throughByUuid.get(message.uuid);
+          if (through !== undefined) {
+            this.throughByUuid.delete(message.uuid);
+            this.readThrough = Math.max(this.readThrough, through);
+          }
+        }
+        return;
+      case "assistant": {
+        if (message.parent_tool_use_id) return;
+        if (message.error) {
+          const detail = message.message.content
+            .map((block) => (block.type === "text" ? block.text : ""))
+            .join("");
+          events.onModelError(message.error, detail, this.readThrough);
+          return;
+        }
+        for (const block of message.message.content) {
+          if (block.type === "text" && block.text.trim())
+            events.onText(block.text, this.readThrough);
+          if (block.type === "tool_use") events.onToolUse(block.name, block.input);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

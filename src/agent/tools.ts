@@ -1,0 +1,112 @@
+// The MCP tools an agent gets, built once per group: every handler is closed over its
+// group, so a tool can only act for the group it was made for (main may reach others).
+import {
+  createSdkMcpServer,
+  tool,
+  type McpSdkServerConfigWithInstance,
+} from "@anthropic-ai/claude-agent-sdk";
+import { z } from "zod";
+import type { Group } from "../store/groups.ts";
+
+export interface ToolResult {
+  text: string;
+  isError: boolean;
+}
+
+/** What the tools may do, provided by the core for one group. */
+export interface ToolHost {
+  group: Group;
+  sendMessage(targetFolder: string | undefined, text: string): ToolResult;
+  listGroups(): ToolResult;
+  registerGroup(args: RegisterGroupArgs): ToolResult;
+  searchHistory(query: string, limit: number): ToolResult;
+  /** Further tools contributed by other features (scheduling, files, browser). */
+  extraTools: ReturnType<typeof tool>[];
+}
+
+export const registerGroupShape = {
+  chat: z
+    .string()
+    .describe(
+      "The chat to register, as '<channel>:<chat id>' from list_groups, e.g. telegram:-100123",
+    ),
+  folder: z
+    .string()
+    .optional()
+    .describe(
+      "Folder name for the group's memory and files (lower-case letters, digits, '-', '_')",
+    ),
+  name: z.string().max(100).optional().describe("Display name; defaults to the chat's name"),
+  trigger: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("Word that makes the assistant answer, default @<assistant name>"),
+  requires_trigger: z
+    .boolean()
+    .optional()
+    .describe("false = answer every message (sensible for direct messages); default true"),
+};
+
+export type RegisterGroupArgs = {
+  chat: string;
+  folder?: string | undefined;
+  name?: string | undefined;
+  trigger?: string | undefined;
+  requires_trigger?: boolean | undefined;
+};
+
+function reply(result: ToolResult) {
+  return { content: [{ type: "text" as const, text: result.text }], isError: result.isError };
+}
+
+function mainOnly(host: ToolHost, run: () => ToolResult): ToolResult {
+  if (!host.group.isMain) return { text: "Only the main (admin) chat can do this.", isError: true };
+  return run();
+}
+
+export function buildToolServer(host: ToolHost): McpSdkServerConfigWithInstance {
+  const tools = [
+    tool(
+      "send_message",
+      host.group.isMain
+        ? "Send a message to this chat right away (for progress updates during long work), or to another registered group by its folder name."
+        : "Send a message to this chat right away, e.g. a progress update during long work.",
+      {
+        text: z.string().min(1).max(20_000).describe("Markdown text to send"),
+        ...(host.group.isMain
+          ? { target_group: z.string().optional().describe("Folder of another registered group") }
+          : {}),
+      },
+      async (args) =>
+        reply(host.sendMessage((args as { target_group?: string }).target_group, args.text)),
+    ),
+    tool(
+      "search_history",
+      "Full-text search over this chat's stored messages (both directions), to recall what was said before.",
+      {
+        query: z.string().min(1).max(500).describe("Words to look for"),
+        limit: z.number().int().min(1).max(50).optional().describe("How many matches, default 10"),
+      },
+      async (args) => reply(host.searchHistory(args.query, args.limit ?? 10)),
+    ),
+    ...(host.group.isMain
+      ? [
+          tool(
+            "list_groups",
+            "List the chats the assistant knows: registered groups and discovered chats that could be registered.",
+            {},
+            async () => reply(mainOnly(host, () => host.listGroups())),
+          ),
+          tool(
+            "register_group",
+            "Register a discovered chat so the assistant works there, with its own memory and folder.",
+            registerGroupShape,
+            async (args) => reply(mainOnly(host, () => host.registerGroup(args))),
+          ),
+        ]
+      : []),
+    ...host.extraTools,
+  ];
+  return createSdkMcpServer({ name: "pincer", version: "1.0.0", tools });
+}

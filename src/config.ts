@@ -1,0 +1,153 @@
+// The service's whole configuration: one zod schema over the environment. An invalid
+// value stops start-up with a message that names the variable and the expected form.
+import { accessSync, constants, existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseDuration } from "./core/duration.ts";
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const optionalString = z
+  .string()
+  .transform((value) => value.trim())
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: `expected a duration such as 90s, 30m or 2h` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((value, ctx) => {
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const url = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+      return value.replace(/\/+$/, "");
+    } catch {
+      ctx.addIssue({ code: "custom", message: "expected an http(s) URL" });
+      return z.NEVER;
+    }
+  });
+
+const schema = z.object({
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_AUTH_TOKEN: optionalString,
+  ANTHROPIC_BASE_URL: url,
+  CLAUDE_CODE_OAUTH_TOKEN: optionalString,
+  ASSISTANT_NAME: z
+    .string()
+    .default("Andy")
+    .refine((value) => /^[\p{L}\p{N}][\p{L}\p{N} _.-]{0,31}$/u.test(value), {
+      message: "expected a name of 1-32 letters, digits, spaces, '_', '.' or '-'",
+    }),
+  TZ: z
+    .string()
+    .default("UTC")
+    .transform((value) => value || "UTC")
+    .refine(isTimeZone, { message: "expected an IANA time zone such as UTC or Europe/Berlin" }),
+  PORT: integer(3000, 0, 65535),
+  HOST: z.string().default("0.0.0.0"),
+  DATA_DIR: optionalString,
+  MAX_CONCURRENT_AGENTS: integer(4, 1, 64),
+  AGENT_IDLE_TIMEOUT: duration("30m"),
+  ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value === "" || value.length >= 16, {
+      message: "expected at least 16 characters (or leave it unset to have one generated)",
+    })
+    .transform((value) => value || undefined),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  MODEL: optionalString,
+  MODEL_MAX_RETRIES: integer(4, 0, 10),
+  ACK_REACTION: z.string().default("👀"),
+  MAX_MESSAGE_CHARS: integer(32_000, 100, 1_000_000),
+  CLAUDE_PATH: optionalString,
+});
+
+export type RawConfig = z.output<typeof schema>;
+
+export interface Config extends Omit<RawConfig, "DATA_DIR"> {
+  DATA_DIR: string;
+  /** What is wrong with the model credentials, or undefined when a credential is set. */
+  credentialProblem: string | undefined;
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function defaultDataDir(): string {
+  try {
+    if (existsSync("/data")) {
+      accessSync("/data", constants.W_OK);
+      return "/data";
+    }
+  } catch {
+    // not writable: fall through to ./data
+  }
+  return resolve("data");
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "environment"}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const raw = result.data;
+  const warnings: string[] = [];
+  if (raw.CLAUDE_CODE_OAUTH_TOKEN) {
+    warnings.push(
+      "CLAUDE_CODE_OAUTH_TOKEN is set but ignored: Anthropic's terms ask Agent SDK products to use API keys, not Claude subscription tokens. Set ANTHROPIC_API_KEY instead.",
+    );
+  }
+  const credentialProblem =
+    raw.ANTHROPIC_API_KEY || raw.ANTHROPIC_AUTH_TOKEN
+      ? undefined
+      : "ANTHROPIC_API_KEY is not set: the assistant cannot reach Claude until it is (create a key at console.anthropic.com, set the variable and restart).";
+  return {
+    ...raw,
+    DATA_DIR: raw.DATA_DIR ? resolve(raw.DATA_DIR) : defaultDataDir(),
+    credentialProblem,
+    warnings,
+  };
+}

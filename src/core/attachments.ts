@@ -1,0 +1,57 @@
+// Files that arrive with messages are saved into the group's folder, so the agent can
+// open them with its own tools; the prompt names them by a path relative to that folder.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Attachment } from "../channels/channel.ts";
+import type { StoredAttachment } from "../store/messages.ts";
+
+function safeName(name: string): string {
+  const cleaned = name.replace(/[^\p{L}\p{N}._-]+/gu, "_").replace(/^\.+/, "");
+  return cleaned.slice(-100) || "file";
+}
+
+export async function saveAttachments(
+  groupFolder: string,
+  messageId: number,
+  attachments: Attachment[],
+  maxBytes: number,
+): Promise<StoredAttachment[]> {
+  const dir = join(groupFolder, "attachments");
+  await mkdir(dir, { recursive: true });
+  const saved: StoredAttachment[] = [];
+  for (const [index, attachment] of attachments.entries()) {
+    const base = { kind: attachment.kind, fileName: attachment.fileName };
+    if (attachment.size !== undefined && attachment.size > maxBytes) {
+      saved.push({
+        ...base,
+        path: null,
+        note: `larger than the ${Math.round(maxBytes / 1e6)} MB limit`,
+      });
+      continue;
+    }
+    try {
+      const bytes = await attachment.download();
+      if (bytes.byteLength > maxBytes) {
+        saved.push({
+          ...base,
+          path: null,
+          note: `larger than the ${Math.round(maxBytes / 1e6)} MB limit`,
+        });
+        continue;
+      }
+      const relative = join(
+        "attachments",
+        `${messageId}-${index}-${safeName(attachment.fileName)}`,
+      );
+      await writeFile(join(groupFolder, relative), bytes);
+      saved.push({ ...base, path: relative });
+    } catch (error) {
+      saved.push({
+        ...base,
+        path: null,
+        note: `download failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+  return saved;
+}

@@ -1,0 +1,175 @@
+// Sends outbox rows through their channels. Each chat's replies go out one at a time and
+// in order; a transient failure is retried with exponential backoff (or when the platform
+// says), a permanent one marks the row failed, visibly. Nothing here polls: a send is
+// tried when it is enqueued, and a retry is a timer armed for that one row.
+import { EventEmitter } from "node:events";
+import type { Channel } from "../channels/channel.ts";
+import { TransientSendError } from "../channels/channel.ts";
+import type { Db } from "../store/db.ts";
+import {
+  enqueueDelivery,
+  getDelivery,
+  markFailed,
+  markRetry,
+  markSent,
+  pendingDeliveries,
+  type OutboxItem,
+} from "../store/outbox.ts";
+import { insertOutbound, setPlatformIds } from "../store/messages.ts";
+import { transaction } from "../store/db.ts";
+import type { Logger } from "../log.ts";
+
+export interface DeliveryOptions {
+  db: Db;
+  channels: Map<string, Channel>;
+  logger: Logger;
+  assistantName: string;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface Reply {
+  channel: string;
+  chatId: string;
+  threadId?: string | undefined;
+  text: string;
+  /** The last inbound message id the producing turn had read. */
+  turnThrough?: number | undefined;
+}
+
+export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [OutboxItem] }> {
+  private readonly options: Required<DeliveryOptions>;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(options: DeliveryOptions) {
+    super();
+    this.options = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, ...options };
+  }
+
+  /** Writes a reply and its outbox row in one transaction, then starts sending it. */
+  enqueue(reply: Reply): number {
+    const { db } = this.options;
+    const now = Date.now();
+    const outboxId = transaction(db, () => {
+      const messageId = insertOutbound(db, {
+        channel: reply.channel,
+        chatId: reply.chatId,
+        threadId: reply.threadId,
+        senderName: this.options.assistantName,
+        text: reply.text,
+        timestamp: now,
+        turnThrough: reply.turnThrough,
+      });
+      return enqueueDelivery(
+        db,
+        { messageId, channel: reply.channel, chatId: reply.chatId, threadId: reply.threadId },
+        now,
+      );
+    });
+    this.schedule(outboxId, reply.channel, reply.chatId);
+    return outboxId;
+  }
+
+  /** Picks up what a previous process left in the outbox. */
+  resume(): void {
+    for (const item of pendingDeliveries(this.options.db)) {
+      this.schedule(
+        item.id,
+        item.channel,
+        item.chatId,
+        Math.max(0, item.nextAttemptAt - Date.now()),
+      );
+    }
+  }
+
+  /** Waits for everything queued so far to be sent or to have failed for now. */
+  async settled(): Promise<void> {
+    await Promise.all(this.chains.values());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private schedule(outboxId: number, channel: string, chatId: string, delayMs = 0): void {
+    const key = `${channel}\u0000${chatId}`;
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (delayMs > 0) await this.sleep(delayMs);
+      await this.deliver(outboxId);
+    });
+    this.chains.set(key, next);
+    void next.finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  // Retries wait inside the chat's chain, so later replies never overtake an earlier one.
+  private async deliver(outboxId: number): Promise<void> {
+    const { db, logger } = this.options;
+    for (;;) {
+      if (this.stopped) return;
+      const item = getDelivery(db, outboxId);
+      if (!item || item.status !== "pending") return;
+      const channel = this.options.channels.get(item.channel);
+      try {
+        if (!channel) throw new TransientSendError(`channel ${item.channel} is not running`);
+        const ids = await channel.send(
+          item.chatId,
+          item.text,
+          item.threadId ? { threadId: item.threadId } : {},
+        );
+        transaction(db, () => {
+          setPlatformIds(db, item.messageId, ids);
+          markSent(db, item.id, Date.now());
+        });
+        this.emit("delivered", { ...item, status: "sent" });
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const attempts = item.attempts + 1;
+        if (!(error instanceof TransientSendError) || attempts >= this.options.maxAttempts) {
+          markFailed(db, item.id, message);
+          logger.error(
+            { outbox: item.id, channel: item.channel, attempts, err: message },
+            "send failed for good",
+          );
+          this.emit("failed", { ...item, status: "failed", lastError: message });
+          return;
+        }
+        const backoff = Math.min(
+          this.options.maxDelayMs,
+          this.options.baseDelayMs * 2 ** (attempts - 1),
+        );
+        const delay = Math.max(error.retryAfterMs ?? 0, backoff * (0.8 + Math.random() * 0.4));
+        markRetry(db, item.id, message, Date.now() + delay);
+        logger.warn(
+          {
+            outbox: item.id,
+            channel: item.channel,
+            attempts,
+            retryInMs: Math.round(delay),
+            err: message,
+          },
+          "send failed; will retry",
+        );
+        await this.sleep(delay);
+      }
+    }
+  }
+}

@@ -1,0 +1,554 @@
+// The message path from a channel event to the agent and back. Inbound events are
+// committed first; a group with something to answer gets (or reuses) its warm agent
+// session; what the agent says goes to the outbox; when the agent is idle again the
+// group's watermark moves past what it has read. A restart therefore re-reads exactly
+// the messages whose turn had not finished.
+import { EventEmitter } from "node:events";
+import type { tool } from "@anthropic-ai/claude-agent-sdk";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelState,
+  InboundEvent,
+  InboundMessage,
+} from "../channels/channel.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { transaction, type Db } from "../store/db.ts";
+import {
+  folderProblem,
+  getGroup,
+  getGroupByChat,
+  getGroupByFolder,
+  insertGroup,
+  listChats,
+  listGroups,
+  setWatermark,
+  suggestFolder,
+  upsertChat,
+  type Group,
+} from "../store/groups.ts";
+import {
+  editMessage,
+  findInbound,
+  inboundAfter,
+  insertInbound,
+  markDeleted,
+  repliesOfUnfinishedTurn,
+  searchMessages,
+  setAttachments,
+} from "../store/messages.ts";
+import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
+import { AgentSession, StaleSessionError } from "../agent/session.ts";
+import type { CredentialProxy } from "../agent/credential-proxy.ts";
+import { agentEnvironment } from "../agent/environment.ts";
+import { bashGuardHook } from "../agent/hooks.ts";
+import {
+  ensureGroupFiles,
+  globalMemoryFile,
+  groupDir,
+  readGlobalMemory,
+  type Paths,
+} from "../agent/memory.ts";
+import { buildToolServer, type RegisterGroupArgs, type ToolResult } from "../agent/tools.ts";
+import { AgentPool } from "./agent-pool.ts";
+import type { Delivery } from "./delivery.ts";
+import {
+  formatMessages,
+  interruptedTurnNote,
+  stripInternal,
+  systemPromptAppend,
+} from "./format.ts";
+import { saveAttachments } from "./attachments.ts";
+import { senderAllowed, triggers } from "./router.ts";
+
+export type GroupStatus = "working" | "idle";
+
+export interface OrchestratorOptions {
+  config: Config;
+  db: Db;
+  paths: Paths;
+  proxy: CredentialProxy;
+  delivery: Delivery;
+  channels: Map<string, Channel>;
+  logger: Logger;
+  bundledSkillsDir: string;
+  /** Tools that other features add to every group's agent. */
+  extraTools?: (group: Group) => ReturnType<typeof tool>[];
+  maxAttachmentBytes?: number;
+}
+
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+interface Acknowledged {
+  channel: string;
+  chatId: string;
+  platformId: string;
+}
+
+export class Orchestrator extends EventEmitter<{
+  status: [number, GroupStatus];
+  activity: [number, string];
+  channelState: [string, ChannelState];
+}> {
+  private readonly options: OrchestratorOptions;
+  private readonly db: Db;
+  private readonly log: Logger;
+  readonly pool: AgentPool<AgentSession>;
+  readonly channelStates = new Map<string, ChannelState>();
+  private readonly failures = new Map<number, number>();
+  private readonly acknowledged = new Map<number, Acknowledged[]>();
+  private readonly turnFailed = new Set<number>();
+  private readonly replyThread = new Map<number, string | undefined>();
+  private readonly idleTimers = new Map<number, NodeJS.Timeout>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+
+  constructor(options: OrchestratorOptions) {
+    super();
+    this.options = options;
+    this.db = options.db;
+    this.log = options.logger;
+    this.pool = new AgentPool(options.config.MAX_CONCURRENT_AGENTS, {
+      open: (groupId) => this.open(groupId),
+    });
+  }
+
+  /** The ChannelHost handed to one adapter. */
+  hostFor(channel: string): ChannelHost {
+    return {
+      receive: (event) => this.receive(channel, event),
+      discovered: (chat) => upsertChat(this.db, { channel, ...chat }),
+      setState: (state) => this.setChannelState(channel, state),
+    };
+  }
+
+  setChannelState(channel: string, state: Omit<ChannelState, "since">): void {
+    const previous = this.channelStates.get(channel);
+    if (previous?.status === state.status && previous.detail === state.detail) return;
+    const next = { ...state, since: Date.now() };
+    this.channelStates.set(channel, next);
+    const level =
+      state.status === "auth_failed" || state.status === "logged_out" ? "error" : "info";
+    this.log[level]({ channel, status: state.status, detail: state.detail }, "channel state");
+    this.emit("channelState", channel, next);
+  }
+
+  /** Picks up every group that has unanswered messages (after a restart). */
+  recover(): void {
+    for (const group of listGroups(this.db)) this.dispatch(group.id);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
+    await this.pool.closeAll();
+  }
+
+  async receive(channel: string, event: InboundEvent): Promise<void> {
+    switch (event.type) {
+      case "message":
+        return this.receiveMessage(channel, event.message);
+      case "edit":
+        return this.receiveEdit(channel, event);
+      case "delete": {
+        const stored = findInbound(this.db, channel, event.chatId, event.messageId);
+        if (stored) markDeleted(this.db, stored.id);
+        return;
+      }
+    }
+  }
+
+  private async receiveMessage(channel: string, message: InboundMessage): Promise<void> {
+    const group = getGroupByChat(this.db, channel, message.chatId);
+    if (group?.dropOthers && !senderAllowed(group, message.senderId)) return;
+    const { id, created } = transaction(this.db, () => {
+      upsertChat(
+        this.db,
+        { channel, chatId: message.chatId, name: message.chatName ?? "", isGroup: message.isGroup },
+        message.timestamp,
+      );
+      return insertInbound(this.db, {
+        channel,
+        chatId: message.chatId,
+        platformId: message.messageId,
+        threadId: message.threadId,
+        senderId: message.senderId,
+        senderName: message.senderName,
+        text: message.text,
+        replyTo: message.replyTo,
+        timestamp: message.timestamp,
+      });
+    });
+    if (!created || !group) return;
+    if (message.attachments?.length) {
+      const saved = await saveAttachments(
+        groupDir(this.options.paths, group.folder),
+        id,
+        message.attachments,
+        this.options.maxAttachmentBytes ?? 20_000_000,
+      );
+      setAttachments(this.db, id, saved);
+    }
+    if (!triggers(group, message)) return;
+    this.replyThread.set(group.id, message.threadId);
+    this.acknowledge(group, message.messageId);
+    this.dispatch(group.id);
+  }
+
+  private async receiveEdit(
+    channel: string,
+    edit: Extract<InboundEvent, { type: "edit" }>,
+  ): Promise<void> {
+    const stored = findInbound(this.db, channel, edit.chatId, edit.messageId);
+    if (!stored || stored.text === edit.text) return;
+    const group = getGroupByChat(this.db, channel, edit.chatId);
+    const readUpTo = group ? Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0) : 0;
+    if (!group || stored.id > readUpTo) {
+      // Not read by the agent yet: it will simply see the new text.
+      editMessage(this.db, stored.id, edit.text, edit.timestamp);
+      return;
+    }
+    // Already answered: the edit reaches the agent as a follow-up that says what it is.
+    const wasTrigger = triggers(group, stored);
+    await this.receiveMessage(channel, {
+      chatId: edit.chatId,
+      messageId: `${edit.messageId}#edit-${edit.timestamp}`,
+      threadId: stored.threadId ?? undefined,
+      senderId: stored.senderId,
+      senderName: stored.senderName,
+      text: `${wasTrigger && group.requiresTrigger && !group.isMain ? `${group.trigger} ` : ""}(edited their earlier message "${stored.text.slice(0, 200)}" to:) ${edit.text}`,
+      timestamp: edit.timestamp,
+      isGroup: true,
+      mentionsBot: false,
+    });
+  }
+
+  private acknowledge(group: Group, platformId: string): void {
+    const reaction = this.options.config.ACK_REACTION;
+    const channel = this.options.channels.get(group.channel);
+    if (!reaction || !channel?.react) return;
+    const list = this.acknowledged.get(group.id) ?? [];
+    list.push({ channel: group.channel, chatId: group.chatId, platformId });
+    this.acknowledged.set(group.id, list);
+    channel.react(group.chatId, platformId, reaction).catch((error: unknown) => {
+      this.log.debug(
+        { err: String(error), channel: group.channel },
+        "could not set acknowledgement reaction",
+      );
+    });
+  }
+
+  private finishAcknowledgements(groupId: number, ok: boolean): void {
+    for (const item of this.acknowledged.get(groupId) ?? []) {
+      this.options.channels
+        .get(item.channel)
+        ?.react?.(item.chatId, item.platformId, ok ? "✅" : "❌")
+        .catch(() => undefined);
+    }
+    this.acknowledged.delete(groupId);
+  }
+
+  /** The group may have something to answer: feed its live session or ask for one. */
+  dispatch(groupId: number): void {
+    if (this.stopping) return;
+    const group = getGroup(this.db, groupId);
+    if (!group) return;
+    const session = this.pool.get(groupId);
+    if (session) {
+      this.feed(group, session);
+      return;
+    }
+    const pending = inboundAfter(this.db, group.channel, group.chatId, group.watermark);
+    if (!pending.some((message) => triggers(group, message))) return;
+    const problem = this.options.config.credentialProblem;
+    if (problem) {
+      this.reply(group, `I can't answer yet: ${problem}`, undefined);
+      setWatermark(this.db, group.id, pending.at(-1)!.id);
+      this.finishAcknowledgements(group.id, false);
+      return;
+    }
+    this.pool.acquire(groupId);
+  }
+
+  private feed(group: Group, session: AgentSession): void {
+    const readFrom = Math.max(session.through, group.watermark);
+    const pending = inboundAfter(this.db, group.channel, group.chatId, readFrom);
+    if (!pending.some((message) => triggers(group, message))) return;
+    let prompt = formatMessages(pending, this.options.config.TZ);
+    if (session.through === 0) {
+      const alreadySent = repliesOfUnfinishedTurn(
+        this.db,
+        group.channel,
+        group.chatId,
+        group.watermark,
+      );
+      if (alreadySent.length > 0)
+        prompt = `${interruptedTurnNote(alreadySent.map((m) => m.text))}\n${prompt}`;
+    }
+    clearTimeout(this.idleTimers.get(group.id));
+    session.push(prompt, pending.at(-1)!.id);
+    this.setStatus(group, "working");
+  }
+
+  private setStatus(group: Group, status: GroupStatus): void {
+    this.emit("status", group.id, status);
+    const channel = this.options.channels.get(group.channel);
+    channel?.setTyping?.(group.chatId, status === "working").catch(() => undefined);
+  }
+
+  private reply(group: Group, text: string, turnThrough: number | undefined): void {
+    this.options.delivery.enqueue({
+      channel: group.channel,
+      chatId: group.chatId,
+      threadId: this.replyThread.get(group.id),
+      text,
+      turnThrough,
+    });
+  }
+
+  private open(groupId: number): AgentSession {
+    const group = getGroup(this.db, groupId)!;
+    const { config, paths, proxy } = this.options;
+    const { cwd, home } = ensureGroupFiles(
+      paths,
+      group,
+      config.ASSISTANT_NAME,
+      this.options.bundledSkillsDir,
+    );
+    const token = proxy.issueToken(group.id);
+    const session: AgentSession = new AgentSession({
+      groupId,
+      cwd,
+      env: agentEnvironment({
+        home,
+        proxyUrl: proxy.url,
+        sessionToken: token,
+        timeZone: config.TZ,
+        maxRetries: config.MODEL_MAX_RETRIES,
+        runsAsRoot: process.getuid?.() === 0,
+      }),
+      resume: getSessionId(this.db, groupId),
+      mcpServer: buildToolServer({
+        group,
+        sendMessage: (target, text) => this.toolSendMessage(group, target, text, session),
+        listGroups: () => this.toolListGroups(),
+        registerGroup: (args) => this.toolRegisterGroup(args),
+        searchHistory: (query, limit) => this.toolSearchHistory(group, query, limit),
+        extraTools: this.options.extraTools?.(group) ?? [],
+      }),
+      systemPromptAppend: systemPromptAppend({
+        assistantName: config.ASSISTANT_NAME,
+        timeZone: config.TZ,
+        isMain: group.isMain,
+        globalMemory: readGlobalMemory(paths),
+      }),
+      additionalDirectories: group.isMain
+        ? [globalMemoryFile(paths).replace(/\/CLAUDE\.md$/, "")]
+        : [],
+      hooks: { PreToolUse: [bashGuardHook([paths.storeDir, `${paths.dataDir}/admin-token`])] },
+      model: config.MODEL,
+      claudePath: config.CLAUDE_PATH,
+      uid: undefined,
+      gid: undefined,
+      logger: this.log,
+      events: {
+        onText: (text, through) => {
+          const clean = stripInternal(text);
+          if (clean) this.reply(group, clean, through);
+        },
+        onToolUse: (name) => this.emit("activity", groupId, name),
+        onModelError: (kind, detail, through) => {
+          this.turnFailed.add(groupId);
+          this.log.warn({ group: group.folder, kind, detail }, "model call failed");
+          this.reply(group, modelErrorText(kind), through);
+        },
+        onIdle: (through) => this.turnEnded(group, session, through),
+        onSessionId: (sessionId) => saveSessionId(this.db, groupId, sessionId, Date.now()),
+        onExit: (error) => this.sessionEnded(group, session, token, error),
+      },
+    });
+    this.log.info(
+      { group: group.folder, resume: Boolean(getSessionId(this.db, groupId)) },
+      "agent session starting",
+    );
+    session.start();
+    this.feed(group, session);
+    return session;
+  }
+
+  private turnEnded(group: Group, session: AgentSession, through: number): void {
+    setWatermark(this.db, group.id, through);
+    this.failures.delete(group.id);
+    if (session.busy) return;
+    this.finishAcknowledgements(group.id, !this.turnFailed.delete(group.id));
+    this.setStatus(group, "idle");
+    this.pool.idle(group.id);
+    const timer = setTimeout(
+      () => this.pool.closeGroup(group.id),
+      this.options.config.AGENT_IDLE_TIMEOUT,
+    );
+    timer.unref();
+    this.idleTimers.set(group.id, timer);
+  }
+
+  private sessionEnded(
+    group: Group,
+    session: AgentSession,
+    token: string,
+    error: Error | undefined,
+  ): void {
+    this.options.proxy.revokeToken(token);
+    clearTimeout(this.idleTimers.get(group.id));
+    const unfinished = session.busy;
+    if (error instanceof StaleSessionError) {
+      this.log.warn(
+        { group: group.folder },
+        "stored agent session could not be resumed; starting a fresh one",
+      );
+      clearSessionId(this.db, group.id);
+    } else if (error && unfinished) {
+      const failures = (this.failures.get(group.id) ?? 0) + 1;
+      this.failures.set(group.id, failures);
+      this.log.error(
+        { group: group.folder, err: error.message, failures },
+        "agent process failed mid-turn",
+      );
+      if (failures >= MAX_CONSECUTIVE_FAILURES) {
+        this.failures.delete(group.id);
+        this.reply(
+          group,
+          "Sorry, I could not process that: my agent process keeps failing. The error is in the service log.",
+          session.through,
+        );
+        setWatermark(this.db, group.id, session.through);
+        this.finishAcknowledgements(group.id, false);
+      }
+    } else if (error) {
+      this.log.warn({ group: group.folder, err: error.message }, "idle agent process ended");
+    }
+    if (unfinished || error) this.setStatus(group, "idle");
+    this.pool.released(group.id);
+    if (this.stopping) return;
+    // Whatever the ended session had not finished is read again by a new one.
+    const delay =
+      error && !(error instanceof StaleSessionError)
+        ? 1_000 * (this.failures.get(group.id) ?? 0)
+        : 0;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.dispatch(group.id);
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+
+  private toolSendMessage(
+    group: Group,
+    target: string | undefined,
+    text: string,
+    session: AgentSession,
+  ): ToolResult {
+    let destination = group;
+    if (target && target !== group.folder) {
+      if (!group.isMain)
+        return { text: "Only the main chat can send to other groups.", isError: true };
+      const found = getGroupByFolder(this.db, target);
+      if (!found) return { text: `No registered group has the folder "${target}".`, isError: true };
+      destination = found;
+    }
+    const clean = stripInternal(text);
+    if (!clean) return { text: "Nothing to send after removing <internal> notes.", isError: true };
+    this.reply(destination, clean, destination.id === group.id ? session.through : undefined);
+    return { text: `Sent to ${destination.name}.`, isError: false };
+  }
+
+  private toolListGroups(): ToolResult {
+    const groups = listGroups(this.db);
+    const lines = ["Registered groups:"];
+    for (const g of groups) {
+      lines.push(
+        `- ${g.name} (folder ${g.folder}, chat ${g.channel}:${g.chatId}${g.isMain ? ", main" : ""}${g.requiresTrigger && !g.isMain ? `, trigger ${g.trigger}` : ""})`,
+      );
+    }
+    const unregistered = listChats(this.db).filter((chat) => !chat.registered);
+    lines.push(
+      "",
+      unregistered.length
+        ? "Discovered chats that can be registered:"
+        : "No other chats discovered yet.",
+    );
+    for (const chat of unregistered.slice(0, 100)) {
+      lines.push(
+        `- ${chat.name || "(no name)"}: ${chat.channel}:${chat.chatId}${chat.isGroup ? " (group)" : " (direct)"}`,
+      );
+    }
+    return { text: lines.join("\n"), isError: false };
+  }
+
+  private toolRegisterGroup(args: RegisterGroupArgs): ToolResult {
+    const separator = args.chat.indexOf(":");
+    if (separator <= 0)
+      return { text: `"${args.chat}" is not of the form <channel>:<chat id>.`, isError: true };
+    const channel = args.chat.slice(0, separator);
+    const chatId = args.chat.slice(separator + 1);
+    if (getGroupByChat(this.db, channel, chatId))
+      return { text: `${args.chat} is already registered.`, isError: true };
+    const known = listChats(this.db).find(
+      (chat) => chat.channel === channel && chat.chatId === chatId,
+    );
+    if (!known)
+      return {
+        text: `No chat ${args.chat} has been seen; use list_groups to find it.`,
+        isError: true,
+      };
+    const name = args.name ?? (known.name || args.chat);
+    const folder = args.folder ?? suggestFolder(this.db, name);
+    const problem = folderProblem(folder);
+    if (problem) return { text: problem, isError: true };
+    if (getGroupByFolder(this.db, folder))
+      return { text: `The folder "${folder}" is taken.`, isError: true };
+    const group = insertGroup(
+      this.db,
+      {
+        channel,
+        chatId,
+        folder,
+        name,
+        trigger: args.trigger ?? `@${this.options.config.ASSISTANT_NAME}`,
+        requiresTrigger: args.requires_trigger ?? known.isGroup,
+        isMain: false,
+      },
+      Date.now(),
+    );
+    return {
+      text: `Registered ${group.name} as folder ${group.folder} (trigger ${group.trigger}).`,
+      isError: false,
+    };
+  }
+
+  private toolSearchHistory(group: Group, query: string, limit: number): ToolResult {
+    const found = searchMessages(this.db, group.channel, group.chatId, query, limit);
+    if (found.length === 0)
+      return { text: `Nothing in this chat's history matches "${query}".`, isError: false };
+    const lines = found.map(
+      (m) =>
+        `[${new Date(m.timestamp).toISOString().slice(0, 16).replace("T", " ")}] ${m.senderName}: ${m.text.slice(0, 500)}`,
+    );
+    return { text: lines.join("\n"), isError: false };
+  }
+}
+
+function modelErrorText(kind: string): string {
+  switch (kind) {
+    case "overloaded":
+      return "Sorry, Claude is overloaded right now and did not answer after several tries. Please try again in a few minutes.";
+    case "rate_limit":
+      return "Sorry, I hit the model API's rate limit (or today's budget) and could not answer. Please try again later.";
+    case "authentication_failed":
+      return "I can't reach Claude: the API key was rejected. The owner needs to check ANTHROPIC_API_KEY.";
+    case "billing_error":
+      return "I can't reach Claude: the Anthropic account has a billing problem.";
+    default:
+      return `Sorry, the model API failed (${kind}) and I could not answer. Please try again.`;
+  }
+}

@@ -1,0 +1,24 @@
+// The routing decisions for one inbound message, as pure functions of the group's settings.
+import type { Group } from "../store/groups.ts";
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** "@Andy" anywhere as a word, case-insensitive. Adapters turn real mentions into it. */
+export function mentionsTrigger(text: string, trigger: string): boolean {
+  return new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRegExp(trigger)}(?![\\p{L}\\p{N}_])`, "iu").test(
+    text,
+  );
+}
+
+export function senderAllowed(group: Group, senderId: string): boolean {
+  return group.allowedSenders === null || group.allowedSenders.includes(senderId);
+}
+
+/** Should this message make the assistant answer? */
+export function triggers(group: Group, message: { text: string; senderId: string }): boolean {
+  if (!senderAllowed(group, message.senderId)) return false;
+  if (group.isMain || !group.requiresTrigger) return true;
+  return mentionsTrigger(message.text, group.trigger);
+}

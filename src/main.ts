@@ -1,0 +1,142 @@
+// Wiring only: config → store → proxy → channels → orchestrator → HTTP server.
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import type { Channel } from "./channels/channel.ts";
+import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createLogger, registerSecret, type Logger } from "./log.ts";
+import { openDb } from "./store/db.ts";
+import { getGroupByChat, insertGroup } from "./store/groups.ts";
+import { recordUsage } from "./store/usage.ts";
+import { CredentialProxy } from "./agent/credential-proxy.ts";
+import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
+import { Delivery } from "./core/delivery.ts";
+import { Orchestrator } from "./core/orchestrator.ts";
+import { loadAdminToken } from "./web/admin-token.ts";
+import { createWebApp } from "./web/server.ts";
+
+const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
+
+async function start(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  const paths = dataPaths(config.DATA_DIR);
+  mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
+  const db = openDb(`${paths.storeDir}/pincer.db`);
+  ensureGlobalMemory(paths, config.ASSISTANT_NAME);
+
+  const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
+  if (admin.generated) {
+    logger.info(
+      `Generated an admin token (kept in ${config.DATA_DIR}/admin-token); use it to log in to the web UI: ${admin.token}`,
+    );
+  }
+  registerSecret(admin.token);
+
+  const proxy = new CredentialProxy({
+    upstream: config.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
+    credential: { apiKey: config.ANTHROPIC_API_KEY, authToken: config.ANTHROPIC_AUTH_TOKEN },
+    logger,
+    onUsage: (usage) => recordUsage(db, usage),
+  });
+  await proxy.start();
+
+  const web = new WebChannel();
+  const channels = new Map<string, Channel>([["web", web]]);
+  const delivery = new Delivery({ db, channels, logger, assistantName: config.ASSISTANT_NAME });
+  const orchestrator = new Orchestrator({
+    config,
+    db,
+    paths,
+    proxy,
+    delivery,
+    channels,
+    logger,
+    bundledSkillsDir: BUNDLED_SKILLS,
+  });
+
+  const mainGroup =
+    getGroupByChat(db, "web", WEB_CHAT_ID) ??
+    insertGroup(
+      db,
+      {
+        channel: "web",
+        chatId: WEB_CHAT_ID,
+        folder: "main",
+        name: "Main",
+        trigger: `@${config.ASSISTANT_NAME}`,
+        requiresTrigger: false,
+        isMain: true,
+      },
+      Date.now(),
+    );
+
+  for (const channel of channels.values()) await channel.start(orchestrator.hostFor(channel.name));
+  delivery.resume();
+  orchestrator.recover();
+
+  let ready = true;
+  const app = createWebApp({
+    config,
+    db,
+    adminToken: admin.token,
+    mainGroup,
+    web,
+    orchestrator,
+    delivery,
+    isReady: () => ready,
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info(
+      { port: info.port, dataDir: config.DATA_DIR },
+      `Pincer is up: web chat on http://localhost:${info.port}`,
+    );
+  });
+  if (config.credentialProblem) logger.warn(config.credentialProblem);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  return async () => {
+    ready = false;
+    server.close();
+    await orchestrator.stop();
+    await delivery.settled();
+    delivery.stop();
+    for (const channel of channels.values()) await channel.stop();
+    await proxy.stop();
+    db.close();
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  registerSecret(config.ANTHROPIC_API_KEY);
+  registerSecret(config.ANTHROPIC_AUTH_TOKEN);
+  registerSecret(config.CLAUDE_CODE_OAUTH_TOKEN);
+  const logger = createLogger(config.LOG_LEVEL);
+  const stop = await start(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: String(error) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+await main();

@@ -1,0 +1,255 @@
+// Every message in and out, in one table: inbound ones keyed by the platform's id so a
+// redelivery is a no-op, outbound ones written before delivery and stamped on it.
+import type { Db } from "./db.ts";
+
+export interface StoredMessage {
+  id: number;
+  channel: string;
+  chatId: string;
+  direction: "in" | "out";
+  platformId: string | null;
+  threadId: string | null;
+  senderId: string;
+  senderName: string;
+  text: string;
+  replyTo: { messageId: string; senderName: string; text: string } | null;
+  attachments: StoredAttachment[] | null;
+  timestamp: number;
+  editedAt: number | null;
+  deleted: boolean;
+  turnThrough: number | null;
+}
+
+export interface StoredAttachment {
+  kind: string;
+  /** Path relative to the group folder, or null when the file was refused. */
+  path: string | null;
+  fileName: string;
+  note?: string;
+}
+
+interface MessageRow {
+  id: number;
+  channel: string;
+  chat_id: string;
+  direction: "in" | "out";
+  platform_id: string | null;
+  thread_id: string | null;
+  sender_id: string;
+  sender_name: string;
+  text: string;
+  reply_to: string | null;
+  attachments: string | null;
+  timestamp: number;
+  edited_at: number | null;
+  deleted: number;
+  turn_through: number | null;
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    channel: row.channel,
+    chatId: row.chat_id,
+    direction: row.direction,
+    platformId: row.platform_id,
+    threadId: row.thread_id,
+    senderId: row.sender_id,
+    senderName: row.sender_name,
+    text: row.text,
+    replyTo: row.reply_to ? (JSON.parse(row.reply_to) as StoredMessage["replyTo"]) : null,
+    attachments: row.attachments ? (JSON.parse(row.attachments) as StoredAttachment[]) : null,
+    timestamp: row.timestamp,
+    editedAt: row.edited_at,
+    deleted: row.deleted === 1,
+    turnThrough: row.turn_through,
+  };
+}
+
+export interface NewInbound {
+  channel: string;
+  chatId: string;
+  platformId: string;
+  threadId?: string | undefined;
+  senderId: string;
+  senderName: string;
+  text: string;
+  replyTo?: StoredMessage["replyTo"] | undefined;
+  timestamp: number;
+}
+
+/** Stores an inbound message once; returns its row id and whether this call created it. */
+export function insertInbound(db: Db, message: NewInbound): { id: number; created: boolean } {
+  const inserted = db
+    .prepare(
+      `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, timestamp)
+       VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (channel, chat_id, platform_id) WHERE direction = 'in' DO NOTHING
+       RETURNING id`,
+    )
+    .get(
+      message.channel,
+      message.chatId,
+      message.platformId,
+      message.threadId ?? null,
+      message.senderId,
+      message.senderName,
+      message.text,
+      message.replyTo ? JSON.stringify(message.replyTo) : null,
+      message.timestamp,
+    ) as { id: number } | undefined;
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = db
+    .prepare(
+      "SELECT id FROM messages WHERE channel = ? AND chat_id = ? AND platform_id = ? AND direction = 'in'",
+    )
+    .get(message.channel, message.chatId, message.platformId) as { id: number };
+  return { id: existing.id, created: false };
+}
+
+export function setAttachments(db: Db, id: number, attachments: StoredAttachment[]): void {
+  db.prepare("UPDATE messages SET attachments = ? WHERE id = ?").run(
+    JSON.stringify(attachments),
+    id,
+  );
+}
+
+export function findInbound(
+  db: Db,
+  channel: string,
+  chatId: string,
+  platformId: string,
+): StoredMessage | undefined {
+  const row = db
+    .prepare(
+      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND platform_id = ? AND direction = 'in'",
+    )
+    .get(channel, chatId, platformId) as MessageRow | undefined;
+  return row && toMessage(row);
+}
+
+export function editMessage(db: Db, id: number, text: string, at: number): void {
+  db.prepare("UPDATE messages SET text = ?, edited_at = ? WHERE id = ?").run(text, at, id);
+}
+
+export function markDeleted(db: Db, id: number): void {
+  db.prepare("UPDATE messages SET deleted = 1 WHERE id = ?").run(id);
+}
+
+export interface NewOutbound {
+  channel: string;
+  chatId: string;
+  threadId?: string | undefined;
+  senderName: string;
+  text: string;
+  timestamp: number;
+  turnThrough?: number | undefined;
+}
+
+export function insertOutbound(db: Db, message: NewOutbound): number {
+  const row = db
+    .prepare(
+      `INSERT INTO messages (channel, chat_id, direction, thread_id, sender_id, sender_name, text, timestamp, turn_through)
+       VALUES (?, ?, 'out', ?, 'assistant', ?, ?, ?, ?) RETURNING id`,
+    )
+    .get(
+      message.channel,
+      message.chatId,
+      message.threadId ?? null,
+      message.senderName,
+      message.text,
+      message.timestamp,
+      message.turnThrough ?? null,
+    ) as { id: number };
+  return row.id;
+}
+
+export function setPlatformIds(db: Db, id: number, platformIds: string[]): void {
+  db.prepare("UPDATE messages SET platform_id = ? WHERE id = ?").run(platformIds.join(","), id);
+}
+
+export function getMessage(db: Db, id: number): StoredMessage | undefined {
+  const row = db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
+  return row && toMessage(row);
+}
+
+/** Inbound messages of a chat after a row id, oldest first. */
+export function inboundAfter(
+  db: Db,
+  channel: string,
+  chatId: string,
+  afterId: number,
+): StoredMessage[] {
+  return (
+    db
+      .prepare(
+        "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id > ? AND deleted = 0 ORDER BY id",
+      )
+      .all(channel, chatId, afterId) as unknown as MessageRow[]
+  ).map(toMessage);
+}
+
+/** Replies already written by a turn that read past `afterId` (a turn a crash cut short). */
+export function repliesOfUnfinishedTurn(
+  db: Db,
+  channel: string,
+  chatId: string,
+  afterId: number,
+): StoredMessage[] {
+  return (
+    db
+      .prepare(
+        "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out' AND turn_through > ? ORDER BY id",
+      )
+      .all(channel, chatId, afterId) as unknown as MessageRow[]
+  ).map(toMessage);
+}
+
+export function history(
+  db: Db,
+  channel: string,
+  chatId: string,
+  options: { beforeId?: number; limit: number },
+): StoredMessage[] {
+  const rows = db
+    .prepare(
+      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+    )
+    .all(
+      channel,
+      chatId,
+      options.beforeId ?? Number.MAX_SAFE_INTEGER,
+      options.limit,
+    ) as unknown as MessageRow[];
+  return rows.reverse().map(toMessage);
+}
+
+/** Full-text search over one chat's messages, best matches first. */
+export function searchMessages(
+  db: Db,
+  channel: string,
+  chatId: string,
+  query: string,
+  limit: number,
+): StoredMessage[] {
+  // Quote every term so user text cannot use FTS5 query syntax (or break it).
+  const terms = query
+    .split(/\s+/)
+    .map((term) => term.replace(/"/g, ""))
+    .filter(Boolean)
+    .map((term) => `"${term}"`);
+  if (terms.length === 0) return [];
+  const rows = db
+    .prepare(
+      `SELECT m.* FROM messages_fts f JOIN messages m ON m.id = f.rowid
+       WHERE messages_fts MATCH ? AND m.channel = ? AND m.chat_id = ? AND m.deleted = 0
+       ORDER BY f.rank LIMIT ?`,
+    )
+    .all(terms.join(" "), channel, chatId, limit) as unknown as MessageRow[];
+  return rows.map(toMessage);
+}
+
+export function latestMessageId(db: Db): number {
+  const row = db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM messages").get() as { id: number };
+  return row.id;
+}

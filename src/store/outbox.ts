@@ -1,0 +1,114 @@
+// Outbound deliveries: one row per reply, retried with backoff until sent or failed.
+import type { Db } from "./db.ts";
+
+export interface OutboxItem {
+  id: number;
+  messageId: number;
+  channel: string;
+  chatId: string;
+  threadId: string | null;
+  text: string;
+  status: "pending" | "sent" | "failed";
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+interface OutboxRow {
+  id: number;
+  message_id: number;
+  channel: string;
+  chat_id: string;
+  thread_id: string | null;
+  text: string;
+  status: OutboxItem["status"];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+function toItem(row: OutboxRow): OutboxItem {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    channel: row.channel,
+    chatId: row.chat_id,
+    threadId: row.thread_id,
+    text: row.text,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+  };
+}
+
+const SELECT = `SELECT o.id, o.message_id, o.channel, o.chat_id, o.thread_id, m.text, o.status, o.attempts,
+  o.next_attempt_at, o.last_error FROM outbox o JOIN messages m ON m.id = o.message_id`;
+
+export function enqueueDelivery(
+  db: Db,
+  item: { messageId: number; channel: string; chatId: string; threadId?: string | undefined },
+  now: number,
+): number {
+  const row = db
+    .prepare(
+      `INSERT INTO outbox (message_id, channel, chat_id, thread_id, status, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
+    )
+    .get(item.messageId, item.channel, item.chatId, item.threadId ?? null, now, now) as {
+    id: number;
+  };
+  return row.id;
+}
+
+export function getDelivery(db: Db, id: number): OutboxItem | undefined {
+  const row = db.prepare(`${SELECT} WHERE o.id = ?`).get(id) as OutboxRow | undefined;
+  return row && toItem(row);
+}
+
+export function pendingDeliveries(db: Db): OutboxItem[] {
+  return (
+    db.prepare(`${SELECT} WHERE o.status = 'pending' ORDER BY o.id`).all() as unknown as OutboxRow[]
+  ).map(toItem);
+}
+
+export function markSent(db: Db, id: number, now: number): void {
+  db.prepare(
+    "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+  ).run(now, id);
+}
+
+export function markRetry(db: Db, id: number, error: string, nextAttemptAt: number): void {
+  db.prepare(
+    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+  ).run(error, nextAttemptAt, id);
+}
+
+export function markFailed(db: Db, id: number, error: string): void {
+  db.prepare(
+    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+  ).run(error, id);
+}
+
+export function failedDeliveries(db: Db, limit: number): OutboxItem[] {
+  return (
+    db
+      .prepare(`${SELECT} WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT ?`)
+      .all(limit) as unknown as OutboxRow[]
+  ).map(toItem);
+}
+
+/** Delivered outbound messages of one chat after a row id: what an SSE client missed. */
+export function sentAfter(
+  db: Db,
+  channel: string,
+  chatId: string,
+  afterMessageId: number,
+): { id: number; text: string; createdAt: number }[] {
+  return db
+    .prepare(
+      `SELECT m.id, m.text, m.timestamp AS createdAt FROM outbox o JOIN messages m ON m.id = o.message_id
+       WHERE o.channel = ? AND o.chat_id = ? AND o.status = 'sent' AND m.id > ? ORDER BY m.id`,
+    )
+    .all(channel, chatId, afterMessageId) as { id: number; text: string; createdAt: number }[];
+}

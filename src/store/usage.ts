@@ -1,0 +1,43 @@
+// Token usage per model response, as the credential proxy observed it.
+import type { Db } from "./db.ts";
+
+export interface UsageRecord {
+  groupId: number | null;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  at: number;
+}
+
+export function recordUsage(db: Db, usage: UsageRecord): void {
+  db.prepare(
+    `INSERT INTO usage (group_id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    usage.groupId,
+    usage.model,
+    usage.inputTokens,
+    usage.outputTokens,
+    usage.cacheReadTokens,
+    usage.cacheWriteTokens,
+    usage.at,
+  );
+}
+
+export interface UsageTotals {
+  groupId: number | null;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export function usageSince(db: Db, since: number): UsageTotals[] {
+  return db
+    .prepare(
+      `SELECT group_id AS groupId, COUNT(*) AS requests, SUM(input_tokens + cache_read_tokens + cache_write_tokens) AS inputTokens,
+         SUM(output_tokens) AS outputTokens FROM usage WHERE at >= ? GROUP BY group_id ORDER BY group_id`,
+    )
+    .all(since) as unknown as UsageTotals[];
+}

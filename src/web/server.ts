@@ -1,0 +1,241 @@
+// The one HTTP server: health checks, the web chat page and the JSON API it and other
+// clients use. Everything under /api/ needs the admin token (Bearer header or the session
+// cookie that logging in sets).
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { getCookie, setCookie, deleteCookie } from "hono/cookie";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { Config } from "../config.ts";
+import type { Db } from "../store/db.ts";
+import { findInbound, history, latestMessageId } from "../store/messages.ts";
+import { sentAfter } from "../store/outbox.ts";
+import type { Group } from "../store/groups.ts";
+import type { OutboxItem } from "../store/outbox.ts";
+import type { Orchestrator, GroupStatus } from "../core/orchestrator.ts";
+import type { Delivery } from "../core/delivery.ts";
+import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
+import { safeEqual, sessionCookieValue } from "./admin-token.ts";
+import { chatPage } from "./chat-page.ts";
+
+export interface WebServerOptions {
+  config: Config;
+  db: Db;
+  adminToken: string;
+  mainGroup: Group;
+  web: WebChannel;
+  orchestrator: Orchestrator;
+  delivery: Delivery;
+  isReady(): boolean;
+}
+
+const COOKIE = "pincer_session";
+
+function problem(c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 503, error: string) {
+  return c.json({ error }, status);
+}
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      if (issue.code === "unrecognized_keys") return `unknown field(s): ${issue.keys.join(", ")}`;
+      return `${issue.path.join(".") || "body"}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+export function createWebApp(options: WebServerOptions): Hono {
+  const { config, db, adminToken, mainGroup, web, orchestrator, delivery } = options;
+  const cookieValue = sessionCookieValue(adminToken);
+  const app = new Hono();
+
+  const authorized = (c: Context): boolean => {
+    const header = c.req.header("authorization");
+    if (header?.startsWith("Bearer ")) return safeEqual(header.slice(7).trim(), adminToken);
+    const cookie = getCookie(c, COOKIE);
+    return cookie !== undefined && safeEqual(cookie, cookieValue);
+  };
+
+  app.onError((error, c) => {
+    return c.json({ error: `internal error: ${error.message}` }, 500);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.get("/readyz", (c) => {
+    const channels = Object.fromEntries(orchestrator.channelStates);
+    const ready = options.isReady();
+    return c.json(
+      { ready, credential: config.credentialProblem ?? "ok", channels },
+      ready ? 200 : 503,
+    );
+  });
+
+  app.get("/", (c) =>
+    c.html(
+      chatPage({
+        assistantName: config.ASSISTANT_NAME,
+        credentialProblem: config.credentialProblem,
+      }),
+    ),
+  );
+
+  app.post(
+    "/api/login",
+    bodyLimit({ maxSize: 4096, onError: (c) => problem(c, 413, "body too large") }),
+    async (c) => {
+      const parsed = z
+        .object({ token: z.string().min(1).max(512) })
+        .strict()
+        .safeParse(await c.req.json().catch(() => null));
+      if (!parsed.success) return problem(c, 400, zodMessage(parsed.error));
+      if (!safeEqual(parsed.data.token, adminToken)) return problem(c, 401, "wrong admin token");
+      setCookie(c, COOKIE, cookieValue, {
+        httpOnly: true,
+        sameSite: "Strict",
+        secure:
+          c.req.header("x-forwarded-proto") === "https" || new URL(c.req.url).protocol === "https:",
+        path: "/",
+        maxAge: 30 * 24 * 3600,
+      });
+      return c.json({ ok: true });
+    },
+  );
+
+  app.post("/api/logout", (c) => {
+    deleteCookie(c, COOKIE, { path: "/" });
+    return c.json({ ok: true });
+  });
+
+  app.use("/api/*", async (c, next) => {
+    if (!authorized(c))
+      return problem(c, 401, "missing or wrong admin token (Authorization: Bearer <ADMIN_TOKEN>)");
+    await next();
+  });
+
+  app.get("/api/status", (c) =>
+    c.json({
+      assistantName: config.ASSISTANT_NAME,
+      timezone: config.TZ,
+      credential: config.credentialProblem ?? "ok",
+      channels: Object.fromEntries(orchestrator.channelStates),
+      agents: orchestrator.pool
+        .sessions()
+        .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
+      warnings: config.warnings,
+    }),
+  );
+
+  const maxBytes = config.MAX_MESSAGE_CHARS * 4 + 1024;
+  const messageBody = z
+    .object({
+      text: z
+        .string()
+        .trim()
+        .min(1, "text is empty")
+        .max(
+          config.MAX_MESSAGE_CHARS,
+          `text is longer than ${config.MAX_MESSAGE_CHARS} characters`,
+        ),
+    })
+    .strict();
+
+  app.post(
+    "/api/chat/messages",
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: (c) =>
+        problem(c, 413, `message too large: the limit is ${config.MAX_MESSAGE_CHARS} characters`),
+    }),
+    async (c) => {
+      if (!(c.req.header("content-type") ?? "").includes("application/json")) {
+        return problem(c, 415, "send JSON: Content-Type: application/json");
+      }
+      const body: unknown = await c.req.json().catch(() => undefined);
+      if (body === undefined) return problem(c, 400, "body is not valid JSON");
+      const parsed = messageBody.safeParse(body);
+      if (!parsed.success) return problem(c, 400, zodMessage(parsed.error));
+      const platformId = await web.submit(parsed.data.text, "Owner");
+      const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
+      return c.json({ id: stored?.id }, 202);
+    },
+  );
+
+  app.get("/api/chat/messages", (c) => {
+    const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
+    const before = Number(c.req.query("before")) || undefined;
+    const messages = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit }).map((m) => ({
+      id: m.id,
+      direction: m.direction,
+      sender: m.senderName,
+      text: m.text,
+      createdAt: m.timestamp,
+    }));
+    return c.json({ messages });
+  });
+
+  app.get("/api/chat/events", (c) => {
+    const lastEventId = Number(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? NaN);
+    return streamSSE(c, async (stream) => {
+      // A new client gets only what comes next (history is GET /api/chat/messages); a
+      // reconnecting one first gets what it missed.
+      let sentThrough = Number.isFinite(lastEventId) ? lastEventId : latestMessageId(db);
+      const queue: (() => Promise<void>)[] = [];
+      let wake: (() => void) | undefined;
+      const enqueue = (job: () => Promise<void>) => {
+        queue.push(job);
+        wake?.();
+      };
+      const sendMessages = async () => {
+        const missed = sentAfter(db, "web", WEB_CHAT_ID, sentThrough);
+        for (const message of missed) {
+          await stream.writeSSE({
+            event: "message",
+            id: String(message.id),
+            data: JSON.stringify(message),
+          });
+          sentThrough = message.id;
+        }
+      };
+      const onDelivered = (item: OutboxItem) => {
+        if (item.channel === "web") enqueue(sendMessages);
+      };
+      const onStatus = (groupId: number, status: GroupStatus) => {
+        if (groupId !== mainGroup.id) return;
+        enqueue(() => stream.writeSSE({ event: "status", data: JSON.stringify({ status }) }));
+      };
+      delivery.on("delivered", onDelivered);
+      orchestrator.on("status", onStatus);
+      stream.onAbort(() => {
+        delivery.off("delivered", onDelivered);
+        orchestrator.off("status", onStatus);
+        wake?.();
+      });
+      const busy = orchestrator.pool.get(mainGroup.id)?.busy === true;
+      await stream.writeSSE({
+        event: "status",
+        data: JSON.stringify({ status: busy ? "working" : "idle" }),
+      });
+      await sendMessages();
+      const keepAlive = setInterval(
+        () => enqueue(() => stream.write(": keep-alive\n\n").then(() => undefined)),
+        25_000,
+      );
+      try {
+        while (!stream.aborted && !stream.closed) {
+          const job = queue.shift();
+          if (job) {
+            await job();
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        clearInterval(keepAlive);
+      }
+    });
+  });
+
+  return app;
+}

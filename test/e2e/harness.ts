@@ -1,0 +1,178 @@
+// Starts the real service as a child process on a temp DATA_DIR and talks to it over
+// HTTP the way any client would.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ServiceOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export interface Service {
+  url: string;
+  token: string;
+  dataDir: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no chance to clean up. */
+  kill(): Promise<void>;
+}
+
+export function tempDir(prefix = "pincer-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const TOKEN = "test-admin-token-0123456789";
+
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
+  const dataDir = options.dataDir ?? tempDir();
+  const child = spawn(process.execPath, [join(ROOT, "src/main.ts")], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dataDir,
+      DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: "info",
+      MODEL_MAX_RETRIES: "1",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const port = await waitFor(() => {
+    if (child.exitCode !== null)
+      throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+    return /"port":(\d+)/.exec(output)?.[1];
+  }, "the service to listen");
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`)).ok || undefined, "readiness");
+  return {
+    url,
+    token: TOKEN,
+    dataDir,
+    child,
+    output: () => output,
+    async stop() {
+      child.kill("SIGTERM");
+      return exited;
+    },
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export async function api(
+  service: Service,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  return fetch(`${service.url}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${service.token}`,
+      "content-type": "application/json",
+      ...init.headers,
+    },
+  });
+}
+
+export async function sendChat(service: Service, text: string): Promise<number> {
+  const response = await api(service, "/api/chat/messages", {
+    method: "POST",
+    body: JSON.stringify({ text }),
+  });
+  if (response.status !== 202)
+    throw new Error(`POST failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: number }).id;
+}
+
+export interface SseEvent {
+  event: string;
+  id: string | undefined;
+  data: string;
+}
+
+/** Collects the SSE events of /api/chat/events until closed. */
+export function listen(service: Service, lastEventId?: number) {
+  const events: SseEvent[] = [];
+  const controller = new AbortController();
+  const ready = (async () => {
+    const response = await fetch(`${service.url}/api/chat/events`, {
+      headers: {
+        authorization: `Bearer ${service.token}`,
+        ...(lastEventId !== undefined ? { "last-event-id": String(lastEventId) } : {}),
+      },
+      signal: controller.signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`SSE failed: ${response.status}`);
+    return response.body;
+  })();
+  const done = ready
+    .then(async (body) => {
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: SseEvent = { event: "message", id: undefined, data: "" };
+          for (const line of block.split("\n")) {
+            if (line.startsWith("event:")) event.event = line.slice(6).trim();
+            else if (line.startsWith("id:")) event.id = line.slice(3).trim();
+            else if (line.startsWith("data:")) event.data += line.slice(5).trimStart();
+          }
+          if (event.data) events.push(event);
+        }
+      }
+    })
+    .catch(() => undefined);
+  return {
+    events,
+    ready,
+    messages: () =>
+      events
+        .filter((e) => e.event === "message")
+        .map((e) => JSON.parse(e.data) as { id: number; text: string; createdAt: number }),
+    close() {
+      controller.abort();
+      return done;
+    },
+  };
+}
