@@ -55,12 +55,17 @@ describe("Discord channel: connection", () => {
       const { channel, host } = await connectAdapter(fake);
       try {
         const texts = Array.from({ length: 5 }, (_, i) => `missed ${i}`);
-        for (const [i, text] of texts.entries()) {
+        for (const text of texts) {
+          const connections = fake.gatewayConnections.length;
           fake.dropConnections();
           fake.injectMessage({ channelId: GENERAL, author: BOB, content: text });
-          // The next drop lands as soon as the client asks to resume, often before the
-          // replay has been read, so the same events are replayed again.
-          await fake.waitFor(() => fake.resumeCount > i, 15_000, `resume ${i + 1}`);
+          // Drop again as soon as the client reconnects, before it can resume, so the
+          // session piles up missed events that a single final RESUME must replay.
+          await fake.waitFor(
+            () => fake.gatewayConnections.length > connections,
+            15_000,
+            "a reconnect",
+          );
         }
         fake.injectMessage({ channelId: GENERAL, author: BOB, content: "sentinel" });
         await host.waitForMessage("sentinel");
@@ -69,6 +74,38 @@ describe("Discord channel: connection", () => {
           assert.equal(host.messagesWithText(text).length, 1, `"${text}" received once`);
         assert.equal(fake.identifyCount, 1);
         assert.equal(host.status, "connected");
+      } finally {
+        await channel.stop();
+      }
+    }));
+
+  it("keeps the connection alive with acknowledged heartbeats", () =>
+    withFake(
+      async (fake) => {
+        const { channel, host } = await connectAdapter(fake);
+        try {
+          // An unacknowledged heartbeat would make discord.js drop the link as a zombie and resume.
+          await fake.waitFor(() => fake.heartbeatCount >= 4, 15_000, "four heartbeats");
+          assert.equal(fake.resumeCount, 0);
+          assert.equal(fake.identifyCount, 1);
+          assert.equal(host.status, "connected");
+        } finally {
+          await channel.stop();
+        }
+      },
+      { heartbeatIntervalMs: 100 },
+    ));
+
+  it("retries the login when Discord answers with server errors", () =>
+    withFake(async (fake) => {
+      // discord.js itself tries four times; the adapter's own retry takes over after that.
+      fake.failNext("GET", "/gateway/bot", { status: 502, times: 4 });
+      const { channel, host } = await connectAdapter(fake, {}, { awaitConnected: false });
+      try {
+        await host.waitForStatus("connected");
+        const statuses = host.states.map((state) => state.status);
+        assert.deepEqual(statuses, ["connecting", "reconnecting", "connected"]);
+        assert.match(host.states[1]?.detail ?? "", /retrying/);
       } finally {
         await channel.stop();
       }
