@@ -1,0 +1,415 @@
+// The Telegram adapter: long polling through grammY's Api, translation of updates into
+// InboundEvents, and rendered, split sends. grammY's own bot.start() is not used because it
+// confirms an update even when its handler failed and has no hook to report reconnects;
+// here an update's offset moves only after host.receive() has stored it, so a crash or a
+// failed store means Telegram delivers it again.
+import { stat } from "node:fs/promises";
+import { Api, InputFile } from "grammy";
+import type { Chat, Message, Update } from "grammy/types";
+import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import { splitMessage } from "../../core/split.ts";
+import { registerSecret, type Logger } from "../../log.ts";
+import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./attachments.ts";
+import {
+  describeError,
+  isEntityParseError,
+  isTransient,
+  isUnauthorized,
+  retryAfterMs,
+  toSendError,
+} from "./errors.ts";
+import {
+  discoveredChat,
+  editedText,
+  isFromBot,
+  toInboundMessage,
+  type BotIdentity,
+  type InboundContext,
+} from "./inbound.ts";
+import { toReactionEmoji } from "./reactions.ts";
+import { renderTelegramHtml, visibleText } from "./render-html.ts";
+
+export interface TelegramChannelOptions {
+  token: string;
+  /** Bot API server root without trailing slash; defaults to https://api.telegram.org. */
+  apiRoot?: string;
+  assistantName: string;
+  logger: Logger;
+  maxAttachmentBytes?: number;
+}
+
+const POLL_TIMEOUT_SECONDS = 30;
+/** Below Telegram's 4096: rendering never adds visible characters, so a chunk this long fits. */
+const SPLIT_LIMIT = 4000;
+const CAPTION_LIMIT = 1024;
+const UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
+/** Telegram shows "typing…" for about five seconds. */
+const TYPING_REFRESH_MS = 4000;
+const ALLOWED_UPDATES: ("message" | "edited_message" | "my_chat_member")[] = [
+  "message",
+  "edited_message",
+  "my_chat_member",
+];
+const MAX_BACKOFF_MS = 60_000;
+/** A later chunk of a reply retries in place this often, for rate limits at most this long. */
+const CHUNK_ATTEMPTS = 4;
+const MAX_CHUNK_WAIT_MS = 60_000;
+
+const AUTH_FAILED_DETAIL =
+  "Telegram rejected the bot token (401 Unauthorized). Check the token BotFather gave you.";
+
+/** grammY types signals with its abort-controller polyfill; it accepts a native one at runtime. */
+type GrammySignal = NonNullable<Parameters<Api["getMe"]>[0]>;
+
+function backoffMs(failures: number): number {
+  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, failures - 1));
+}
+
+/** Waits, or stops waiting as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function replyOptions(options: SendOptions, first: boolean) {
+  return {
+    ...(options.threadId ? { message_thread_id: Number(options.threadId) } : {}),
+    ...(first && options.replyToMessageId
+      ? {
+          reply_parameters: {
+            message_id: Number(options.replyToMessageId),
+            allow_sending_without_reply: true,
+          },
+        }
+      : {}),
+  };
+}
+
+export class TelegramChannel implements Channel {
+  readonly name = "telegram" as const;
+  private readonly api: Api;
+  private readonly files: FileSource;
+  private readonly assistantName: string;
+  private readonly log: Logger;
+  private host: ChannelHost | null = null;
+  private identity: BotIdentity | null = null;
+  private status: ChannelStatus | null = null;
+  private detail: string | undefined;
+  private running = false;
+  private abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private offset = 0;
+  private readonly typing = new Map<string, NodeJS.Timeout>();
+  private readonly seenChats = new Map<string, string>();
+
+  constructor(options: TelegramChannelOptions) {
+    registerSecret(options.token);
+    // grammY refuses a root with a trailing slash; users copy URLs with one.
+    const apiRoot = (options.apiRoot ?? "https://api.telegram.org").replace(/\/+$/, "");
+    this.api = new Api(options.token, { apiRoot });
+    this.files = {
+      api: this.api,
+      apiRoot,
+      token: options.token,
+      maxBytes: options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES,
+    };
+    this.assistantName = options.assistantName;
+    this.log = options.logger.child({ channel: "telegram" });
+  }
+
+  async start(host: ChannelHost): Promise<void> {
+    if (this.running) return;
+    this.host = host;
+    this.running = true;
+    this.abort = new AbortController();
+    this.setState("connecting");
+    const outcome = await this.connect();
+    if (outcome === "auth_failed") {
+      this.running = false;
+      return;
+    }
+    this.loop = this.poll(outcome === "connected" ? 0 : 1);
+  }
+
+  async stop(): Promise<void> {
+    const wasRunning = this.running;
+    this.running = false;
+    this.abort.abort();
+    for (const timer of this.typing.values()) clearInterval(timer);
+    this.typing.clear();
+    await this.loop;
+    this.loop = null;
+    if (wasRunning && this.offset > 0) {
+      // Confirms what was stored, so the next start does not fetch it again.
+      await this.api
+        .getUpdates({ offset: this.offset, limit: 1, timeout: 0 })
+        .catch((error: unknown) =>
+          this.log.debug({ err: error }, "could not confirm the last telegram updates"),
+        );
+    }
+    if (this.host) this.setState("stopped");
+  }
+
+  async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+    this.stopTyping(chatId);
+    const ids: string[] = [];
+    for (const chunk of splitMessage(markdown, SPLIT_LIMIT)) {
+      const html = renderTelegramHtml(chunk);
+      if (visibleText(html).trim() === "") continue;
+      const message = await this.sendChunk(chatId, chunk, html, options, ids.length === 0);
+      ids.push(String(message.message_id));
+    }
+    return ids;
+  }
+
+  async sendFile(
+    chatId: string,
+    filePath: string,
+    caption: string,
+    options: SendOptions,
+  ): Promise<string[]> {
+    this.stopTyping(chatId);
+    // Checked here because grammY reports an unreadable upload stream as a network error,
+    // which would look worth retrying.
+    const info = await stat(filePath);
+    if (info.size > UPLOAD_LIMIT_BYTES) {
+      throw new Error(`${filePath} is ${info.size} bytes; bots may upload at most 50 MB`);
+    }
+    const html = caption.trim() === "" ? "" : renderTelegramHtml(caption);
+    const captionFits = visibleText(html).length <= CAPTION_LIMIT;
+    let message: Message;
+    try {
+      message = await this.api.sendDocument(chatId, new InputFile(filePath), {
+        ...replyOptions(options, true),
+        ...(html && captionFits ? { caption: html, parse_mode: "HTML" as const } : {}),
+      });
+    } catch (error) {
+      throw toSendError(error);
+    }
+    const ids = [String(message.message_id)];
+    if (html && !captionFits) {
+      ids.push(
+        ...(await this.send(
+          chatId,
+          caption,
+          options.threadId ? { threadId: options.threadId } : {},
+        )),
+      );
+    }
+    return ids;
+  }
+
+  async setTyping(chatId: string, typing: boolean): Promise<void> {
+    this.stopTyping(chatId);
+    if (!typing || !this.running) return;
+    this.typing.set(
+      chatId,
+      setInterval(() => void this.sendTyping(chatId), TYPING_REFRESH_MS),
+    );
+    await this.sendTyping(chatId);
+  }
+
+  async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {
+    // setMessageReaction replaces the bot's reaction; an empty list removes it.
+    const reaction =
+      emoji === null ? [] : [{ type: "emoji" as const, emoji: toReactionEmoji(emoji) }];
+    try {
+      await this.api.setMessageReaction(chatId, Number(messageId), reaction);
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  private signal(): GrammySignal {
+    return this.abort.signal as unknown as GrammySignal;
+  }
+
+  private setState(status: ChannelStatus, detail?: string): void {
+    if (status === this.status && detail === this.detail) return;
+    this.status = status;
+    this.detail = detail;
+    this.host?.setState(detail === undefined ? { status } : { status, detail });
+  }
+
+  /** getMe then deleteWebhook: a leftover webhook makes getUpdates fail with 409. */
+  private async connect(): Promise<"connected" | "auth_failed" | "retry"> {
+    try {
+      const me = await this.api.getMe(this.signal());
+      await this.api.deleteWebhook({ drop_pending_updates: false }, this.signal());
+      this.identity = { id: me.id, username: me.username };
+      this.setState("connected");
+      this.log.info({ bot: me.username }, "telegram connected");
+      return "connected";
+    } catch (error) {
+      if (!this.running) return "retry";
+      if (isUnauthorized(error)) {
+        this.setState("auth_failed", AUTH_FAILED_DETAIL);
+        this.log.error("telegram rejected the bot token");
+        return "auth_failed";
+      }
+      this.setState("reconnecting", `cannot reach Telegram (${describeError(error)})`);
+      this.log.warn({ err: error }, "telegram connect failed; retrying");
+      return "retry";
+    }
+  }
+
+  private async poll(initialFailures: number): Promise<void> {
+    let failures = initialFailures;
+    let delay = backoffMs(failures);
+    while (this.running) {
+      if (failures > 0) await sleep(delay, this.abort.signal);
+      if (!this.running) return;
+      if (!this.identity) {
+        const outcome = await this.connect();
+        if (outcome === "auth_failed") return;
+        failures = outcome === "retry" ? failures + 1 : 0;
+        delay = backoffMs(failures);
+        continue;
+      }
+      // After a failure the first poll returns at once, so "connected" is reported as soon
+      // as Telegram answers rather than when the next long poll ends.
+      const timeout = this.status === "connected" ? POLL_TIMEOUT_SECONDS : 0;
+      let updates: Update[];
+      try {
+        updates = await this.api.getUpdates(
+          { offset: this.offset, timeout, allowed_updates: ALLOWED_UPDATES },
+          this.signal(),
+        );
+      } catch (error) {
+        if (!this.running) return;
+        if (isUnauthorized(error)) {
+          this.setState("auth_failed", AUTH_FAILED_DETAIL);
+          return;
+        }
+        failures += 1;
+        delay = retryAfterMs(error) ?? backoffMs(failures);
+        this.setState("reconnecting", `polling failed (${describeError(error)})`);
+        this.log.warn({ err: error, retryInMs: delay }, "telegram polling failed");
+        continue;
+      }
+      failures = 0;
+      this.setState("connected");
+      for (const update of updates) {
+        if (!this.running || !(await this.deliver(update))) return;
+        this.offset = update.update_id + 1;
+      }
+    }
+  }
+
+  /** Hands an update to the core until it is stored; false when stopped before that. */
+  private async deliver(update: Update): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.dispatch(update);
+        return true;
+      } catch (error) {
+        this.log.error(
+          { err: error, updateId: update.update_id, attempt },
+          "telegram update not stored; it stays unconfirmed and is retried",
+        );
+        if (!this.running) return false;
+        await sleep(backoffMs(attempt), this.abort.signal);
+        if (!this.running) return false;
+      }
+    }
+  }
+
+  private async dispatch(update: Update): Promise<void> {
+    const host = this.host;
+    const identity = this.identity;
+    if (!host || !identity) return;
+    const context: InboundContext = { bot: identity, assistantName: this.assistantName };
+    if (update.message) {
+      const message = update.message;
+      this.discover(message.chat);
+      const inbound = toInboundMessage(message, context, attachmentsOf(message, this.files));
+      if (inbound) await host.receive({ type: "message", message: inbound });
+    } else if (update.edited_message) {
+      const message = update.edited_message;
+      this.discover(message.chat);
+      if (isFromBot(message, identity)) return;
+      await host.receive({
+        type: "edit",
+        chatId: String(message.chat.id),
+        messageId: String(message.message_id),
+        text: editedText(message, context),
+        timestamp: (message.edit_date ?? message.date) * 1000,
+      });
+    } else if (update.my_chat_member) {
+      this.discover(update.my_chat_member.chat);
+    }
+  }
+
+  private discover(chat: Chat): void {
+    const discovered = discoveredChat(chat);
+    const key = `${discovered.name}\u0000${discovered.isGroup}`;
+    if (this.seenChats.get(discovered.chatId) === key) return;
+    this.seenChats.set(discovered.chatId, key);
+    this.host?.discovered(discovered);
+  }
+
+  private async sendChunk(
+    chatId: string,
+    source: string,
+    html: string,
+    options: SendOptions,
+    first: boolean,
+  ): Promise<Message> {
+    const extra = replyOptions(options, first);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.sendHtml(chatId, source, html, extra);
+      } catch (error) {
+        // Once part of a reply is out, a later retry of the whole reply would repeat that
+        // part, so the remaining chunks wait out short rate limits here instead.
+        const wait = retryAfterMs(error) ?? backoffMs(attempt);
+        const retryHere =
+          !first && isTransient(error) && attempt < CHUNK_ATTEMPTS && wait <= MAX_CHUNK_WAIT_MS;
+        if (!retryHere) throw toSendError(error);
+        this.log.warn({ err: error, retryInMs: wait }, "telegram rate-limited a reply chunk");
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async sendHtml(
+    chatId: string,
+    source: string,
+    html: string,
+    extra: ReturnType<typeof replyOptions>,
+  ): Promise<Message> {
+    try {
+      return await this.api.sendMessage(chatId, html, { parse_mode: "HTML", ...extra });
+    } catch (error) {
+      if (!isEntityParseError(error)) throw error;
+      // Better an unformatted reply than none.
+      this.log.warn({ err: error }, "telegram rejected the rendered HTML; sending plain text");
+      return await this.api.sendMessage(chatId, source, extra);
+    }
+  }
+
+  private async sendTyping(chatId: string): Promise<void> {
+    try {
+      await this.api.sendChatAction(chatId, "typing");
+    } catch (error) {
+      // Typing is a courtesy; a chat that refuses it for good (kicked, blocked) stops being asked.
+      if (!isTransient(error)) this.stopTyping(chatId);
+      this.log.debug({ err: error }, "telegram typing indicator failed");
+    }
+  }
+
+  private stopTyping(chatId: string): void {
+    const timer = this.typing.get(chatId);
+    if (timer === undefined) return;
+    clearInterval(timer);
+    this.typing.delete(chatId);
+  }
+}
