@@ -361,7 +361,7 @@ export class Orchestrator extends EventEmitter<{
         onModelError: (kind, detail, through) => {
           this.turnFailed.add(groupId);
           this.log.warn({ group: group.folder, kind, detail }, "model call failed");
-          this.reply(group, modelErrorText(kind), through);
+          this.reply(group, modelErrorText(kind, detail), through);
         },
         onIdle: (through) => this.turnEnded(group, session, through),
         onSessionId: (sessionId) => saveSessionId(this.db, groupId, sessionId, Date.now()),
@@ -538,7 +538,9 @@ export class Orchestrator extends EventEmitter<{
   }
 }
 
-function modelErrorText(kind: string): string {
+function modelErrorText(reportedKind: string, detail: string): string {
+  // The CLI reports a persistent 529 as a generic server error; its text says which.
+  const kind = /\b529\b|overloaded/i.test(detail) ? "overloaded" : reportedKind;
   switch (kind) {
     case "overloaded":
       return "Sorry, Claude is overloaded right now and did not answer after several tries. Please try again in a few minutes.";

@@ -2,7 +2,6 @@
 // clients use. Everything under /api/ needs the admin token (Bearer header or the session
 // cookie that logging in sets).
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie, deleteCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -17,6 +16,7 @@ import type { Delivery } from "../core/delivery.ts";
 import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
 import { safeEqual, sessionCookieValue } from "./admin-token.ts";
 import { chatPage } from "./chat-page.ts";
+import { limitBody } from "./body-limit.ts";
 
 export interface WebServerOptions {
   config: Config;
@@ -80,27 +80,23 @@ export function createWebApp(options: WebServerOptions): Hono {
     ),
   );
 
-  app.post(
-    "/api/login",
-    bodyLimit({ maxSize: 4096, onError: (c) => problem(c, 413, "body too large") }),
-    async (c) => {
-      const parsed = z
-        .object({ token: z.string().min(1).max(512) })
-        .strict()
-        .safeParse(await c.req.json().catch(() => null));
-      if (!parsed.success) return problem(c, 400, zodMessage(parsed.error));
-      if (!safeEqual(parsed.data.token, adminToken)) return problem(c, 401, "wrong admin token");
-      setCookie(c, COOKIE, cookieValue, {
-        httpOnly: true,
-        sameSite: "Strict",
-        secure:
-          c.req.header("x-forwarded-proto") === "https" || new URL(c.req.url).protocol === "https:",
-        path: "/",
-        maxAge: 30 * 24 * 3600,
-      });
-      return c.json({ ok: true });
-    },
-  );
+  app.post("/api/login", limitBody(4096, "body too large"), async (c) => {
+    const parsed = z
+      .object({ token: z.string().min(1).max(512) })
+      .strict()
+      .safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return problem(c, 400, zodMessage(parsed.error));
+    if (!safeEqual(parsed.data.token, adminToken)) return problem(c, 401, "wrong admin token");
+    setCookie(c, COOKIE, cookieValue, {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure:
+        c.req.header("x-forwarded-proto") === "https" || new URL(c.req.url).protocol === "https:",
+      path: "/",
+      maxAge: 30 * 24 * 3600,
+    });
+    return c.json({ ok: true });
+  });
 
   app.post("/api/logout", (c) => {
     deleteCookie(c, COOKIE, { path: "/" });
@@ -142,11 +138,7 @@ export function createWebApp(options: WebServerOptions): Hono {
 
   app.post(
     "/api/chat/messages",
-    bodyLimit({
-      maxSize: maxBytes,
-      onError: (c) =>
-        problem(c, 413, `message too large: the limit is ${config.MAX_MESSAGE_CHARS} characters`),
-    }),
+    limitBody(maxBytes, `message too large: the limit is ${config.MAX_MESSAGE_CHARS} characters`),
     async (c) => {
       if (!(c.req.header("content-type") ?? "").includes("application/json")) {
         return problem(c, 415, "send JSON: Content-Type: application/json");
