@@ -104,4 +104,46 @@ export const migrations: Migration[] = [
       CREATE INDEX usage_group_at ON usage (group_id, at);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Scheduled tasks. Interval slots are anchor_at + k * every; next_run_at is NULL once
+      -- a task can no longer run (cancelled, completed, missed).
+      CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY,
+        group_id INTEGER NOT NULL REFERENCES groups (id),
+        prompt TEXT NOT NULL,
+        schedule_kind TEXT NOT NULL CHECK (schedule_kind IN ('cron', 'interval', 'once')),
+        schedule_expr TEXT NOT NULL,
+        schedule_timezone TEXT NOT NULL,
+        anchor_at INTEGER NOT NULL,
+        context_mode TEXT NOT NULL CHECK (context_mode IN ('group', 'isolated')),
+        script TEXT,
+        status TEXT NOT NULL
+          CHECK (status IN ('active', 'paused', 'cancelled', 'completed', 'missed')),
+        next_run_at INTEGER,
+        last_run_at INTEGER,
+        last_result TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX tasks_due ON tasks (status, next_run_at);
+      CREATE INDEX tasks_group ON tasks (group_id);
+
+      -- One row per slot that fired; the unique slot key makes a double fire an error, not a repeat.
+      CREATE TABLE task_runs (
+        id INTEGER PRIMARY KEY,
+        task_id INTEGER NOT NULL REFERENCES tasks (id),
+        scheduled_for INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        status TEXT NOT NULL
+          CHECK (status IN ('running', 'succeeded', 'failed', 'skipped', 'missed')),
+        result TEXT,
+        error TEXT,
+        UNIQUE (task_id, scheduled_for)
+      );
+      CREATE INDEX task_runs_running ON task_runs (task_id) WHERE status = 'running';
+    `,
+  },
 ];
