@@ -144,6 +144,26 @@ describe("Slack inbound through Bolt Socket Mode", () => {
     assert.deepEqual(deletion, { type: "delete", chatId: GENERAL, messageId: ts });
   });
 
+  test("deleting a thread parent that has replies is a delete, though Slack sends a tombstone edit", async () => {
+    const parent = h.fake.injectMessage({
+      channel: GENERAL,
+      user: ALICE,
+      text: "parent to delete",
+    });
+    h.fake.injectMessage({
+      channel: GENERAL,
+      user: BOB,
+      text: "a reply that stays",
+      thread_ts: parent,
+    });
+    await h.host.waitForEvent(messageWithText("a reply that stays"));
+    h.fake.injectDelete({ channel: GENERAL, ts: parent });
+    await h.host.waitForEvent(
+      (e): e is DeleteEvent => e.type === "delete" && e.messageId === parent,
+    );
+    assert.ok(!h.host.events.some((e) => e.type === "edit" && e.messageId === parent));
+  });
+
   test("files arrive as attachments downloaded with the bot token, within the size cap", async () => {
     h.fake.injectMessage({
       channel: GENERAL,

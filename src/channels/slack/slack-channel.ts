@@ -78,7 +78,14 @@ interface SlackMessageEvent {
   event_ts?: string;
   thread_ts?: string;
   files?: SlackFile[];
-  message?: { user?: string; bot_id?: string; text?: string; ts: string; edited?: { ts?: string } };
+  message?: {
+    subtype?: string;
+    user?: string;
+    bot_id?: string;
+    text?: string;
+    ts: string;
+    edited?: { ts?: string };
+  };
   previous_message?: { user?: string; bot_id?: string; text?: string; ts?: string };
   deleted_ts?: string;
 }
@@ -447,6 +454,11 @@ export class SlackChannel implements Channel {
   private async forwardEdit(host: ChannelHost, event: SlackMessageEvent): Promise<void> {
     const message = event.message;
     if (!message || message.bot_id || message.user === this.identity?.botUserId) return;
+    // A deleted thread parent stays behind as a "tombstone" while its replies remain.
+    if (message.subtype === "tombstone") {
+      await host.receive({ type: "delete", chatId: event.channel, messageId: message.ts });
+      return;
+    }
     // Unfurls and attachment changes also arrive as message_changed, with the text unchanged.
     if (message.text === event.previous_message?.text) return;
     await host.receive({

@@ -98,6 +98,7 @@ export interface SlackFake {
     username: string;
   }): string;
   injectEdit(spec: { channel: string; ts: string; text: string }): void;
+  /** Deletes a message; a thread parent with replies becomes a tombstone (message_changed), as in Slack. */
   injectDelete(spec: { channel: string; ts: string }): void;
   messages(channel: string): StoredMessage[];
   waitForCall(
@@ -611,8 +612,30 @@ export async function startSlackFake(options: {
       const channel = channelOf(spec.channel);
       const message = messageOf(channel.id, spec.ts);
       const list = messages.get(channel.id) ?? [];
-      list.splice(list.indexOf(message), 1);
       const eventTs = nextTs();
+      const previous = { type: "message", user: message.user, text: message.text, ts: message.ts };
+      if (list.some((m) => m.thread_ts === message.ts && m.ts !== message.ts)) {
+        // A thread parent with replies is not removed: Slack leaves a tombstone in its place.
+        message.text = "This message was deleted.";
+        emit(
+          userMessageEvent(channel, {
+            subtype: "message_changed",
+            hidden: true,
+            ts: eventTs,
+            event_ts: eventTs,
+            message: {
+              type: "message",
+              subtype: "tombstone",
+              user: "USLACKBOT",
+              text: message.text,
+              ts: message.ts,
+            },
+            previous_message: previous,
+          }),
+        );
+        return;
+      }
+      list.splice(list.indexOf(message), 1);
       emit(
         userMessageEvent(channel, {
           subtype: "message_deleted",
@@ -620,12 +643,7 @@ export async function startSlackFake(options: {
           ts: eventTs,
           event_ts: eventTs,
           deleted_ts: message.ts,
-          previous_message: {
-            type: "message",
-            user: message.user,
-            text: message.text,
-            ts: message.ts,
-          },
+          previous_message: previous,
         }),
       );
     },
