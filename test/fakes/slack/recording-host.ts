@@ -100,12 +100,6 @@ export class RecordingHost implements ChannelHost {
   }
 }
 
-export function isMessage(
-  event: InboundEvent,
-): event is Extract<InboundEvent, { type: "message" }> {
-  return event.type === "message";
-}
-
 export function messageWithText(text: string) {
   return (event: InboundEvent): event is Extract<InboundEvent, { type: "message" }> =>
     event.type === "message" && event.message.text === text;
