@@ -50,7 +50,8 @@ export function splitMessage(text: string, limit: number): string[] {
     const open = openFenceAtEnd(body, carried);
     chunks.push(prefix + body + (open ? `\n${open.marker}` : ""));
     carried = open;
-    rest = rest.slice(at).replace(/^[ \n]+/, "");
+    // Inside a code block, leading spaces are indentation and must survive the cut.
+    rest = rest.slice(at).replace(open ? /^\n/ : /^[ \n]+/, "");
   }
   return chunks.filter((chunk) => chunk.trim().length > 0);
 }
