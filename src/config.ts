@@ -95,6 +95,34 @@ const schema = z.object({
   ACK_REACTION: z.string().default("👀"),
   MAX_MESSAGE_CHARS: integer(32_000, 100, 1_000_000),
   CLAUDE_PATH: optionalString,
+  MAX_ATTACHMENT_BYTES: integer(20_000_000, 0, 2_000_000_000),
+  MAIN_CHAT: z
+    .string()
+    .optional()
+    .refine((value) => !value || /^(telegram|discord|slack|whatsapp):\S+$/.test(value), {
+      message:
+        "expected <channel>:<chat id>, e.g. telegram:123456 or whatsapp:15551234567@s.whatsapp.net",
+    })
+    .transform((value) => value || undefined),
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_API_ROOT: url,
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_API_URL: url,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url,
+  WHATSAPP_PHONE: z
+    .string()
+    .optional()
+    .transform((value) => value?.replace(/[\s+()-]/g, "") || undefined)
+    .refine((value) => value === undefined || /^\d{7,15}$/.test(value), {
+      message: "expected a phone number in international format, e.g. +15551234567",
+    }),
+  WHATSAPP_ENABLED: z
+    .enum(["", "0", "1", "true", "false"])
+    .default("")
+    .transform((v) => v === "1" || v === "true"),
+  WHATSAPP_WS_URL: optionalString,
 });
 
 export type RawConfig = z.output<typeof schema>;
@@ -139,6 +167,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     warnings.push(
       "CLAUDE_CODE_OAUTH_TOKEN is set but ignored: Anthropic's terms ask Agent SDK products to use API keys, not Claude subscription tokens. Set ANTHROPIC_API_KEY instead.",
     );
+  }
+  for (const [set, missing] of [
+    ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"],
+    ["SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"],
+  ] as const) {
+    if (raw[set] && !raw[missing])
+      warnings.push(`${set} is set but ${missing} is not: Slack needs both (Socket Mode).`);
   }
   const credentialProblem =
     raw.ANTHROPIC_API_KEY || raw.ANTHROPIC_AUTH_TOKEN

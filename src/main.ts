@@ -4,16 +4,20 @@ import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Channel } from "./channels/channel.ts";
 import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
+import { configuredChannels } from "./channels/registry.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, registerSecret, type Logger } from "./log.ts";
 import { openDb } from "./store/db.ts";
-import { getGroupByChat, insertGroup } from "./store/groups.ts";
+import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy } from "./agent/credential-proxy.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { loadAdminToken } from "./web/admin-token.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { taskTools } from "./scheduler/agent-tools.ts";
+import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
 import { createWebApp } from "./web/server.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
@@ -41,7 +45,11 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   await proxy.start();
 
   const web = new WebChannel();
-  const channels = new Map<string, Channel>([["web", web]]);
+  const plan = configuredChannels(config, logger);
+  const channels = new Map<string, Channel>([
+    ["web", web],
+    ...plan.channels.map((c) => [c.name, c] as const),
+  ]);
   const delivery = new Delivery({ db, channels, logger, assistantName: config.ASSISTANT_NAME });
   const orchestrator = new Orchestrator({
     config,
@@ -52,6 +60,17 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     channels,
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
+    maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
+    extraTools: (group) => taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
+  });
+  const scheduler: Scheduler = new Scheduler({
+    db,
+    runTask: taskRunner({ db, orchestrator, paths, timeZone: config.TZ }),
+    onMissed: (task) => {
+      const group = getGroup(db, task.groupId);
+      if (group) orchestrator.notify(group, missedTaskNotice(task));
+    },
+    logger: logger.child({ component: "scheduler" }),
   });
 
   const mainGroup =
@@ -70,9 +89,34 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       Date.now(),
     );
 
-  for (const channel of channels.values()) await channel.start(orchestrator.hostFor(channel.name));
+  if (config.MAIN_CHAT) {
+    const [channel, ...rest] = config.MAIN_CHAT.split(":");
+    orchestrator.registerMainChat(channel!, rest.join(":"), "Owner");
+  }
+  await web.start(orchestrator.hostFor("web"));
+  for (const skipped of plan.skipped) {
+    orchestrator.setChannelState(skipped.name, {
+      status: "not_configured",
+      detail: skipped.detail,
+    });
+  }
+  // Platforms connect in the background: one that is slow or down must not hold up the
+  // web chat or the others.
+  for (const channel of plan.channels) {
+    orchestrator.setChannelState(channel.name, { status: "connecting" });
+    channel.start(orchestrator.hostFor(channel.name)).catch((error: unknown) => {
+      orchestrator.setChannelState(channel.name, {
+        status: "reconnecting",
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+  logger.info(
+    `Main-chat pairing code: send "/pair ${orchestrator.pairing.code}" to the bot in a direct message`,
+  );
   delivery.resume();
   orchestrator.recover();
+  scheduler.start();
 
   let ready = true;
   const app = createWebApp({
@@ -83,6 +127,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     web,
     orchestrator,
     delivery,
+    scheduler,
     isReady: () => ready,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -97,6 +142,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   return async () => {
     ready = false;
     server.close();
+    scheduler.stop();
     await orchestrator.stop();
     await delivery.settled();
     delivery.stop();
@@ -120,6 +166,10 @@ async function main(): Promise<void> {
   registerSecret(config.ANTHROPIC_API_KEY);
   registerSecret(config.ANTHROPIC_AUTH_TOKEN);
   registerSecret(config.CLAUDE_CODE_OAUTH_TOKEN);
+  registerSecret(config.TELEGRAM_BOT_TOKEN);
+  registerSecret(config.DISCORD_BOT_TOKEN);
+  registerSecret(config.SLACK_BOT_TOKEN);
+  registerSecret(config.SLACK_APP_TOKEN);
   const logger = createLogger(config.LOG_LEVEL);
   const stop = await start(config, logger);
   let stopping = false;

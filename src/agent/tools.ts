@@ -8,6 +8,9 @@ import {
 import { z } from "zod";
 import type { Group } from "../store/groups.ts";
 
+/** A tool of any input shape, as the SDK's server takes them (its own element type). */
+export type AgentTool = NonNullable<Parameters<typeof createSdkMcpServer>[0]["tools"]>[number];
+
 export interface ToolResult {
   text: string;
   isError: boolean;
@@ -21,7 +24,7 @@ export interface ToolHost {
   registerGroup(args: RegisterGroupArgs): ToolResult;
   searchHistory(query: string, limit: number): ToolResult;
   /** Further tools contributed by other features (scheduling, files, browser). */
-  extraTools: ReturnType<typeof tool>[];
+  extraTools: AgentTool[];
 }
 
 export const registerGroupShape = {
@@ -66,7 +69,7 @@ function mainOnly(host: ToolHost, run: () => ToolResult): ToolResult {
 }
 
 export function buildToolServer(host: ToolHost): McpSdkServerConfigWithInstance {
-  const tools = [
+  const tools: AgentTool[] = [
     tool(
       "send_message",
       host.group.isMain

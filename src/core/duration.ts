@@ -1,12 +1,56 @@
-// Durations as people write them in configuration: "90s", "30m", "2h", "1d", or plain
-// milliseconds ("45000").
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+// Durations as people write them: "90s", "2h", "1h30m", "1 day", "2 hours and 15 minutes".
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  w: 604_800_000,
+  week: 604_800_000,
+  weeks: 604_800_000,
+};
 
+const DURATION_PART = /(\d+(?:\.\d+)?)\s*([a-z]+)/g;
+const DURATION = /^(?:\d+(?:\.\d+)?\s*[a-z]+(?:\s*,?\s*(?:and\s+)?)?)+$/;
+
+/** Reads "90s", "2h", "1h30m", "1 day", "2 hours and 15 minutes"; undefined if it is not a duration. */
 export function parseDuration(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  const unit = UNITS[(match[2] ?? "ms").toLowerCase()] ?? 1;
-  const ms = Math.round(value * unit);
-  return ms > 0 ? ms : undefined;
+  const source = text.trim().toLowerCase();
+  if (source.length > 100 || !DURATION.test(source)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of source.matchAll(DURATION_PART)) {
+    const ms = UNIT_MS[unit ?? ""];
+    if (ms === undefined) return undefined;
+    total += Number(amount) * ms;
+  }
+  return Math.round(total);
+}
+
+export function formatDuration(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, seconds] of [
+    ["d", 86_400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
+    const count = Math.floor(rest / seconds);
+    if (count > 0) parts.push(`${count}${unit}`);
+    rest -= count * seconds;
+  }
+  return parts.length > 0 ? parts.join(" ") : "0s";
 }

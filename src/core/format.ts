@@ -2,12 +2,13 @@
 // when; replies lose the <internal>…</internal> notes the agent keeps for itself.
 import type { StoredMessage } from "../store/messages.ts";
 
+/** Escapes element text: the sender cannot close or open a tag. */
 function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function escapeAttribute(text: string): string {
+  return escapeXml(text).replace(/"/g, "&quot;");
 }
 
 function formatTime(timestamp: number, timeZone: string): string {
@@ -27,19 +28,19 @@ export function formatMessages(messages: StoredMessage[], timeZone: string): str
     const parts: string[] = [];
     if (message.replyTo) {
       parts.push(
-        `<quoted from="${escapeXml(message.replyTo.senderName)}">${escapeXml(message.replyTo.text)}</quoted>`,
+        `<quoted from="${escapeAttribute(message.replyTo.senderName)}">${escapeXml(message.replyTo.text)}</quoted>`,
       );
     }
     parts.push(escapeXml(message.text));
     for (const attachment of message.attachments ?? []) {
       parts.push(
         attachment.path
-          ? `<attachment kind="${attachment.kind}" path="${escapeXml(attachment.path)}"/>`
-          : `<attachment kind="${attachment.kind}" name="${escapeXml(attachment.fileName)}" unavailable="${escapeXml(attachment.note ?? "not downloaded")}"/>`,
+          ? `<attachment kind="${attachment.kind}" path="${escapeAttribute(attachment.path)}"/>`
+          : `<attachment kind="${attachment.kind}" name="${escapeAttribute(attachment.fileName)}" unavailable="${escapeAttribute(attachment.note ?? "not downloaded")}"/>`,
       );
     }
     const edited = message.editedAt ? ' edited="true"' : "";
-    return `<message from="${escapeXml(message.senderName)}" at="${formatTime(message.timestamp, timeZone)}"${edited}>${parts.join("\n")}</message>`;
+    return `<message from="${escapeAttribute(message.senderName)}" at="${formatTime(message.timestamp, timeZone)}"${edited}>${parts.join("\n")}</message>`;
   });
   return lines.join("\n");
 }

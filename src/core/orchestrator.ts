@@ -4,7 +4,6 @@
 // group's watermark moves past what it has read. A restart therefore re-reads exactly
 // the messages whose turn had not finished.
 import { EventEmitter } from "node:events";
-import type { tool } from "@anthropic-ai/claude-agent-sdk";
 import type {
   Channel,
   ChannelHost,
@@ -20,10 +19,10 @@ import {
   getGroup,
   getGroupByChat,
   getGroupByFolder,
+  setWatermark,
   insertGroup,
   listChats,
   listGroups,
-  setWatermark,
   suggestFolder,
   upsertChat,
   type Group,
@@ -34,12 +33,13 @@ import {
   inboundAfter,
   insertInbound,
   markDeleted,
+  repliesAfter,
   repliesOfUnfinishedTurn,
   searchMessages,
   setAttachments,
 } from "../store/messages.ts";
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
-import { AgentSession, StaleSessionError } from "../agent/session.ts";
+import { AgentSession, StaleSessionError, type SessionEvents } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
 import { agentEnvironment } from "../agent/environment.ts";
 import { bashGuardHook } from "../agent/hooks.ts";
@@ -50,7 +50,12 @@ import {
   readGlobalMemory,
   type Paths,
 } from "../agent/memory.ts";
-import { buildToolServer, type RegisterGroupArgs, type ToolResult } from "../agent/tools.ts";
+import {
+  buildToolServer,
+  type AgentTool,
+  type RegisterGroupArgs,
+  type ToolResult,
+} from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import {
@@ -60,9 +65,19 @@ import {
   systemPromptAppend,
 } from "./format.ts";
 import { saveAttachments } from "./attachments.ts";
-import { senderAllowed, triggers } from "./router.ts";
+import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
+import { PairingCode } from "./pairing.ts";
 
 export type GroupStatus = "working" | "idle";
+
+/** How a turn started for a scheduled task ended, and what it said. */
+export interface TurnOutcome {
+  failed: boolean;
+  texts: string[];
+}
+
+/** The sender id of messages the scheduler puts into a chat. */
+export const SCHEDULER_SENDER = `${SYSTEM_SENDER_PREFIX}scheduler`;
 
 export interface OrchestratorOptions {
   config: Config;
@@ -74,7 +89,7 @@ export interface OrchestratorOptions {
   logger: Logger;
   bundledSkillsDir: string;
   /** Tools that other features add to every group's agent. */
-  extraTools?: (group: Group) => ReturnType<typeof tool>[];
+  extraTools?: (group: Group) => AgentTool[];
   maxAttachmentBytes?: number;
 }
 
@@ -96,12 +111,21 @@ export class Orchestrator extends EventEmitter<{
   private readonly log: Logger;
   readonly pool: AgentPool<AgentSession>;
   readonly channelStates = new Map<string, ChannelState>();
+  readonly pairing = new PairingCode();
   private readonly failures = new Map<number, number>();
   private readonly acknowledged = new Map<number, Acknowledged[]>();
   private readonly turnFailed = new Set<number>();
   private readonly replyThread = new Map<number, string | undefined>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly readWaiters = new Map<
+    number,
+    { through: number; resolve: (outcome: TurnOutcome) => void }[]
+  >();
+  private readonly isolatedRuns = new Map<
+    number,
+    { group: Group; prompt: string; resolve: (outcome: TurnOutcome) => void }
+  >();
   private stopping = false;
 
   constructor(options: OrchestratorOptions) {
@@ -180,7 +204,23 @@ export class Orchestrator extends EventEmitter<{
         timestamp: message.timestamp,
       });
     });
-    if (!created || !group) return;
+    if (!created) return;
+    if (!group) {
+      if (!message.isGroup && this.pairing.accept(message.text)) {
+        const main = this.registerMainChat(
+          channel,
+          message.chatId,
+          message.chatName || message.senderName,
+        );
+        this.log.info({ channel, chatId: message.chatId }, "chat paired as main");
+        this.reply(
+          main,
+          `Paired: this chat is now your main chat with ${this.options.config.ASSISTANT_NAME}.`,
+          undefined,
+        );
+      }
+      return;
+    }
     if (message.attachments?.length) {
       const saved = await saveAttachments(
         groupDir(this.options.paths, group.folder),
@@ -264,7 +304,7 @@ export class Orchestrator extends EventEmitter<{
     const problem = this.options.config.credentialProblem;
     if (problem) {
       this.reply(group, `I can't answer yet: ${problem}`, undefined);
-      setWatermark(this.db, group.id, pending.at(-1)!.id);
+      this.advanceWatermark(group, pending.at(-1)!.id, true);
       this.finishAcknowledgements(group.id, false);
       return;
     }
@@ -307,8 +347,69 @@ export class Orchestrator extends EventEmitter<{
     });
   }
 
-  private open(groupId: number): AgentSession {
-    const group = getGroup(this.db, groupId)!;
+  private open(key: number): AgentSession {
+    if (key < 0) return this.openIsolated(-key);
+    const group = getGroup(this.db, key)!;
+    const resume = getSessionId(this.db, group.id);
+    const session: AgentSession = this.createSession(group, resume, {
+      onText: (text, through) => {
+        const clean = stripInternal(text);
+        if (clean) this.reply(group, clean, through);
+      },
+      onToolUse: (name) => this.emit("activity", group.id, name),
+      onModelError: (kind, detail, through) => {
+        this.turnFailed.add(group.id);
+        this.log.warn({ group: group.folder, kind, detail }, "model call failed");
+        this.reply(group, modelErrorText(kind, detail), through);
+      },
+      onIdle: (through) => this.turnEnded(group, session, through),
+      onSessionId: (sessionId) => saveSessionId(this.db, group.id, sessionId, Date.now()),
+      onExit: (error) => this.sessionEnded(group, session, error),
+    });
+    this.log.info({ group: group.folder, resume: Boolean(resume) }, "agent session starting");
+    this.feed(group, session);
+    return session;
+  }
+
+  /** A fresh session outside the group's conversation, for one isolated task run. */
+  private openIsolated(runId: number): AgentSession {
+    const pending = this.isolatedRuns.get(runId)!;
+    const { group } = pending;
+    const texts: string[] = [];
+    let failed = false;
+    const finish = () => {
+      this.isolatedRuns.delete(runId);
+      pending.resolve({ failed, texts });
+    };
+    const session: AgentSession = this.createSession(group, undefined, {
+      onText: (text) => {
+        const clean = stripInternal(text);
+        if (!clean) return;
+        texts.push(clean);
+        this.reply(group, clean, undefined);
+      },
+      onToolUse: (name) => this.emit("activity", group.id, name),
+      onModelError: (kind, detail) => {
+        failed = true;
+        this.reply(group, modelErrorText(kind, detail), undefined);
+      },
+      onIdle: () => this.pool.closeGroup(-runId),
+      onSessionId: () => undefined,
+      onExit: (error) => {
+        if (error) failed = true;
+        finish();
+        this.pool.released(-runId);
+      },
+    });
+    session.push(pending.prompt, 1);
+    return session;
+  }
+
+  private createSession(
+    group: Group,
+    resume: string | undefined,
+    events: SessionEvents,
+  ): AgentSession {
     const { config, paths, proxy } = this.options;
     const { cwd, home } = ensureGroupFiles(
       paths,
@@ -318,7 +419,7 @@ export class Orchestrator extends EventEmitter<{
     );
     const token = proxy.issueToken(group.id);
     const session: AgentSession = new AgentSession({
-      groupId,
+      groupId: group.id,
       cwd,
       env: agentEnvironment({
         home,
@@ -328,7 +429,7 @@ export class Orchestrator extends EventEmitter<{
         maxRetries: config.MODEL_MAX_RETRIES,
         runsAsRoot: process.getuid?.() === 0,
       }),
-      resume: getSessionId(this.db, groupId),
+      resume,
       mcpServer: buildToolServer({
         group,
         sendMessage: (target, text) => this.toolSendMessage(group, target, text, session),
@@ -353,35 +454,84 @@ export class Orchestrator extends EventEmitter<{
       gid: undefined,
       logger: this.log,
       events: {
-        onText: (text, through) => {
-          const clean = stripInternal(text);
-          if (clean) this.reply(group, clean, through);
+        ...events,
+        onExit: (error) => {
+          proxy.revokeToken(token);
+          events.onExit(error);
         },
-        onToolUse: (name) => this.emit("activity", groupId, name),
-        onModelError: (kind, detail, through) => {
-          this.turnFailed.add(groupId);
-          this.log.warn({ group: group.folder, kind, detail }, "model call failed");
-          this.reply(group, modelErrorText(kind, detail), through);
-        },
-        onIdle: (through) => this.turnEnded(group, session, through),
-        onSessionId: (sessionId) => saveSessionId(this.db, groupId, sessionId, Date.now()),
-        onExit: (error) => this.sessionEnded(group, session, token, error),
       },
     });
-    this.log.info(
-      { group: group.folder, resume: Boolean(getSessionId(this.db, groupId)) },
-      "agent session starting",
-    );
     session.start();
-    this.feed(group, session);
     return session;
   }
 
-  private turnEnded(group: Group, session: AgentSession, through: number): void {
+  /**
+   * Runs a scheduled task's prompt in the group's conversation: it enters the chat as a
+   * message from the scheduler, so it waits for (never interleaves with) a running turn,
+   * respects the agent cap and survives a restart like any message. Resolves when the turn
+   * that read it has ended.
+   */
+  runInConversation(group: Group, runKey: string, text: string): Promise<TurnOutcome> {
+    const trigger = group.requiresTrigger && !group.isMain ? `${group.trigger} ` : "";
+    const { id } = insertInbound(this.db, {
+      channel: group.channel,
+      chatId: group.chatId,
+      platformId: runKey,
+      senderId: SCHEDULER_SENDER,
+      senderName: "Scheduler",
+      text: `${trigger}${text}`,
+      timestamp: Date.now(),
+    });
+    const outcome = new Promise<TurnOutcome>((resolve) => {
+      const waiting = this.readWaiters.get(group.id) ?? [];
+      waiting.push({ through: id, resolve });
+      this.readWaiters.set(group.id, waiting);
+    });
+    this.dispatch(group.id);
+    return outcome.then((result) => ({
+      ...result,
+      texts: repliesAfter(this.db, group.channel, group.chatId, id),
+    }));
+  }
+
+  /** Runs a task's prompt in a fresh session of its own; it still takes a slot of the agent cap. */
+  runIsolated(group: Group, runId: number, prompt: string): Promise<TurnOutcome> {
+    if (this.options.config.credentialProblem) {
+      return Promise.resolve({ failed: true, texts: [this.options.config.credentialProblem] });
+    }
+    return new Promise((resolve) => {
+      this.isolatedRuns.set(runId, { group, prompt, resolve });
+      this.pool.acquire(-runId);
+    });
+  }
+
+  /** Tells a chat something outside any turn (e.g. the scheduler's notices). */
+  notify(group: Group, text: string): void {
+    this.reply(group, text, undefined);
+  }
+
+  private advanceWatermark(group: Group, through: number, failed: boolean): void {
     setWatermark(this.db, group.id, through);
+    const waiting = this.readWaiters.get(group.id);
+    if (!waiting) return;
+    const remaining = waiting.filter((waiter) => {
+      if (waiter.through > through) return true;
+      waiter.resolve({ failed, texts: [] });
+      return false;
+    });
+    if (remaining.length) this.readWaiters.set(group.id, remaining);
+    else this.readWaiters.delete(group.id);
+  }
+
+  private turnEnded(group: Group, session: AgentSession, through: number): void {
     this.failures.delete(group.id);
-    if (session.busy) return;
-    this.finishAcknowledgements(group.id, !this.turnFailed.delete(group.id));
+    if (session.busy) {
+      this.advanceWatermark(group, through, this.turnFailed.has(group.id));
+      return;
+    }
+    const failed = this.turnFailed.delete(group.id);
+    this.advanceWatermark(group, through, failed);
+    this.finishAcknowledgements(group.id, !failed);
     this.setStatus(group, "idle");
     this.pool.idle(group.id);
     const timer = setTimeout(
@@ -392,13 +542,7 @@ export class Orchestrator extends EventEmitter<{
     this.idleTimers.set(group.id, timer);
   }
 
-  private sessionEnded(
-    group: Group,
-    session: AgentSession,
-    token: string,
-    error: Error | undefined,
-  ): void {
-    this.options.proxy.revokeToken(token);
+  private sessionEnded(group: Group, session: AgentSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
     const unfinished = session.busy;
     if (error instanceof StaleSessionError) {
@@ -421,7 +565,7 @@ export class Orchestrator extends EventEmitter<{
           "Sorry, I could not process that: my agent process keeps failing. The error is in the service log.",
           session.through,
         );
-        setWatermark(this.db, group.id, session.through);
+        this.advanceWatermark(group, session.through, true);
         this.finishAcknowledgements(group.id, false);
       }
     } else if (error) {
@@ -483,6 +627,25 @@ export class Orchestrator extends EventEmitter<{
       );
     }
     return { text: lines.join("\n"), isError: false };
+  }
+
+  /** Makes a messaging chat a main chat (pairing or MAIN_CHAT); idempotent. */
+  registerMainChat(channel: string, chatId: string, name: string): Group {
+    const existing = getGroupByChat(this.db, channel, chatId);
+    if (existing) return existing;
+    return insertGroup(
+      this.db,
+      {
+        channel,
+        chatId,
+        folder: suggestFolder(this.db, `main-${channel}`),
+        name: name || "Owner",
+        trigger: `@${this.options.config.ASSISTANT_NAME}`,
+        requiresTrigger: false,
+        isMain: true,
+      },
+      Date.now(),
+    );
   }
 
   private toolRegisterGroup(args: RegisterGroupArgs): ToolResult {

@@ -12,7 +12,11 @@ export function mentionsTrigger(text: string, trigger: string): boolean {
   );
 }
 
+/** Messages Pincer itself puts into a chat (scheduled task runs); allowlists do not apply. */
+export const SYSTEM_SENDER_PREFIX = "pincer:";
+
 export function senderAllowed(group: Group, senderId: string): boolean {
+  if (senderId.startsWith(SYSTEM_SENDER_PREFIX)) return true;
   return group.allowedSenders === null || group.allowedSenders.includes(senderId);
 }
 

@@ -2,6 +2,9 @@
 // re-arm the scheduler and answer in words a user can read. A non-main group only ever sees
 // its own tasks; another group's task id is answered as "not found".
 import { z } from "zod";
+import type { ToolResult } from "../agent/tools.ts";
+
+export type { ToolResult };
 import type { Db } from "../store/db.ts";
 import {
   cancelTask as cancelStoredTask,
@@ -36,11 +39,6 @@ export interface TaskToolContext {
   /** A group's display name for main's listings; the id is shown without it. */
   describeGroup?: (groupId: number) => string | undefined;
   scheduler: { changed(): void };
-}
-
-export interface ToolResult {
-  text: string;
-  isError: boolean;
 }
 
 export const MAX_SCRIPT_CHARS = 10_000;

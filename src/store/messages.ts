@@ -253,3 +253,14 @@ export function latestMessageId(db: Db): number {
   const row = db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM messages").get() as { id: number };
   return row.id;
 }
+
+/** The texts of the replies written in a chat after a given message. */
+export function repliesAfter(db: Db, channel: string, chatId: string, afterId: number): string[] {
+  return (
+    db
+      .prepare(
+        "SELECT text FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out' AND id > ? AND turn_through >= ? ORDER BY id",
+      )
+      .all(channel, chatId, afterId, afterId) as { text: string }[]
+  ).map((row) => row.text);
+}

@@ -17,6 +17,7 @@ import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
 import { safeEqual, sessionCookieValue } from "./admin-token.ts";
 import { chatPage } from "./chat-page.ts";
 import { limitBody } from "./body-limit.ts";
+import { mountTaskRoutes } from "./tasks-api.ts";
 
 export interface WebServerOptions {
   config: Config;
@@ -26,12 +27,13 @@ export interface WebServerOptions {
   web: WebChannel;
   orchestrator: Orchestrator;
   delivery: Delivery;
+  scheduler: { changed(): void };
   isReady(): boolean;
 }
 
 const COOKIE = "pincer_session";
 
-function problem(c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 503, error: string) {
+function problem(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503, error: string) {
   return c.json({ error }, status);
 }
 
@@ -119,6 +121,7 @@ export function createWebApp(options: WebServerOptions): Hono {
         .sessions()
         .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
       warnings: config.warnings,
+      pairingCode: orchestrator.pairing.code,
     }),
   );
 
@@ -229,5 +232,6 @@ export function createWebApp(options: WebServerOptions): Hono {
     });
   });
 
+  mountTaskRoutes(app, { db, scheduler: options.scheduler });
   return app;
 }
