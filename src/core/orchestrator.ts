@@ -15,7 +15,6 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { transaction, type Db } from "../store/db.ts";
 import {
-  folderProblem,
   getGroup,
   getGroupByChat,
   getGroupByFolder,
@@ -67,6 +66,7 @@ import {
 import { saveAttachments } from "./attachments.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
+import { registerChat } from "./registration.ts";
 
 export type GroupStatus = "working" | "idle";
 
@@ -649,40 +649,13 @@ export class Orchestrator extends EventEmitter<{
   }
 
   private toolRegisterGroup(args: RegisterGroupArgs): ToolResult {
-    const separator = args.chat.indexOf(":");
-    if (separator <= 0)
-      return { text: `"${args.chat}" is not of the form <channel>:<chat id>.`, isError: true };
-    const channel = args.chat.slice(0, separator);
-    const chatId = args.chat.slice(separator + 1);
-    if (getGroupByChat(this.db, channel, chatId))
-      return { text: `${args.chat} is already registered.`, isError: true };
-    const known = listChats(this.db).find(
-      (chat) => chat.channel === channel && chat.chatId === chatId,
-    );
-    if (!known)
-      return {
-        text: `No chat ${args.chat} has been seen; use list_groups to find it.`,
-        isError: true,
-      };
-    const name = args.name ?? (known.name || args.chat);
-    const folder = args.folder ?? suggestFolder(this.db, name);
-    const problem = folderProblem(folder);
-    if (problem) return { text: problem, isError: true };
-    if (getGroupByFolder(this.db, folder))
-      return { text: `The folder "${folder}" is taken.`, isError: true };
-    const group = insertGroup(
+    const result = registerChat(
       this.db,
-      {
-        channel,
-        chatId,
-        folder,
-        name,
-        trigger: args.trigger ?? `@${this.options.config.ASSISTANT_NAME}`,
-        requiresTrigger: args.requires_trigger ?? known.isGroup,
-        isMain: false,
-      },
-      Date.now(),
+      { ...args, requiresTrigger: args.requires_trigger },
+      this.options.config.ASSISTANT_NAME,
     );
+    if ("error" in result) return { text: result.error, isError: true };
+    const { group } = result;
     return {
       text: `Registered ${group.name} as folder ${group.folder} (trigger ${group.trigger}).`,
       isError: false,

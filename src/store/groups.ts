@@ -191,3 +191,40 @@ export function listChats(db: Db): DiscoveredChatRow[] {
     registered: row.registered === 1,
   }));
 }
+
+export interface GroupSettings {
+  name?: string | undefined;
+  trigger?: string | undefined;
+  requiresTrigger?: boolean | undefined;
+  allowedSenders?: string[] | null | undefined;
+  dropOthers?: boolean | undefined;
+}
+
+export function updateGroupSettings(
+  db: Db,
+  id: number,
+  settings: GroupSettings,
+): Group | undefined {
+  const current = getGroup(db, id);
+  if (!current) return undefined;
+  const next = {
+    ...current,
+    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+  };
+  db.prepare(
+    "UPDATE groups SET name = ?, trigger_word = ?, requires_trigger = ?, allowed_senders = ?, drop_others = ? WHERE id = ?",
+  ).run(
+    next.name,
+    next.trigger,
+    next.requiresTrigger ? 1 : 0,
+    next.allowedSenders === null ? null : JSON.stringify(next.allowedSenders),
+    next.dropOthers ? 1 : 0,
+    id,
+  );
+  return getGroup(db, id);
+}
+
+export function deleteGroup(db: Db, id: number): void {
+  db.prepare("DELETE FROM agent_sessions WHERE group_id = ?").run(id);
+  db.prepare("DELETE FROM groups WHERE id = ? AND is_main = 0").run(id);
+}

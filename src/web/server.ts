@@ -18,6 +18,8 @@ import { safeEqual, sessionCookieValue } from "./admin-token.ts";
 import { chatPage } from "./chat-page.ts";
 import { limitBody } from "./body-limit.ts";
 import { mountTaskRoutes } from "./tasks-api.ts";
+import { mountGroupRoutes } from "./groups-api.ts";
+import { readJsonBody } from "./json-body.ts";
 
 export interface WebServerOptions {
   config: Config;
@@ -32,18 +34,10 @@ export interface WebServerOptions {
 }
 
 const COOKIE = "pincer_session";
+const loginBody = z.object({ token: z.string().min(1).max(512) }).strict();
 
 function problem(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503, error: string) {
   return c.json({ error }, status);
-}
-
-function zodMessage(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      if (issue.code === "unrecognized_keys") return `unknown field(s): ${issue.keys.join(", ")}`;
-      return `${issue.path.join(".") || "body"}: ${issue.message}`;
-    })
-    .join("; ");
 }
 
 export function createWebApp(options: WebServerOptions): Hono {
@@ -83,12 +77,9 @@ export function createWebApp(options: WebServerOptions): Hono {
   );
 
   app.post("/api/login", limitBody(4096, "body too large"), async (c) => {
-    const parsed = z
-      .object({ token: z.string().min(1).max(512) })
-      .strict()
-      .safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) return problem(c, 400, zodMessage(parsed.error));
-    if (!safeEqual(parsed.data.token, adminToken)) return problem(c, 401, "wrong admin token");
+    const body = await readJsonBody(c, loginBody);
+    if ("error" in body) return problem(c, body.status, body.error);
+    if (!safeEqual(body.value.token, adminToken)) return problem(c, 401, "wrong admin token");
     setCookie(c, COOKIE, cookieValue, {
       httpOnly: true,
       sameSite: "Strict",
@@ -143,14 +134,9 @@ export function createWebApp(options: WebServerOptions): Hono {
     "/api/chat/messages",
     limitBody(maxBytes, `message too large: the limit is ${config.MAX_MESSAGE_CHARS} characters`),
     async (c) => {
-      if (!(c.req.header("content-type") ?? "").includes("application/json")) {
-        return problem(c, 415, "send JSON: Content-Type: application/json");
-      }
-      const body: unknown = await c.req.json().catch(() => undefined);
-      if (body === undefined) return problem(c, 400, "body is not valid JSON");
-      const parsed = messageBody.safeParse(body);
-      if (!parsed.success) return problem(c, 400, zodMessage(parsed.error));
-      const platformId = await web.submit(parsed.data.text, "Owner");
+      const body = await readJsonBody(c, messageBody);
+      if ("error" in body) return problem(c, body.status, body.error);
+      const platformId = await web.submit(body.value.text, "Owner");
       const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
       return c.json({ id: stored?.id }, 202);
     },
@@ -233,5 +219,6 @@ export function createWebApp(options: WebServerOptions): Hono {
   });
 
   mountTaskRoutes(app, { db, scheduler: options.scheduler });
+  mountGroupRoutes(app, { db, assistantName: config.ASSISTANT_NAME });
   return app;
 }

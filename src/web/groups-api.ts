@@ -1,0 +1,68 @@
+// /api/groups: registered groups and discovered chats; register, change settings
+// (trigger, sender allowlist), unregister.
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { Db } from "../store/db.ts";
+import {
+  deleteGroup,
+  getGroupByFolder,
+  listChats,
+  listGroups,
+  updateGroupSettings,
+} from "../store/groups.ts";
+import { registerChat } from "../core/registration.ts";
+import { readJsonBody } from "./json-body.ts";
+
+const registerBody = z
+  .object({
+    chat: z.string().min(3).max(300),
+    folder: z.string().max(64).optional(),
+    name: z.string().min(1).max(100).optional(),
+    trigger: z.string().min(1).max(64).optional(),
+    requiresTrigger: z.boolean().optional(),
+  })
+  .strict();
+
+const settingsBody = z
+  .object({
+    name: z.string().min(1).max(100).optional(),
+    trigger: z.string().min(1).max(64).optional(),
+    requiresTrigger: z.boolean().optional(),
+    allowedSenders: z.array(z.string().min(1).max(200)).max(1000).nullable().optional(),
+    dropOthers: z.boolean().optional(),
+  })
+  .strict();
+
+export function mountGroupRoutes(app: Hono, deps: { db: Db; assistantName: string }): void {
+  const { db } = deps;
+  app.get("/api/groups", (c) =>
+    c.json({
+      groups: listGroups(db),
+      discovered: listChats(db).filter((chat) => !chat.registered),
+    }),
+  );
+
+  app.post("/api/groups", async (c) => {
+    const body = await readJsonBody(c, registerBody);
+    if ("error" in body) return c.json({ error: body.error }, body.status);
+    const result = registerChat(db, body.value, deps.assistantName);
+    if ("error" in result) return c.json({ error: result.error }, 400);
+    return c.json({ group: result.group }, 201);
+  });
+
+  app.patch("/api/groups/:folder", async (c) => {
+    const group = getGroupByFolder(db, c.req.param("folder"));
+    if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
+    const body = await readJsonBody(c, settingsBody);
+    if ("error" in body) return c.json({ error: body.error }, body.status);
+    return c.json({ group: updateGroupSettings(db, group.id, body.value) });
+  });
+
+  app.delete("/api/groups/:folder", (c) => {
+    const group = getGroupByFolder(db, c.req.param("folder"));
+    if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
+    if (group.isMain) return c.json({ error: "the main group cannot be unregistered" }, 409);
+    deleteGroup(db, group.id);
+    return c.json({ ok: true });
+  });
+}
