@@ -1,0 +1,48 @@
+// Shared set-up for unit tests: real SQLite files in temp dirs, a seeded PRNG and a
+// promise that a callback resolves.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDb, type Db } from "../../src/store/db.ts";
+
+export interface TempStore {
+  dir: string;
+  file: string;
+  db: Db;
+  close(): void;
+}
+
+export function openTempStore(): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), "pincer-unit-"));
+  const file = join(dir, "store", "pincer.db");
+  const db = openDb(file);
+  return {
+    dir,
+    file,
+    db,
+    close() {
+      if (db.isOpen) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** mulberry32: a tiny deterministic PRNG so property tests replay exactly. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}

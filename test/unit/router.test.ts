@@ -1,0 +1,113 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  mentionsTrigger,
+  senderAllowed,
+  SYSTEM_SENDER_PREFIX,
+  triggers,
+} from "../../src/core/router.ts";
+import type { Group } from "../../src/store/groups.ts";
+
+function group(overrides: Partial<Group> = {}): Group {
+  return {
+    id: 1,
+    channel: "telegram",
+    chatId: "-100",
+    folder: "family",
+    name: "Family",
+    trigger: "@Andy",
+    requiresTrigger: true,
+    isMain: false,
+    allowedSenders: null,
+    dropOthers: false,
+    watermark: 0,
+    createdAt: 0,
+    ...overrides,
+  };
+}
+
+test("mentionsTrigger finds the trigger as a whole word anywhere, in any case", () => {
+  for (const text of [
+    "@Andy what's up",
+    "hey @Andy",
+    "hey @andy, can you help",
+    "@ANDY!",
+    "(@Andy) please",
+    "so @Andy's idea",
+    "line one\n@Andy line two",
+  ]) {
+    assert.equal(mentionsTrigger(text, "@Andy"), true, text);
+  }
+});
+
+test("mentionsTrigger ignores the trigger inside a longer word", () => {
+  for (const text of [
+    "@Andyx hello",
+    "mail@Andy",
+    "@Andy_bot",
+    "@Andy2",
+    "Andy",
+    "@Andréa hi",
+    "",
+  ]) {
+    assert.equal(mentionsTrigger(text, "@Andy"), false, text);
+  }
+});
+
+test("mentionsTrigger treats regular-expression characters in the trigger literally", () => {
+  assert.equal(mentionsTrigger("hi @A.B+ there", "@A.B+"), true);
+  assert.equal(mentionsTrigger("hi @AxBB there", "@A.B+"), false);
+  assert.equal(mentionsTrigger("ask (bot) now", "(bot)"), true);
+  assert.equal(mentionsTrigger("ask bot now", "(bot)"), false);
+});
+
+test("mentionsTrigger works with non-Latin trigger names", () => {
+  assert.equal(mentionsTrigger("привет @Андрей", "@Андрей"), true);
+  assert.equal(mentionsTrigger("привет @Андрейка", "@Андрей"), false);
+});
+
+test("senderAllowed: no allowlist admits everyone, an allowlist only its members", () => {
+  assert.equal(senderAllowed(group(), "anyone"), true);
+  const restricted = group({ allowedSenders: ["u1", "u2"] });
+  assert.equal(senderAllowed(restricted, "u2"), true);
+  assert.equal(senderAllowed(restricted, "u3"), false);
+  assert.equal(senderAllowed(group({ allowedSenders: [] }), "u1"), false);
+});
+
+test("triggers: a group that requires the trigger answers only when mentioned", () => {
+  const g = group();
+  assert.equal(triggers(g, { text: "just chatting", senderId: "u1" }), false);
+  assert.equal(triggers(g, { text: "@Andy what time is it", senderId: "u1" }), true);
+});
+
+test("triggers: the group's own trigger word counts, not the default", () => {
+  const g = group({ trigger: "@Bob" });
+  assert.equal(triggers(g, { text: "@Andy hi", senderId: "u1" }), false);
+  assert.equal(triggers(g, { text: "@bob hi", senderId: "u1" }), true);
+});
+
+test("triggers: main and trigger-free groups answer every allowed message", () => {
+  assert.equal(triggers(group({ isMain: true }), { text: "hello", senderId: "u1" }), true);
+  assert.equal(
+    triggers(group({ requiresTrigger: false }), { text: "hello", senderId: "u1" }),
+    true,
+  );
+});
+
+test("triggers: a sender outside the allowlist never triggers, even in main", () => {
+  const message = { text: "@Andy do it", senderId: "stranger" };
+  assert.equal(triggers(group({ allowedSenders: ["owner"] }), message), false);
+  assert.equal(triggers(group({ allowedSenders: ["owner"], isMain: true }), message), false);
+  assert.equal(
+    triggers(group({ allowedSenders: ["owner"] }), { ...message, senderId: "owner" }),
+    true,
+  );
+});
+
+test("Pincer's own messages (scheduled runs) pass any allowlist", () => {
+  const restricted = group({ allowedSenders: ["owner"] });
+  const scheduler = `${SYSTEM_SENDER_PREFIX}scheduler`;
+  assert.equal(senderAllowed(restricted, scheduler), true);
+  assert.equal(triggers(restricted, { text: "@Andy run the task", senderId: scheduler }), true);
+  assert.equal(senderAllowed(restricted, "pincer"), false);
+});
