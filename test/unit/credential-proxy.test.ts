@@ -1,0 +1,291 @@
+import { after, before, beforeEach, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { CredentialProxy, type Credential } from "../../src/agent/credential-proxy.ts";
+import { createLogger } from "../../src/log.ts";
+import type { UsageRecord } from "../../src/store/usage.ts";
+import { deferred } from "./helpers.ts";
+
+const REAL_KEY = "sk-ant-real-key-0123456789";
+const logger = createLogger("silent");
+
+interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+const messageJson = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "claude-sonnet-4-5",
+  content: [{ type: "text", text: "Hi" }],
+  usage: { input_tokens: 11, output_tokens: 3 },
+};
+
+function replyJson(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify(messageJson));
+}
+
+// The fake model API: records what reached it and answers with the current handler.
+const seen: SeenRequest[] = [];
+let handler: Handler = replyJson;
+const upstream: Server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    seen.push({
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    });
+    void handler(req, res);
+  });
+});
+let upstreamUrl = "";
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+const proxies: CredentialProxy[] = [];
+
+async function startProxy(
+  credential: Credential = { apiKey: REAL_KEY },
+  target = upstreamUrl,
+): Promise<{ proxy: CredentialProxy; usage: UsageRecord[] }> {
+  const usage: UsageRecord[] = [];
+  const proxy = new CredentialProxy({
+    upstream: target,
+    credential,
+    logger,
+    onUsage: (record) => usage.push(record),
+    refuse: (groupId) => (groupId === 666 ? "this group is over its budget" : undefined),
+  });
+  await proxy.start();
+  proxies.push(proxy);
+  return { proxy, usage };
+}
+
+function post(proxy: CredentialProxy, headers: Record<string, string>, path = "/v1/messages") {
+  return fetch(`${proxy.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers },
+    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 10, messages: [] }),
+  });
+}
+
+before(async () => {
+  upstreamUrl = `http://127.0.0.1:${await listen(upstream)}`;
+});
+
+beforeEach(() => {
+  seen.length = 0;
+  handler = replyJson;
+});
+
+after(async () => {
+  await Promise.all(proxies.map((proxy) => proxy.stop()));
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+test("a request without a token or with a wrong one is refused before the upstream", async () => {
+  const { proxy } = await startProxy();
+  const issued = proxy.issueToken(1);
+  const attempts: Record<string, string>[] = [
+    {},
+    { "x-api-key": "pincer-not-a-token" },
+    { "x-api-key": `${issued}x` },
+    { authorization: "Bearer pincer-wrong" },
+    { "x-api-key": REAL_KEY },
+  ];
+  for (const headers of attempts) {
+    const res = await post(proxy, headers);
+    assert.equal(res.status, 401, JSON.stringify(headers));
+    const body = (await res.json()) as { type: string; error: { type: string } };
+    assert.equal(body.type, "error");
+    assert.equal(body.error.type, "authentication_error");
+  }
+  assert.equal(seen.length, 0);
+});
+
+test("an issued token is swapped for the real API key; usage is counted for its group", async () => {
+  const { proxy, usage } = await startProxy();
+  const token = proxy.issueToken(7);
+  const res = await post(proxy, { "x-api-key": token }, "/v1/messages?beta=true");
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), messageJson);
+
+  assert.equal(seen.length, 1);
+  const request = seen[0]!;
+  assert.equal(request.method, "POST");
+  assert.equal(request.url, "/v1/messages?beta=true");
+  assert.equal(request.headers["x-api-key"], REAL_KEY);
+  assert.equal(request.headers.authorization, undefined);
+  assert.equal(request.headers["anthropic-version"], "2023-06-01");
+  assert.ok(!JSON.stringify(request.headers).includes(token));
+  assert.equal(JSON.parse(request.body).model, "claude-sonnet-4-5");
+
+  assert.equal(usage.length, 1);
+  assert.equal(usage[0]!.groupId, 7);
+  assert.equal(usage[0]!.model, "claude-sonnet-4-5");
+  assert.equal(usage[0]!.inputTokens, 11);
+  assert.equal(usage[0]!.outputTokens, 3);
+});
+
+test("tokens of different groups are told apart", async () => {
+  const { proxy, usage } = await startProxy();
+  const first = proxy.issueToken(1);
+  const second = proxy.issueToken(2);
+  await (await post(proxy, { "x-api-key": second })).text();
+  await (await post(proxy, { authorization: `Bearer ${first}` })).text();
+  assert.deepEqual(
+    usage.map((record) => record.groupId),
+    [2, 1],
+  );
+});
+
+test("with an auth token the upstream gets it as a Bearer header and no x-api-key", async () => {
+  const { proxy } = await startProxy({ authToken: "gateway-secret-token" });
+  const token = proxy.issueToken(3);
+  const res = await post(proxy, { authorization: `Bearer ${token}` });
+  assert.equal(res.status, 200);
+  await res.text();
+  assert.equal(seen[0]!.headers.authorization, "Bearer gateway-secret-token");
+  assert.equal(seen[0]!.headers["x-api-key"], undefined);
+  assert.ok(!JSON.stringify(seen[0]!.headers).includes(token));
+});
+
+test(
+  "a streamed response reaches the client before the upstream has finished",
+  { timeout: 20_000 },
+  async () => {
+    const { proxy, usage } = await startProxy();
+    const token = proxy.issueToken(5);
+    const release = deferred();
+    let upstreamEnded = false;
+    const start = {
+      type: "message_start",
+      message: { model: "claude-opus-4-1", usage: { input_tokens: 40, output_tokens: 1 } },
+    };
+    const delta = { type: "message_delta", usage: { output_tokens: 21 } };
+    handler = async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
+      await release.promise;
+      res.write(`event: message_delta\ndata: ${JSON.stringify(delta)}\n\n`);
+      res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+      upstreamEnded = true;
+    };
+
+    const res = await post(proxy, { "x-api-key": token });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    while (!received.includes("\n\n")) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, "stream ended before the first event");
+      received += decoder.decode(value, { stream: true });
+    }
+    assert.match(received, /^event: message_start\n/);
+    assert.equal(upstreamEnded, false);
+    assert.equal(usage.length, 0);
+
+    release.resolve();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    assert.ok(upstreamEnded);
+    assert.match(received, /message_delta[\s\S]*message_stop/);
+    assert.deepEqual(
+      usage.map(({ at: _at, ...rest }) => rest),
+      [
+        {
+          groupId: 5,
+          model: "claude-opus-4-1",
+          inputTokens: 40,
+          outputTokens: 21,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        },
+      ],
+    );
+  },
+);
+
+test("a revoked token is refused", async () => {
+  const { proxy } = await startProxy();
+  const token = proxy.issueToken(9);
+  const ok = await post(proxy, { "x-api-key": token });
+  assert.equal(ok.status, 200);
+  await ok.text();
+  proxy.revokeToken(token);
+  const res = await post(proxy, { "x-api-key": token });
+  assert.equal(res.status, 401);
+  await res.text();
+  assert.equal(seen.length, 1);
+});
+
+test("upstream errors pass through unmetered", async () => {
+  const { proxy, usage } = await startProxy();
+  handler = (_req, res) => {
+    res.writeHead(529, { "content-type": "application/json" });
+    res.end(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "x" } }));
+  };
+  const res = await post(proxy, { "x-api-key": proxy.issueToken(4) });
+  assert.equal(res.status, 529);
+  assert.equal(((await res.json()) as { error: { type: string } }).error.type, "overloaded_error");
+  assert.equal(usage.length, 0);
+});
+
+test("a refused group gets 429 without reaching the upstream", async () => {
+  const { proxy } = await startProxy();
+  const res = await post(proxy, { "x-api-key": proxy.issueToken(666) });
+  assert.equal(res.status, 429);
+  const body = (await res.json()) as { error: { type: string; message: string } };
+  assert.deepEqual(body.error, {
+    type: "rate_limit_error",
+    message: "this group is over its budget",
+  });
+  assert.equal(seen.length, 0);
+});
+
+test("the upstream's base path is kept", async () => {
+  const { proxy } = await startProxy({ apiKey: REAL_KEY }, `${upstreamUrl}/gateway/anthropic/`);
+  const res = await post(proxy, { "x-api-key": proxy.issueToken(1) });
+  assert.equal(res.status, 200);
+  await res.text();
+  assert.equal(seen[0]!.url, "/gateway/anthropic/v1/messages");
+});
+
+test("an unreachable upstream is a 502 that says so", async () => {
+  const closed = createServer();
+  const port = await listen(closed);
+  await new Promise((resolve) => closed.close(resolve));
+  const { proxy } = await startProxy({ apiKey: REAL_KEY }, `http://127.0.0.1:${port}`);
+  const res = await post(proxy, { "x-api-key": proxy.issueToken(1) });
+  assert.equal(res.status, 502);
+  const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+  assert.equal(body.type, "error");
+  assert.equal(body.error.type, "api_error");
+  assert.match(body.error.message, /^model API unreachable: .*ECONNREFUSED/);
+});
