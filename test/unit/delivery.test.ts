@@ -1,0 +1,294 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  TransientSendError,
+  type Channel,
+  type ChannelName,
+  type SendOptions,
+} from "../../src/channels/channel.ts";
+import { Delivery, type DeliveryOptions } from "../../src/core/delivery.ts";
+import { createLogger } from "../../src/log.ts";
+import { getMessage, insertOutbound } from "../../src/store/messages.ts";
+import { enqueueDelivery, getDelivery, type OutboxItem } from "../../src/store/outbox.ts";
+import { deferred, openTempStore } from "./helpers.ts";
+
+interface SendCall {
+  chatId: string;
+  text: string;
+  options: SendOptions;
+  at: number;
+}
+
+/** A channel whose sends succeed unless the test's plan throws for that call. */
+class FakeChannel implements Channel {
+  readonly name: ChannelName;
+  readonly calls: SendCall[] = [];
+  plan: (call: SendCall, attempt: number) => void = () => {};
+  private nextId = 1;
+
+  constructor(name: ChannelName = "web") {
+    this.name = name;
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+    const call = { chatId, text: markdown, options, at: Date.now() };
+    this.calls.push(call);
+    const attempt = this.calls.filter((c) => c.chatId === chatId && c.text === markdown).length;
+    this.plan(call, attempt);
+    return [`p${this.nextId++}`];
+  }
+}
+
+const silent = createLogger("silent");
+
+function setup(t: { after(fn: () => void): void }, options: Partial<DeliveryOptions> = {}) {
+  const store = openTempStore();
+  const channel = new FakeChannel();
+  const channels = new Map<string, Channel>([["web", channel]]);
+  const deliveries: Delivery[] = [];
+  const make = (extra: Partial<DeliveryOptions> = {}) => {
+    const delivery = new Delivery({
+      db: store.db,
+      channels,
+      logger: silent,
+      assistantName: "Andy",
+      baseDelayMs: 5,
+      ...options,
+      ...extra,
+    });
+    deliveries.push(delivery);
+    return delivery;
+  };
+  t.after(() => {
+    for (const delivery of deliveries) delivery.stop();
+    store.close();
+  });
+  return { store, db: store.db, channel, channels, make };
+}
+
+/** Resolves with the first `count` items the delivery reports for `event`. */
+function collect(
+  delivery: Delivery,
+  event: "delivered" | "failed",
+  count: number,
+): Promise<OutboxItem[]> {
+  const items: OutboxItem[] = [];
+  const done = deferred<OutboxItem[]>();
+  delivery.on(event, (item) => {
+    items.push(item);
+    if (items.length === count) done.resolve(items);
+  });
+  return done.promise;
+}
+
+test(
+  "replies are sent, stamped with platform ids and marked sent",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, make } = setup(t);
+    const delivery = make();
+    const delivered = collect(delivery, "delivered", 1);
+    const id = delivery.enqueue({
+      channel: "web",
+      chatId: "c1",
+      threadId: "th",
+      text: "Hello",
+      turnThrough: 3,
+    });
+    const [item] = await delivered;
+    assert.equal(item!.id, id);
+    assert.equal(item!.status, "sent");
+    assert.deepEqual(
+      channel.calls.map((c) => [c.chatId, c.text, c.options]),
+      [["c1", "Hello", { threadId: "th" }]],
+    );
+    const row = getDelivery(db, id)!;
+    assert.equal(row.status, "sent");
+    assert.equal(row.attempts, 1);
+    const message = getMessage(db, row.messageId)!;
+    assert.equal(message.platformId, "p1");
+    assert.equal(message.senderName, "Andy");
+    assert.equal(message.turnThrough, 3);
+  },
+);
+
+test(
+  "a chat's replies stay in order when the first one has to be retried",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, make } = setup(t);
+    channel.plan = (call, attempt) => {
+      if (call.text === "first" && attempt <= 2) throw new TransientSendError("502 from platform");
+    };
+    const delivery = make();
+    const delivered = collect(delivery, "delivered", 3);
+    const ids = ["first", "second", "third"].map((text) =>
+      delivery.enqueue({ channel: "web", chatId: "c1", text }),
+    );
+    assert.deepEqual(
+      (await delivered).map((item) => item.id),
+      ids,
+    );
+    assert.deepEqual(
+      channel.calls.map((c) => c.text),
+      ["first", "first", "first", "second", "third"],
+    );
+    assert.equal(getDelivery(db, ids[0]!)!.attempts, 3);
+    assert.equal(getDelivery(db, ids[1]!)!.attempts, 1);
+  },
+);
+
+test("a chat waiting for a retry does not hold up other chats", { timeout: 20_000 }, async (t) => {
+  const { db, channel, make } = setup(t);
+  channel.plan = (call) => {
+    if (call.chatId === "slow") throw new TransientSendError("rate limited", 3_600_000);
+  };
+  const delivery = make();
+  const delivered = collect(delivery, "delivered", 1);
+  const slow = delivery.enqueue({ channel: "web", chatId: "slow", text: "a" });
+  const fast = delivery.enqueue({ channel: "web", chatId: "fast", text: "b" });
+  assert.equal((await delivered)[0]!.id, fast);
+  assert.equal(getDelivery(db, slow)!.status, "pending");
+});
+
+test(
+  "retryAfterMs from the platform wins over a shorter backoff",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, make } = setup(t);
+    const retryAfterMs = 300;
+    let failedAt = 0;
+    let scheduledFor = 0;
+    channel.plan = (call, attempt) => {
+      if (attempt === 1) {
+        failedAt = call.at;
+        throw new TransientSendError("429 Too Many Requests", retryAfterMs);
+      }
+      scheduledFor = getDelivery(db, id)!.nextAttemptAt;
+    };
+    const delivery = make({ baseDelayMs: 1 });
+    const delivered = collect(delivery, "delivered", 1);
+    const id = delivery.enqueue({ channel: "web", chatId: "c1", text: "hi" });
+    await delivered;
+    assert.equal(channel.calls.length, 2);
+    // The backoff alone would be at most 1.2 ms; the retry was booked for the platform's time.
+    assert.ok(
+      scheduledFor - failedAt >= retryAfterMs,
+      `retry booked ${scheduledFor - failedAt} ms later`,
+    );
+    assert.ok(channel.calls[1]!.at >= scheduledFor - 5, "retried before the booked time");
+    assert.equal(getDelivery(db, id)!.lastError, null);
+  },
+);
+
+test("a permanent error fails the reply at once, visibly", { timeout: 20_000 }, async (t) => {
+  const { db, channel, make } = setup(t);
+  channel.plan = () => {
+    throw new Error("400 Bad Request: chat not found");
+  };
+  const delivery = make();
+  const failed = collect(delivery, "failed", 1);
+  const id = delivery.enqueue({ channel: "web", chatId: "gone", text: "hi" });
+  const [item] = await failed;
+  assert.equal(item!.id, id);
+  assert.equal(item!.status, "failed");
+  assert.equal(item!.lastError, "400 Bad Request: chat not found");
+  assert.equal(channel.calls.length, 1);
+  const row = getDelivery(db, id)!;
+  assert.equal(row.status, "failed");
+  assert.equal(row.attempts, 1);
+  assert.equal(row.lastError, "400 Bad Request: chat not found");
+});
+
+test(
+  "a reply that keeps failing transiently fails after maxAttempts",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, make } = setup(t);
+    channel.plan = () => {
+      throw new TransientSendError("socket hang up");
+    };
+    const delivery = make({ maxAttempts: 4, baseDelayMs: 1 });
+    const failed = collect(delivery, "failed", 1);
+    const id = delivery.enqueue({ channel: "web", chatId: "c1", text: "hi" });
+    const [item] = await failed;
+    assert.equal(item!.id, id);
+    assert.equal(channel.calls.length, 4);
+    const row = getDelivery(db, id)!;
+    assert.equal(row.status, "failed");
+    assert.equal(row.attempts, 4);
+    assert.equal(row.lastError, "socket hang up");
+  },
+);
+
+test(
+  "resume() sends what a previous process left pending, in order",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, make } = setup(t);
+    // What a process that died before sending leaves behind: replies and pending outbox rows.
+    const ids = ["one", "two"].map((text, i) => {
+      const messageId = insertOutbound(db, {
+        channel: "web",
+        chatId: "c1",
+        senderName: "Andy",
+        text,
+        timestamp: i,
+      });
+      return enqueueDelivery(db, { messageId, channel: "web", chatId: "c1" }, Date.now());
+    });
+    const delivery = make();
+    const delivered = collect(delivery, "delivered", 2);
+    delivery.resume();
+    assert.deepEqual(
+      (await delivered).map((item) => item.id),
+      ids,
+    );
+    assert.deepEqual(
+      channel.calls.map((c) => c.text),
+      ["one", "two"],
+    );
+  },
+);
+
+test(
+  "a missing channel is transient: the reply waits and goes once the channel is back",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, channels, make } = setup(t);
+    channels.delete("web");
+    const retrying = deferred();
+    const lines: string[] = [];
+    const logger = createLogger("warn", {
+      write(line: string) {
+        lines.push(line);
+        if (line.includes("will retry")) retrying.resolve();
+      },
+    });
+    const first = make({ logger, baseDelayMs: 20 });
+    const id = first.enqueue({ channel: "web", chatId: "c1", text: "hello" });
+    await retrying.promise;
+    const row = getDelivery(db, id)!;
+    assert.equal(row.status, "pending");
+    assert.equal(row.attempts, 1);
+    assert.equal(row.lastError, "channel web is not running");
+    assert.equal(channel.calls.length, 0);
+
+    // The process stops; the next one has the channel running and resumes the outbox.
+    first.stop();
+    channels.set("web", channel);
+    const second = make();
+    const delivered = collect(second, "delivered", 1);
+    second.resume();
+    assert.equal((await delivered)[0]!.id, id);
+    assert.equal(getDelivery(db, id)!.status, "sent");
+    assert.equal(getDelivery(db, id)!.attempts, 2);
+    assert.deepEqual(
+      channel.calls.map((c) => c.text),
+      ["hello"],
+    );
+  },
+);

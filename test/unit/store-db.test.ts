@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { migrate, openDb, transaction } from "../../src/store/db.ts";
+import { migrations } from "../../src/store/migrations.ts";
+import { insertInbound } from "../../src/store/messages.ts";
+import { openTempStore } from "./helpers.ts";
+
+function versions(db: ReturnType<typeof openDb>): number[] {
+  return (
+    db.prepare("SELECT version FROM schema_version ORDER BY version").all() as { version: number }[]
+  ).map((row) => row.version);
+}
+
+const inbound = {
+  channel: "web",
+  chatId: "main",
+  platformId: "p1",
+  senderId: "owner",
+  senderName: "Owner",
+  text: "remember this",
+  timestamp: 1,
+};
+
+test("openDb creates the file in WAL mode with every migration applied once", (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  assert.deepEqual(
+    versions(store.db),
+    migrations.map((m) => m.version),
+  );
+  const mode = store.db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
+  assert.equal(mode.journal_mode, "wal");
+  const fk = store.db.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number };
+  assert.equal(fk.foreign_keys, 1);
+});
+
+test("reopening an existing store re-applies nothing and keeps the data", (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  insertInbound(store.db, inbound);
+  store.db.close();
+  const again = openDb(store.file);
+  try {
+    assert.deepEqual(
+      versions(again),
+      migrations.map((m) => m.version),
+    );
+    migrate(again);
+    assert.deepEqual(
+      versions(again),
+      migrations.map((m) => m.version),
+    );
+    const row = again.prepare("SELECT text FROM messages").get() as { text: string };
+    assert.equal(row.text, "remember this");
+  } finally {
+    again.close();
+  }
+});
+
+test("transaction commits, rolls back on error and joins an outer transaction", (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  const { db } = store;
+  const count = () => (db.prepare("SELECT COUNT(*) AS n FROM messages").get() as { n: number }).n;
+  transaction(db, () => insertInbound(db, { ...inbound, platformId: "a" }));
+  assert.equal(count(), 1);
+  assert.throws(() =>
+    transaction(db, () => {
+      insertInbound(db, { ...inbound, platformId: "b" });
+      transaction(db, () => insertInbound(db, { ...inbound, platformId: "c" }));
+      throw new Error("boom");
+    }),
+  );
+  assert.equal(count(), 1);
+  assert.equal(db.isTransaction, false);
+});
