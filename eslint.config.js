@@ -7,13 +7,26 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": "off",
     },
   },
   {
     files: ["src/web/assets/**/*.js"],
-    languageOptions: { globals: { window: "readonly", document: "readonly", fetch: "readonly", EventSource: "readonly", localStorage: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        fetch: "readonly",
+        EventSource: "readonly",
+        localStorage: "readonly",
+        console: "readonly",
+        URL: "readonly",
+      },
+    },
   },
 );

@@ -26,7 +26,7 @@ const duration = (fallback: string) =>
     .default(fallback)
     .transform((value, ctx) => {
       const ms = parseDuration(value);
-      if (ms === undefined) {
+      if (ms === undefined || ms <= 0) {
         ctx.addIssue({ code: "custom", message: `expected a duration such as 90s, 30m or 2h` });
         return z.NEVER;
       }
@@ -36,9 +36,11 @@ const duration = (fallback: string) =>
 const integer = (fallback: number, min: number, max: number) =>
   z
     .string()
-    .default(String(fallback))
+    .optional()
     .transform((value, ctx) => {
-      const parsed = Number(value);
+      // An empty variable is unset, not zero.
+      if (value === undefined || value.trim() === "") return fallback;
+      const parsed = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
       if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
         ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
         return z.NEVER;

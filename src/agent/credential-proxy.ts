@@ -123,10 +123,18 @@ export class CredentialProxy {
     // Compressed bodies could not be metered; the loopback hop makes compression pointless.
     headers["accept-encoding"] = "identity";
 
-    const target = new URL(
-      this.upstream.pathname.replace(/\/$/, "") + (req.url ?? "/"),
-      this.upstream,
-    );
+    // Only a path may come from the agent: an absolute or scheme-relative request target
+    // would otherwise carry the real credential to a host of the agent's choosing.
+    const path = req.url ?? "/";
+    if (!path.startsWith("/") || path.startsWith("//")) {
+      req.resume();
+      writeError(res, 400, "invalid_request_error", "the proxy only forwards paths");
+      return;
+    }
+    const target = new URL(this.upstream.href);
+    const [pathname, query] = splitOnce(path, "?");
+    target.pathname = this.upstream.pathname.replace(/\/$/, "") + pathname;
+    target.search = query === undefined ? "" : `?${query}`;
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     const upstreamReq = send(target, { method: req.method, headers }, (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
@@ -158,6 +166,11 @@ export class CredentialProxy {
     });
     req.pipe(upstreamReq);
   }
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 function writeError(res: ServerResponse, status: number, type: string, message: string): void {

@@ -3,15 +3,28 @@
 // when agents run as their own users; this catches the attempt and tells the model why.
 import type { HookCallbackMatcher } from "@anthropic-ai/claude-agent-sdk";
 
+/** Collapses "//" and "/./" so that spelling a path differently does not slip past a match. */
+function normalizePaths(command: string): string {
+  let out = command.replace(/\/{2,}/g, "/");
+  while (out.includes("/./")) out = out.replace("/./", "/");
+  return out;
+}
+
+// BSD-style `ps e…` (no dash) prints each process's environment.
+const PS_WITH_ENVIRONMENT = /(?:^|[\s;&|(])ps\s+(?:-\S*\s+)*[a-z]*e[a-z]*(?:\s|$)/i;
+
 export function bashGuardProblem(command: string, protectedPaths: string[]): string | undefined {
-  if (
-    /\/proc\/(?!self\/)[^/\s]+\/(environ|mem|maps)\b/.test(command) ||
-    /\/proc\/\*\//.test(command)
-  ) {
+  const normalized = normalizePaths(command);
+  const withoutSelf = normalized.replace(/\/proc\/self\/(environ|maps)\b/g, "");
+  const namesOthers = /\b(environ|mem|maps)\b/.test(withoutSelf) || /\/proc\/\*/.test(withoutSelf);
+  if (/\/proc\b/.test(withoutSelf) && namesOthers) {
     return "reading other processes' environment or memory is not allowed";
   }
+  if (PS_WITH_ENVIRONMENT.test(normalized))
+    return "listing other processes' environments is not allowed";
   for (const path of protectedPaths) {
-    if (command.includes(path)) return `the host's private data (${path}) is off limits`;
+    if (normalized.includes(normalizePaths(path)))
+      return `the host's private data (${path}) is off limits`;
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ interface UsageFields {
 export class UsageMeter {
   private readonly streaming: boolean;
   private buffer = "";
+  private readonly decoder = new TextDecoder();
   private readonly usage: Usage = {
     model: "unknown",
     inputTokens: 0,
@@ -29,7 +30,12 @@ export class UsageMeter {
   }
 
   push(chunk: Buffer): void {
-    this.buffer += chunk.toString("utf8");
+    // SSE allows CRLF line endings; normalise so events split on a blank line either way
+    // (a CR at the end of one chunk pairs with the LF that starts the next).
+    this.buffer = (this.buffer + this.decoder.decode(chunk, { stream: true })).replace(
+      /\r\n/g,
+      "\n",
+    );
     if (!this.streaming) return;
     let end: number;
     while ((end = this.buffer.indexOf("\n\n")) !== -1) {

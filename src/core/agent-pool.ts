@@ -51,7 +51,13 @@ export class AgentPool<S extends PoolSession> {
 
   /** A session finished its turn: if others wait, it makes way for them. */
   idle(groupId: number): void {
-    if (this.waiting.length > 0 && this.live.get(groupId)?.busy === false) this.closeGroup(groupId);
+    if (this.blockedOnCapacity() && this.live.get(groupId)?.busy === false)
+      this.closeGroup(groupId);
+  }
+
+  /** Some waiting group needs a new process and every slot is taken. */
+  private blockedOnCapacity(): boolean {
+    return this.live.size >= this.cap && this.waiting.some((groupId) => !this.live.has(groupId));
   }
 
   /** A session has ended (closed or crashed). */

@@ -96,6 +96,15 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     this.timers.clear();
   }
 
+  /** Tells listeners; one that throws is logged, never allowed to break a chat's chain. */
+  private notify(event: "delivered" | "failed", item: OutboxItem): void {
+    try {
+      this.emit(event, item);
+    } catch (error) {
+      this.options.logger.error({ err: String(error), event }, "delivery listener failed");
+    }
+  }
+
   private schedule(outboxId: number, channel: string, chatId: string, delayMs = 0): void {
     const key = `${channel}\u0000${chatId}`;
     const previous = this.chains.get(key) ?? Promise.resolve();
@@ -138,8 +147,6 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           setPlatformIds(db, item.messageId, ids);
           markSent(db, item.id, Date.now());
         });
-        this.emit("delivered", { ...item, status: "sent" });
-        return;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const attempts = item.attempts + 1;
@@ -149,7 +156,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
             { outbox: item.id, channel: item.channel, attempts, err: message },
             "send failed for good",
           );
-          this.emit("failed", { ...item, status: "failed", lastError: message });
+          this.notify("failed", { ...item, status: "failed", lastError: message });
           return;
         }
         const backoff = Math.min(
@@ -169,7 +176,11 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           "send failed; will retry",
         );
         await this.sleep(delay);
+        continue;
       }
+      // Outside the try: a listener's failure must not turn a sent message into a failed one.
+      this.notify("delivered", { ...item, status: "sent" });
+      return;
     }
   }
 }

@@ -3,7 +3,9 @@
 // closed at the end of one chunk and reopened (with its language) at the start of the next,
 // so each chunk renders on its own.
 
-const FENCE = /^\s*(```|~~~)(.*)$/;
+const FENCE = /^\s*(`{3,}|~{3,})(.*)$/;
+// The info string is repeated on every continued chunk; only its language word is needed.
+const MAX_INFO_CHARS = 20;
 
 interface OpenFence {
   marker: string;
@@ -16,8 +18,16 @@ function openFenceAtEnd(text: string, initial: OpenFence | null): OpenFence | nu
     const match = FENCE.exec(line);
     if (!match) continue;
     const marker = match[1] ?? "```";
-    if (open === null) open = { marker, info: (match[2] ?? "").trim() };
-    else if (marker === open.marker) open = null;
+    if (open === null) {
+      const info = (match[2] ?? "").trim().split(/\s+/)[0] ?? "";
+      open = { marker, info: info.slice(0, MAX_INFO_CHARS) };
+    } else if (
+      marker[0] === open.marker[0] &&
+      marker.length >= open.marker.length &&
+      !match[2]?.trim()
+    ) {
+      open = null;
+    }
   }
   return open;
 }
@@ -37,6 +47,20 @@ export function splitMessage(text: string, limit: number): string[] {
   let rest = text;
   let carried: OpenFence | null = null;
   while (rest.length > 0) {
+    if (carried) {
+      // The carried block closes right here: drop its fence instead of sending an empty block.
+      const firstLine = rest.split("\n", 1)[0] ?? "";
+      const match = FENCE.exec(firstLine);
+      if (
+        match &&
+        match[1]?.[0] === carried.marker[0] &&
+        (match[1]?.length ?? 0) >= carried.marker.length
+      ) {
+        rest = rest.slice(firstLine.length).replace(/^[ \n]+/, "");
+        carried = null;
+        continue;
+      }
+    }
     const prefix: string = carried ? `${carried.marker}${carried.info}\n` : "";
     const budget = limit - prefix.length;
     if (prefix.length + rest.length <= limit) {
@@ -51,7 +75,9 @@ export function splitMessage(text: string, limit: number): string[] {
     chunks.push(prefix + body + (open ? `\n${open.marker}` : ""));
     carried = open;
     // Inside a code block, leading spaces are indentation and must survive the cut.
-    rest = rest.slice(at).replace(open ? /^\n/ : /^[ \n]+/, "");
+    rest = open
+      ? rest.slice(at + (rest[at] === "\n" || rest[at] === " " ? 1 : 0))
+      : rest.slice(at).replace(/^[ \n]+/, "");
   }
   return chunks.filter((chunk) => chunk.trim().length > 0);
 }
