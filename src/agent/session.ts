@@ -201,17 +201,24 @@ export class AgentSession {
     }
   }
 
+  private reportRead(): void {
+    if (this.readThrough <= this.reportedThrough) return;
+    this.reportedThrough = this.readThrough;
+    this.options.events.onIdle(this.readThrough);
+  }
+
   private handle(message: SDKMessage): void {
     const { events } = this.options;
     switch (message.type) {
       case "system":
         if (message.subtype === "init") events.onSessionId(message.session_id);
-        if (message.subtype === "session_state_changed" && message.state === "idle") {
-          if (this.readThrough > this.reportedThrough) {
-            this.reportedThrough = this.readThrough;
-            events.onIdle(this.readThrough);
-          }
-        }
+        if (message.subtype === "session_state_changed" && message.state === "idle")
+          this.reportRead();
+        return;
+      case "result":
+        // A result after which nothing pushed is still unread ends the last turn; it comes
+        // a moment before the idle event, which matters when the service is stopping.
+        if (this.readThrough === this.pushedThrough) this.reportRead();
         return;
       case "user":
         if ("isReplay" in message && message.isReplay && message.uuid) {

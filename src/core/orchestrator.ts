@@ -163,9 +163,18 @@ export class Orchestrator extends EventEmitter<{
     for (const group of listGroups(this.db)) this.dispatch(group.id);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops taking new turns, lets running ones finish up to `graceMs` (their replies reach the
+   * outbox and their watermark moves), then closes every agent. What is cut off is re-read
+   * after the next start.
+   */
+  async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
     for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && this.pool.sessions().some(([, session]) => session.busy)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await this.pool.closeAll();
   }
 

@@ -2,7 +2,7 @@
 // 127.0.0.1: the conversation path end to end.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
@@ -85,6 +85,19 @@ describe("conversation", () => {
     await again.close();
   });
 
+  it("replaces a session that cannot be resumed with a fresh one, once", async () => {
+    assert.equal(await service.stop(), 0);
+    rmSync(join(dataDir, "agents/main/.claude/projects"), { recursive: true, force: true });
+    service = await startService({ dataDir, env: modelEnv(fake) });
+    const sse = listen(service);
+    await sse.ready;
+    await sendChat(service, "do you remember me?");
+    const reply = await waitFor(() => sse.messages()[0], "a reply from a fresh session");
+    assert.match(reply.text, /do you remember me/);
+    assert.equal(service.output().match(/could not be resumed/g)?.length, 1);
+    await sse.close();
+  });
+
   it("counts the tokens of each model call for the group", async () => {
     const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
     const rows = db.prepare("SELECT group_id, input_tokens, output_tokens FROM usage").all() as {
@@ -143,6 +156,31 @@ describe("crash safety", () => {
     assert.equal(replies.length, 1, `replies: ${JSON.stringify(replies)}`);
     assert.equal(fake.mainRequests().length, 2, "the message went to the model once per process");
     await sse.close();
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("lets a running turn finish and deliver its reply before exiting on SIGTERM", async () => {
+    const dataDir = tempDir();
+    const fake = await startAnthropicFake((request, context) =>
+      lastUserText(request).includes("finish first")
+        ? { text: "finished before exit", delayMs: 1_500 }
+        : echoResponder(request, context),
+    );
+    let service = await startService({ dataDir, env: modelEnv(fake) });
+    await sendChat(service, "finish first");
+    await waitFor(() => fake.mainRequests().length >= 1 || undefined, "the model call");
+    assert.equal(await service.stop(), 0);
+    service = await startService({ dataDir, env: modelEnv(fake) });
+    const replies = await outbound(service);
+    assert.deepEqual(
+      replies.map((reply) => reply.text),
+      ["finished before exit"],
+    );
+    await service.stop();
+    assert.equal(fake.mainRequests().length, 1, "not answered again after the restart");
+    await fake.close();
+    removeDir(dataDir);
   });
 });
 
