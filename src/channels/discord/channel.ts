@@ -71,6 +71,7 @@ export class DiscordChannel implements Channel {
   readonly #log: Logger;
   readonly #typing: TypingRefresher;
   readonly #reactions = new Map<string, string>();
+  readonly #reacting = new Map<string, Promise<void>>();
   #host: ChannelHost | null = null;
   #client: Client | null = null;
   #status: ChannelStatus | null = null;
@@ -130,9 +131,31 @@ export class DiscordChannel implements Channel {
     else this.#typing.stop(chatId);
   }
 
-  /** Discord allows many reactions per user; the bot keeps one, replacing its previous one. */
-  async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {
+  /**
+   * Discord allows many reactions per user; the bot keeps one, replacing its previous one.
+   * Calls for one message run in order: a 👀 held up by a rate limit must land before the
+   * ✅ that replaces it reads what to remove, or both would stay.
+   */
+  react(chatId: string, messageId: string, emoji: string | null): Promise<void> {
     const key = `${chatId}/${messageId}`;
+    const earlier = this.#reacting.get(key) ?? Promise.resolve();
+    const current = earlier
+      .catch(() => undefined)
+      .then(() => this.#replaceReaction(chatId, messageId, key, emoji));
+    this.#reacting.set(key, current);
+    const forget = (): void => {
+      if (this.#reacting.get(key) === current) this.#reacting.delete(key);
+    };
+    current.then(forget, forget);
+    return current;
+  }
+
+  async #replaceReaction(
+    chatId: string,
+    messageId: string,
+    key: string,
+    emoji: string | null,
+  ): Promise<void> {
     const previous = this.#reactions.get(key) ?? null;
     if (previous === emoji) return;
     const rest = this.#rest();
