@@ -32,6 +32,7 @@ import {
   inboundAfter,
   insertInbound,
   markDeleted,
+  latestInbound,
   repliesAfter,
   repliesOfUnfinishedTurn,
   searchMessages,
@@ -94,12 +95,8 @@ export interface OrchestratorOptions {
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
-
-interface Acknowledged {
-  channel: string;
-  chatId: string;
-  platformId: string;
-}
+/** Joins an edited message's platform id to the edit's time, for the follow-up's own id. */
+const EDIT_SUFFIX = "#edit-";
 
 export class Orchestrator extends EventEmitter<{
   status: [number, GroupStatus];
@@ -113,9 +110,7 @@ export class Orchestrator extends EventEmitter<{
   readonly channelStates = new Map<string, ChannelState>();
   readonly pairing = new PairingCode();
   private readonly failures = new Map<number, number>();
-  private readonly acknowledged = new Map<number, Acknowledged[]>();
   private readonly turnFailed = new Set<number>();
-  private readonly replyThread = new Map<number, string | undefined>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly readWaiters = new Map<
@@ -240,8 +235,7 @@ export class Orchestrator extends EventEmitter<{
       setAttachments(this.db, id, saved);
     }
     if (!triggers(group, message)) return;
-    this.replyThread.set(group.id, message.threadId);
-    this.acknowledge(group, message.messageId);
+    this.react(group, message.messageId, this.options.config.ACK_REACTION);
     this.dispatch(group.id);
   }
 
@@ -262,7 +256,7 @@ export class Orchestrator extends EventEmitter<{
     const wasTrigger = triggers(group, stored);
     await this.receiveMessage(channel, {
       chatId: edit.chatId,
-      messageId: `${edit.messageId}#edit-${edit.timestamp}`,
+      messageId: `${edit.messageId}${EDIT_SUFFIX}${edit.timestamp}`,
       threadId: stored.threadId ?? undefined,
       senderId: stored.senderId,
       senderName: stored.senderName,
@@ -273,29 +267,33 @@ export class Orchestrator extends EventEmitter<{
     });
   }
 
-  private acknowledge(group: Group, platformId: string): void {
-    const reaction = this.options.config.ACK_REACTION;
+  /**
+   * Sets the bot's reaction on a platform message. Edits enter as follow-up messages with
+   * derived ids; their reaction goes on the message that was edited.
+   */
+  private react(group: Group, platformId: string, emoji: string): void {
     const channel = this.options.channels.get(group.channel);
-    if (!reaction || !channel?.react) return;
-    const list = this.acknowledged.get(group.id) ?? [];
-    list.push({ channel: group.channel, chatId: group.chatId, platformId });
-    this.acknowledged.set(group.id, list);
-    channel.react(group.chatId, platformId, reaction).catch((error: unknown) => {
-      this.log.debug(
-        { err: String(error), channel: group.channel },
-        "could not set acknowledgement reaction",
-      );
-    });
+    if (!emoji || !channel?.react) return;
+    channel
+      .react(group.chatId, platformId.split(EDIT_SUFFIX)[0]!, emoji)
+      .catch((error: unknown) => {
+        this.log.debug({ err: String(error), channel: group.channel }, "could not set a reaction");
+      });
   }
 
-  private finishAcknowledgements(groupId: number, ok: boolean): void {
-    for (const item of this.acknowledged.get(groupId) ?? []) {
-      this.options.channels
-        .get(item.channel)
-        ?.react?.(item.chatId, item.platformId, ok ? "✅" : "❌")
-        .catch(() => undefined);
+  /** Marks the triggering messages a finished turn has read as answered (or failed). */
+  private finishAcknowledgements(group: Group, from: number, through: number, ok: boolean): void {
+    if (!this.options.config.ACK_REACTION) return;
+    for (const message of inboundAfter(this.db, group.channel, group.chatId, from)) {
+      if (message.id > through) break;
+      if (
+        message.platformId &&
+        !message.senderId.startsWith(SYSTEM_SENDER_PREFIX) &&
+        triggers(group, message)
+      ) {
+        this.react(group, message.platformId, ok ? "✅" : "❌");
+      }
     }
-    this.acknowledged.delete(groupId);
   }
 
   /** The group may have something to answer: feed its live session or ask for one. */
@@ -314,7 +312,6 @@ export class Orchestrator extends EventEmitter<{
     if (problem) {
       this.reply(group, `I can't answer yet: ${problem}`, undefined);
       this.advanceWatermark(group, pending.at(-1)!.id, true);
-      this.finishAcknowledgements(group.id, false);
       return;
     }
     this.pool.acquire(groupId);
@@ -346,11 +343,18 @@ export class Orchestrator extends EventEmitter<{
     channel?.setTyping?.(group.chatId, status === "working").catch(() => undefined);
   }
 
+  /** Queues a reply; one written by a turn goes into the thread of the message it answers. */
   private reply(group: Group, text: string, turnThrough: number | undefined): void {
+    const answered =
+      turnThrough === undefined
+        ? undefined
+        : latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
+            triggers(group, m),
+          );
     this.options.delivery.enqueue({
       channel: group.channel,
       chatId: group.chatId,
-      threadId: this.replyThread.get(group.id),
+      threadId: answered?.threadId ?? undefined,
       text,
       turnThrough,
     });
@@ -520,7 +524,9 @@ export class Orchestrator extends EventEmitter<{
   }
 
   private advanceWatermark(group: Group, through: number, failed: boolean): void {
+    const previous = getGroup(this.db, group.id)?.watermark ?? group.watermark;
     setWatermark(this.db, group.id, through);
+    if (through > previous) this.finishAcknowledgements(group, previous, through, !failed);
     const waiting = this.readWaiters.get(group.id);
     if (!waiting) return;
     const remaining = waiting.filter((waiter) => {
@@ -540,7 +546,6 @@ export class Orchestrator extends EventEmitter<{
     }
     const failed = this.turnFailed.delete(group.id);
     this.advanceWatermark(group, through, failed);
-    this.finishAcknowledgements(group.id, !failed);
     this.setStatus(group, "idle");
     this.pool.idle(group.id);
     const timer = setTimeout(
@@ -575,7 +580,6 @@ export class Orchestrator extends EventEmitter<{
           session.through,
         );
         this.advanceWatermark(group, session.through, true);
-        this.finishAcknowledgements(group.id, false);
       }
     } else if (error) {
       this.log.warn({ group: group.folder, err: error.message }, "idle agent process ended");

@@ -264,3 +264,19 @@ export function repliesAfter(db: Db, channel: string, chatId: string, afterId: n
       .all(channel, chatId, afterId, afterId) as { text: string }[]
   ).map((row) => row.text);
 }
+
+/** The newest inbound message of a chat at or before `through` that satisfies `accept`. */
+export function latestInbound(
+  db: Db,
+  channel: string,
+  chatId: string,
+  through: number,
+  accept: (message: StoredMessage) => boolean,
+): StoredMessage | undefined {
+  const rows = db
+    .prepare(
+      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id <= ? ORDER BY id DESC LIMIT 50",
+    )
+    .all(channel, chatId, through) as unknown as MessageRow[];
+  return rows.map(toMessage).find(accept);
+}

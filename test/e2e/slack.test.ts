@@ -271,59 +271,51 @@ describe("Slack end to end", () => {
     assert.equal(top.thread_ts, undefined);
   });
 
-  it(
-    "answers each thread in its own thread when questions from two threads overlap",
-    { skip: "core bug: Orchestrator.replyThread keeps one thread per group, the latest trigger's" },
-    async () => {
-      slowOnce.set("SLOW-THREAD-A", 4_000);
-      const a = slack.injectMessage({ channel: PARALLEL, user: BOB, text: "thread A" });
-      const b = slack.injectMessage({ channel: PARALLEL, user: BOB, text: "thread B" });
-      await acked(a);
-      await acked(b);
-      slack.injectMessage({
-        channel: PARALLEL,
-        user: ALICE,
-        text: "@Andy SLOW-THREAD-A",
-        thread_ts: a,
-      });
-      await waitFor(() => promptsWith("SLOW-THREAD-A")[0], "the slow model call", REPLY_MS);
-      slack.injectMessage({
-        channel: PARALLEL,
-        user: ALICE,
-        text: "@Andy THREAD-B-QUESTION",
-        thread_ts: b,
-      });
-      const replyA = await replyContaining(PARALLEL, "SLOW-THREAD-A");
-      const replyB = await replyContaining(PARALLEL, "THREAD-B-QUESTION");
-      assert.equal(replyA.thread_ts, a, "the answer to thread A went into thread A");
-      assert.equal(replyB.thread_ts, b, "the answer to thread B went into thread B");
-    },
-  );
+  it("answers each thread in its own thread when questions from two threads overlap", async () => {
+    slowOnce.set("SLOW-THREAD-A", 4_000);
+    const a = slack.injectMessage({ channel: PARALLEL, user: BOB, text: "thread A" });
+    const b = slack.injectMessage({ channel: PARALLEL, user: BOB, text: "thread B" });
+    await acked(a);
+    await acked(b);
+    slack.injectMessage({
+      channel: PARALLEL,
+      user: ALICE,
+      text: "@Andy SLOW-THREAD-A",
+      thread_ts: a,
+    });
+    await waitFor(() => promptsWith("SLOW-THREAD-A")[0], "the slow model call", REPLY_MS);
+    slack.injectMessage({
+      channel: PARALLEL,
+      user: ALICE,
+      text: "@Andy THREAD-B-QUESTION",
+      thread_ts: b,
+    });
+    const replyA = await replyContaining(PARALLEL, "SLOW-THREAD-A");
+    const replyB = await replyContaining(PARALLEL, "THREAD-B-QUESTION");
+    assert.equal(replyA.thread_ts, a, "the answer to thread A went into thread A");
+    assert.equal(replyB.thread_ts, b, "the answer to thread B went into thread B");
+  });
 
-  it(
-    "after a restart mid-turn, answers in the thread and replaces 👀 with ✅",
-    { skip: "core bug: replyThread and acknowledged live only in memory, lost on restart" },
-    async () => {
-      slowOnce.set("SLOW-RESTART", 15_000);
-      const parent = slack.injectMessage({ channel: RESTART, user: BOB, text: "restart thread" });
-      await acked(parent);
-      const ts = slack.injectMessage({
-        channel: RESTART,
-        user: ALICE,
-        text: "@Andy SLOW-RESTART",
-        thread_ts: parent,
-      });
-      await waitFor(() => promptsWith("SLOW-RESTART")[0], "the slow model call", REPLY_MS);
-      await waitFor(() => reactionsOn(RESTART, ts).includes("eyes") || undefined, "👀");
-      await service.kill();
-      service = await startService({ dataDir, env });
-      await waitForSlackStatus(service, "connected");
-      const reply = await replyContaining(RESTART, "SLOW-RESTART");
-      assert.equal(botMessages(RESTART).length, 1);
-      assert.equal(reply.thread_ts, parent, "the recovered answer went into the thread");
-      await waitForDone(RESTART, ts);
-    },
-  );
+  it("after a restart mid-turn, answers in the thread and replaces 👀 with ✅", async () => {
+    slowOnce.set("SLOW-RESTART", 15_000);
+    const parent = slack.injectMessage({ channel: RESTART, user: BOB, text: "restart thread" });
+    await acked(parent);
+    const ts = slack.injectMessage({
+      channel: RESTART,
+      user: ALICE,
+      text: "@Andy SLOW-RESTART",
+      thread_ts: parent,
+    });
+    await waitFor(() => promptsWith("SLOW-RESTART")[0], "the slow model call", REPLY_MS);
+    await waitFor(() => reactionsOn(RESTART, ts).includes("eyes") || undefined, "👀");
+    await service.kill();
+    service = await startService({ dataDir, env });
+    await waitForSlackStatus(service, "connected");
+    const reply = await replyContaining(RESTART, "SLOW-RESTART");
+    assert.equal(botMessages(RESTART).length, 1);
+    assert.equal(reply.thread_ts, parent, "the recovered answer went into the thread");
+    await waitForDone(RESTART, ts);
+  });
 
   it("lets an edit made before the trigger change what the agent sees", async () => {
     const ts = slack.injectMessage({
@@ -370,23 +362,19 @@ describe("Slack end to end", () => {
     await waitForDone(EDIT_DM, ts);
   });
 
-  it(
-    "reacts only to real Slack messages when an edit arrives mid-turn",
-    { skip: "core bug: receiveEdit's follow-up acknowledges its synthetic id '<ts>#edit-<ms>'" },
-    async () => {
-      slowOnce.set("SLOW-ACK", 5_000);
-      const user = DMS[EDIT_ACK_DM]!;
-      const ts = slack.injectMessage({ channel: EDIT_ACK_DM, user, text: "SLOW-ACK order pizza" });
-      await waitFor(() => promptsWith("SLOW-ACK")[0], "the slow model call", REPLY_MS);
-      slack.injectEdit({ channel: EDIT_ACK_DM, ts, text: "SLOW-ACK order pasta" });
-      await replyContaining(EDIT_ACK_DM, "order pasta");
-      await waitForDone(EDIT_ACK_DM, ts);
-      const targets = slack.calls
-        .filter((c) => c.method.startsWith("reactions.") && c.params.channel === EDIT_ACK_DM)
-        .map((c) => String(c.params.timestamp));
-      assert.deepEqual([...new Set(targets)], [ts], "reactions go to the edited Slack message");
-    },
-  );
+  it("reacts only to real Slack messages when an edit arrives mid-turn", async () => {
+    slowOnce.set("SLOW-ACK", 5_000);
+    const user = DMS[EDIT_ACK_DM]!;
+    const ts = slack.injectMessage({ channel: EDIT_ACK_DM, user, text: "SLOW-ACK order pizza" });
+    await waitFor(() => promptsWith("SLOW-ACK")[0], "the slow model call", REPLY_MS);
+    slack.injectEdit({ channel: EDIT_ACK_DM, ts, text: "SLOW-ACK order pasta" });
+    await replyContaining(EDIT_ACK_DM, "order pasta");
+    await waitForDone(EDIT_ACK_DM, ts);
+    const targets = slack.calls
+      .filter((c) => c.method.startsWith("reactions.") && c.params.channel === EDIT_ACK_DM)
+      .map((c) => String(c.params.timestamp));
+    assert.deepEqual([...new Set(targets)], [ts], "reactions go to the edited Slack message");
+  });
 
   it("splits a 10,000-character reply under Slack's limit, rendered as mrkdwn", async () => {
     assert.ok(longReply.length >= 10_000);
