@@ -45,7 +45,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   await proxy.start();
 
   const web = new WebChannel();
-  const plan = configuredChannels(config, logger);
+  const plan = await configuredChannels(config, logger);
   const channels = new Map<string, Channel>([
     ["web", web],
     ...plan.channels.map((c) => [c.name, c] as const),

@@ -1,18 +1,16 @@
 // Which chat platforms run: each one whose credentials are configured. The others are
-// reported as not configured, with the variable that would turn them on.
+// reported as not configured, with the variable that would turn them on. Adapters are
+// imported only when configured: the platform libraries cost ~20-60 MB of RSS each.
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, ChannelName } from "./channel.ts";
-import { TelegramChannel } from "./telegram/channel.ts";
-import { DiscordChannel } from "./discord/channel.ts";
-import { SlackChannel } from "./slack/slack-channel.ts";
 
 export interface ChannelPlan {
   channels: Channel[];
   skipped: { name: ChannelName; detail: string }[];
 }
 
-export function configuredChannels(config: Config, logger: Logger): ChannelPlan {
+export async function configuredChannels(config: Config, logger: Logger): Promise<ChannelPlan> {
   const common = {
     assistantName: config.ASSISTANT_NAME,
     maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
@@ -20,6 +18,7 @@ export function configuredChannels(config: Config, logger: Logger): ChannelPlan 
   const channels: Channel[] = [];
   const skipped: ChannelPlan["skipped"] = [];
   if (config.TELEGRAM_BOT_TOKEN) {
+    const { TelegramChannel } = await import("./telegram/channel.ts");
     channels.push(
       new TelegramChannel({
         ...common,
@@ -30,6 +29,7 @@ export function configuredChannels(config: Config, logger: Logger): ChannelPlan 
     );
   } else skipped.push({ name: "telegram", detail: "set TELEGRAM_BOT_TOKEN to connect Telegram" });
   if (config.DISCORD_BOT_TOKEN) {
+    const { DiscordChannel } = await import("./discord/channel.ts");
     channels.push(
       new DiscordChannel({
         ...common,
@@ -40,6 +40,7 @@ export function configuredChannels(config: Config, logger: Logger): ChannelPlan 
     );
   } else skipped.push({ name: "discord", detail: "set DISCORD_BOT_TOKEN to connect Discord" });
   if (config.SLACK_BOT_TOKEN && config.SLACK_APP_TOKEN) {
+    const { SlackChannel } = await import("./slack/slack-channel.ts");
     channels.push(
       new SlackChannel({
         ...common,
