@@ -74,13 +74,6 @@ export class AgentPool<S extends PoolSession> {
     void session.close();
   }
 
-  /** Closes warm sessions idle since before `cutoff`. */
-  closeIdleSince(cutoff: number): void {
-    for (const [groupId, session] of this.live) {
-      if (!session.busy && session.lastActivity < cutoff) this.closeGroup(groupId);
-    }
-  }
-
   async closeAll(): Promise<void> {
     this.waiting.length = 0;
     await Promise.all([...this.live.values()].map((session) => session.close()));

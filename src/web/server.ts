@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Db } from "../store/db.ts";
 import { findInbound, history, latestMessageId } from "../store/messages.ts";
-import { sentAfter } from "../store/outbox.ts";
+import { failedDeliveries, sentAfter } from "../store/outbox.ts";
+import { usageSince } from "../store/usage.ts";
 import type { Group } from "../store/groups.ts";
 import type { OutboxItem } from "../store/outbox.ts";
 import type { Orchestrator, GroupStatus } from "../core/orchestrator.ts";
@@ -115,6 +116,17 @@ export function createWebApp(options: WebServerOptions): Hono {
       pairingCode: orchestrator.pairing.code,
     }),
   );
+
+  // Replies that could not be delivered after every retry: visible, never silently lost.
+  app.get("/api/outbox/failed", (c) => c.json({ failed: failedDeliveries(db, 100) }));
+
+  // Model tokens per group as the credential proxy counted them, since a given time.
+  app.get("/api/usage", (c) => {
+    const since = Number(c.req.query("since") ?? Date.now() - 24 * 3600 * 1000);
+    if (!Number.isFinite(since))
+      return problem(c, 400, "since: expected milliseconds since the epoch");
+    return c.json({ since, groups: usageSince(db, since) });
+  });
 
   const maxBytes = config.MAX_MESSAGE_CHARS * 4 + 1024;
   const messageBody = z

@@ -4,7 +4,6 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import {
   echoResponder,
   isToolResultTurn,
@@ -98,18 +97,17 @@ describe("conversation", () => {
     await sse.close();
   });
 
-  it("counts the tokens of each model call for the group", async () => {
-    const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
-    const rows = db.prepare("SELECT group_id, input_tokens, output_tokens FROM usage").all() as {
-      group_id: number;
-      input_tokens: number;
-      output_tokens: number;
-    }[];
-    db.close();
-    assert.ok(rows.length >= 3, `usage rows: ${rows.length}`);
-    assert.ok(
-      rows.every((row) => row.group_id === 1 && row.input_tokens > 0 && row.output_tokens > 0),
-    );
+  it("counts the tokens of each model call for the group and has no failed deliveries", async () => {
+    const usage = (await (await api(service, "/api/usage?since=0")).json()) as {
+      groups: { groupId: number; requests: number; inputTokens: number; outputTokens: number }[];
+    };
+    const main = usage.groups.find((row) => row.groupId === 1);
+    assert.ok(main && main.requests >= 4, JSON.stringify(usage));
+    assert.ok(main.inputTokens > 0 && main.outputTokens > 0);
+    const failed = (await (await api(service, "/api/outbox/failed")).json()) as {
+      failed: unknown[];
+    };
+    assert.deepEqual(failed.failed, []);
   });
 });
 

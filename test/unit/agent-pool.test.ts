@@ -191,18 +191,6 @@ test("a closing group does not hold up others behind it", () => {
   assert.deepEqual(openedGroups(), [1, 2, 1]);
 });
 
-test("closeIdleSince closes warm sessions idle before the cutoff, never busy ones", () => {
-  const { pool, session, closing } = makePool(4);
-  for (const group of [1, 2, 3]) pool.acquire(group);
-  session(1).busy = false;
-  session(1).lastActivity = 5;
-  session(2).busy = false;
-  session(2).lastActivity = 50;
-  session(3).lastActivity = 1;
-  pool.closeIdleSince(10);
-  assert.deepEqual(closing(), [1]);
-});
-
 test("closeAll closes every session and forgets the waiting line", async () => {
   const { pool, opened } = makePool(2);
   for (const group of [1, 2, 3]) pool.acquire(group);
