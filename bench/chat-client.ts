@@ -1,0 +1,71 @@
+// Timed round trips through the web chat API, built on the e2e harness's own client
+// (sendChat for the POST, listen for the SSE stream), so Pincer and the bare loop are
+// measured by exactly the same code.
+import { performance } from "node:perf_hooks";
+import { listen, sendChat, type Service, type SseEvent } from "../test/e2e/harness.ts";
+
+export interface RoundTrip {
+  sentAt: number;
+  /** When the POST was answered (202). */
+  acceptedAt: number;
+  /** When the reply's SSE event was parsed. */
+  repliedAt: number;
+  ms: number;
+}
+
+export interface ChatClient {
+  /** Sends `text` and resolves when a reply containing `marker` arrives. */
+  roundTrip(text: string, marker: string, timeoutMs?: number): Promise<RoundTrip>;
+  close(): Promise<void>;
+}
+
+export async function openChat(service: Service): Promise<ChatClient> {
+  const sse = listen(service);
+  await sse.ready;
+  const waiting = new Map<string, (at: number) => void>();
+  // The harness appends each parsed event to this array. Hooking its push timestamps a
+  // reply the moment it is parsed, where polling the array would add up to a poll period.
+  const append = sse.events.push.bind(sse.events);
+  sse.events.push = (...events: SseEvent[]): number => {
+    const at = performance.now();
+    for (const event of events) {
+      if (event.event !== "message") continue;
+      const { text } = JSON.parse(event.data) as { text: string };
+      for (const [marker, resolve] of waiting) {
+        if (!text.includes(marker)) continue;
+        waiting.delete(marker);
+        resolve(at);
+      }
+    }
+    // Replies are only needed for their timing; keeping them all would grow without bound.
+    return append(...events.filter((event) => event.event !== "message"));
+  };
+
+  return {
+    async roundTrip(text, marker, timeoutMs = 120_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const replied = new Promise<number>((resolve, reject) => {
+        waiting.set(marker, resolve);
+        timer = setTimeout(() => {
+          waiting.delete(marker);
+          reject(new Error(`no reply containing ${marker} within ${timeoutMs} ms`));
+        }, timeoutMs);
+      });
+      // A timeout that fires while the POST is still pending must not go unhandled.
+      replied.catch(() => undefined);
+      const sentAt = performance.now();
+      try {
+        await sendChat(service, text);
+        const acceptedAt = performance.now();
+        const repliedAt = await replied;
+        return { sentAt, acceptedAt, repliedAt, ms: repliedAt - sentAt };
+      } finally {
+        clearTimeout(timer);
+        waiting.delete(marker);
+      }
+    },
+    async close() {
+      await sse.close();
+    },
+  };
+}

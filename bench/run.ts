@@ -1,0 +1,393 @@
+// Pincer's benchmark: the real service against the fake model and, in the same run, a bare
+// warm query() loop against the same fake, measured by the same client. Prints a summary
+// and writes everything to bench/results/<ISO timestamp>.json. See bench/README.md.
+//
+// `--trace` also preloads trace-hooks.ts into both systems and takes each warm message
+// apart into stages (the hooks cost a little, so memory figures of a traced run are not
+// the ones to quote).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  echoResponder,
+  lastUserText,
+  startAnthropicFake,
+  type RecordedRequest,
+} from "../test/fakes/anthropic/server.ts";
+import { api, removeDir, startService, tempDir, type Service } from "../test/e2e/harness.ts";
+import { openChat, type ChatClient } from "./chat-client.ts";
+import { ModelCallTimer, type ModelCall } from "./model-timing.ts";
+import { processTree, rssMb, treeMemory } from "./proc-memory.ts";
+import {
+  latencyBreakdown,
+  memoryJson,
+  printSummary,
+  singleMessage,
+  stageBreakdown,
+  type Sample,
+} from "./report.ts";
+import { startBareLoop } from "./start-bare-loop.ts";
+import { round, summarize, type Summary } from "./stats.ts";
+import type { TraceEvent } from "./trace-hooks.ts";
+import { traceMessage, type TraceWindow } from "./trace-stages.ts";
+
+const WARM_MESSAGES = Number(process.env.BENCH_WARM_MESSAGES ?? 200);
+const TOTAL_MESSAGES = Number(process.env.BENCH_TOTAL_MESSAGES ?? 1000);
+const RSS_CHECKPOINTS = [100, TOTAL_MESSAGES];
+// Long enough for V8's memory reducer to collect once a process stops allocating.
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 10_000);
+const TRACE = process.argv.includes("--trace");
+const TARGET_WARM_DELTA_MS = 10;
+const TARGET_IDLE_RSS_MB = 120;
+const PINCER_KEY = "sk-ant-bench-pincer-0000";
+const BARE_KEY = "sk-ant-bench-bare-loop";
+const MARKER = /\[bench-[a-z]+-\d+\]/;
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
+const TRACE_HOOKS = pathToFileURL(fileURLToPath(new URL("./trace-hooks.ts", import.meta.url)));
+
+type Cleanup = () => Promise<unknown> | void;
+
+/** Shape of the main model requests one system sent, to show both asked for comparable work. */
+function requestShape(requests: RecordedRequest[], apiKey: string) {
+  const mine = requests.filter(
+    (r) => r.headers["x-api-key"] === apiKey && (r.body.tools?.length ?? 0) > 0,
+  );
+  const first = mine[0];
+  if (!first) return undefined;
+  return {
+    tools: first.body.tools?.length ?? 0,
+    tool_names: (first.body.tools ?? []).map((t) => t.name).sort(),
+    system_chars: JSON.stringify(first.body.system ?? "").length,
+    body_chars: summarize(mine.map((r) => JSON.stringify(r.body).length)),
+  };
+}
+
+async function settledRss(pid: number): Promise<number> {
+  await sleep(SETTLE_MS);
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const value = rssMb(pid);
+    if (value === undefined) throw new Error(`process ${pid} is gone`);
+    samples.push(value);
+    await sleep(200);
+  }
+  return round(summarize(samples).p50);
+}
+
+async function liveAgents(service: Service): Promise<number[]> {
+  const response = await api(service, "/api/status");
+  const { agents } = (await response.json()) as { agents: { pid?: number }[] };
+  return agents.flatMap((agent) => (agent.pid === undefined ? [] : [agent.pid]));
+}
+
+/** SIGTERM, and SIGKILL if the process has not exited after a while. */
+async function stop(service: Service): Promise<void> {
+  const exited = service.stop();
+  const patience = sleep(15_000, "timeout", { ref: false });
+  if ((await Promise.race([exited, patience])) === "timeout") await service.kill();
+}
+
+function sdkVersion(): string {
+  const path = join(ROOT, "node_modules/@anthropic-ai/claude-agent-sdk/package.json");
+  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+}
+
+function readTrace(file: string): TraceEvent[] {
+  return JSON.parse(readFileSync(file, "utf8")) as TraceEvent[];
+}
+
+async function main(cleanups: Cleanup[]): Promise<void> {
+  const startedAt = new Date();
+  const clockStart = performance.now();
+  const progress = (text: string) =>
+    console.log(`[${((performance.now() - clockStart) / 1000).toFixed(1)}s] ${text}`);
+  const epoch = (time: number) => performance.timeOrigin + time;
+
+  const modelCalls = { main: 0, side: 0 };
+  // The reply is the message's marker only: an echo would make each system's history grow
+  // with its own prompt format, and with it the agent's work per turn.
+  const fake = await startAnthropicFake((request, context) => {
+    modelCalls[context.main ? "main" : "side"]++;
+    const marker = MARKER.exec(lastUserText(request))?.[0];
+    return marker ? { text: `ok ${marker}` } : echoResponder(request, context);
+  });
+  cleanups.push(() => fake.close());
+  const timer = new ModelCallTimer(fake.url);
+  cleanups.push(() => timer.stop());
+  const agentPids = new Set<number>();
+  // The services stop their agents on SIGTERM; this catches any a crash left behind.
+  cleanups.push(() => {
+    for (const pid of agentPids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+  const traceDir = TRACE ? tempDir("pincer-bench-trace-") : undefined;
+  if (traceDir) cleanups.push(() => removeDir(traceDir));
+  const traceEnv = (name: string): Record<string, string> =>
+    traceDir
+      ? {
+          NODE_OPTIONS: `--import=${TRACE_HOOKS.href}`,
+          BENCH_TRACE_FILE: join(traceDir, `${name}.json`),
+        }
+      : {};
+
+  const measure = async (client: ChatClient, text: string, marker: string): Promise<Sample> => {
+    const trip = await client.roundTrip(`${text} ${marker}`, marker);
+    const share = timer.shareOf(trip.sentAt, trip.repliedAt);
+    return {
+      trip,
+      modelMs: share.modelMs,
+      calls: share.calls,
+      beforeModelMs: share.beforeFirstCallMs,
+      afterModelMs: share.afterLastCallMs,
+    };
+  };
+
+  progress("starting Pincer (fresh DATA_DIR)");
+  const pincerDir = tempDir("pincer-bench-");
+  cleanups.push(() => removeDir(pincerDir));
+  const serviceStart = performance.now();
+  const pincer = await startService({
+    dataDir: pincerDir,
+    env: { ANTHROPIC_API_KEY: PINCER_KEY, ANTHROPIC_BASE_URL: fake.url, ...traceEnv("pincer") },
+  });
+  cleanups.push(() => stop(pincer));
+  cleanups.push(() => {
+    if (process.exitCode) console.error(`Pincer's last output:\n${pincer.output().slice(-4000)}`);
+  });
+  const startupMs = performance.now() - serviceStart;
+  const hostPid = pincer.child.pid!;
+  progress(`Pincer ready in ${startupMs.toFixed(0)} ms; settling ${SETTLE_MS} ms for idle RSS`);
+  const idleRss = await settledRss(hostPid);
+  if ((await liveAgents(pincer)).length > 0) throw new Error("an agent is live before any message");
+
+  const pincerChat = await openChat(pincer);
+  cleanups.push(() => pincerChat.close());
+  let sent = 0;
+  const pincerCold = await measure(pincerChat, "hello", `[bench-pincer-${++sent}]`);
+  const [pincerAgent] = await liveAgents(pincer);
+  if (pincerAgent === undefined) throw new Error("Pincer reports no live agent process");
+  agentPids.add(pincerAgent);
+  progress(`Pincer cold first message: ${pincerCold.trip.ms.toFixed(0)} ms`);
+
+  const rssAt: Record<string, number> = {};
+  const agentAt: Record<string, ReturnType<typeof memoryJson>> = {};
+  // Called after each message Pincer answered: at a checkpoint, pause and read memory.
+  const checkpoint = async () => {
+    if (!RSS_CHECKPOINTS.includes(sent)) return;
+    progress(`${sent} messages to Pincer: settling ${SETTLE_MS} ms`);
+    rssAt[`after_${sent}`] = await settledRss(hostPid);
+    agentAt[`after_${sent}`] = memoryJson(treeMemory(pincerAgent));
+  };
+
+  progress("starting the bare query() loop");
+  const bare = await startBareLoop(fake.url, traceEnv("bare"));
+  cleanups.push(() => removeDir(bare.dataDir));
+  cleanups.push(() => stop(bare));
+  const bareChat = await openChat(bare);
+  cleanups.push(() => bareChat.close());
+  let bareSent = 0;
+  const bareCold = await measure(bareChat, "hello", `[bench-bare-${++bareSent}]`);
+  const bareAgents = processTree(bare.child.pid!).filter((pid) => pid !== bare.child.pid);
+  for (const pid of bareAgents) agentPids.add(pid);
+  progress(`bare cold first message: ${bareCold.trip.ms.toFixed(0)} ms`);
+
+  // Alternating which system goes first in each round spreads machine noise and drift
+  // evenly over both; each system still gets its messages strictly one after another.
+  progress(`warm phase: ${WARM_MESSAGES} messages to each, interleaved`);
+  const callsBeforeWarm = { ...modelCalls };
+  const pincerWarm: Sample[] = [];
+  const bareWarm: Sample[] = [];
+  for (let i = 0; i < WARM_MESSAGES; i++) {
+    const toPincer = async () => {
+      pincerWarm.push(await measure(pincerChat, "follow-up", `[bench-pincer-${++sent}]`));
+      await checkpoint();
+    };
+    const toBare = async () =>
+      bareWarm.push(await measure(bareChat, "follow-up", `[bench-bare-${++bareSent}]`));
+    if (i % 2 === 0) {
+      await toPincer();
+      await toBare();
+    } else {
+      await toBare();
+      await toPincer();
+    }
+  }
+  const warmCalls = {
+    main: modelCalls.main - callsBeforeWarm.main,
+    side: modelCalls.side - callsBeforeWarm.side,
+  };
+  const shapes = {
+    pincer: requestShape(fake.requests, PINCER_KEY),
+    bare: requestShape(fake.requests, BARE_KEY),
+  };
+  fake.requests.length = 0;
+  const warmFakeCalls: ModelCall[] = timer.calls.map((call) => ({
+    start: epoch(call.start),
+    end: epoch(call.end),
+  }));
+  await sleep(2_000);
+  // Both agents are still live here, so their PSS figures split the CLI's shared pages alike.
+  agentAt[`after_${sent}`] = memoryJson(treeMemory(pincerAgent));
+  const bareAgentAfterWarm = bareAgents.map((pid) => memoryJson(treeMemory(pid)));
+  const bareHostRss = rssMb(bare.child.pid!);
+  await bareChat.close();
+  await stop(bare);
+
+  progress(`bulk phase: Pincer up to ${TOTAL_MESSAGES} messages, sequential`);
+  const bulk: Sample[] = [];
+  while (sent < TOTAL_MESSAGES) {
+    bulk.push(await measure(pincerChat, "bulk", `[bench-pincer-${++sent}]`));
+    // The fake and the timer keep all they saw; only recent calls are still needed.
+    if (sent % 50 === 0) {
+      fake.requests.length = 0;
+      timer.forgetBefore(performance.now() - 60_000);
+    }
+    if (sent % 100 === 0) progress(`${sent} messages sent`);
+    await checkpoint();
+  }
+  await pincerChat.close();
+  await stop(pincer);
+
+  let trace:
+    | { pincer: ReturnType<typeof stageBreakdown>; bare: ReturnType<typeof stageBreakdown> }
+    | undefined;
+  if (traceDir) {
+    const windows = (samples: Sample[]): TraceWindow[] =>
+      samples.map((s) => ({ sentAt: epoch(s.trip.sentAt), repliedAt: epoch(s.trip.repliedAt) }));
+    const pincerEvents = readTrace(join(traceDir, "pincer.json"));
+    // Pincer's model hop is its credential proxy: the one server it runs besides the web API.
+    const webPort = Number(new URL(pincer.url).port);
+    const proxyPort = pincerEvents.find(
+      (e) => e.kind === "server-request" && e.port !== webPort && e.path?.includes("/v1/messages"),
+    )?.port;
+    const traced = (events: TraceEvent[], samples: Sample[], port: number | undefined) =>
+      stageBreakdown(
+        windows(samples).flatMap((w) => traceMessage(events, w, warmFakeCalls, port) ?? []),
+      );
+    trace = {
+      pincer: traced(pincerEvents, pincerWarm, proxyPort),
+      bare: traced(readTrace(join(traceDir, "bare.json")), bareWarm, undefined),
+    };
+  }
+
+  const pincerWarmStats = latencyBreakdown(pincerWarm);
+  const bareWarmStats = latencyBreakdown(bareWarm);
+  const deltaP50 = round(pincerWarmStats.latency_ms.p50 - bareWarmStats.latency_ms.p50);
+  const ratioP50 = round(pincerWarmStats.latency_ms.p50 / bareWarmStats.latency_ms.p50);
+  const byHundred: Summary[] = [];
+  for (let i = 0; i < bulk.length; i += 100)
+    byHundred.push(summarize(bulk.slice(i, i + 100).map((s) => s.trip.ms)));
+  const targets = {
+    warm_p50_within_10ms_of_bare: {
+      target_ms: TARGET_WARM_DELTA_MS,
+      actual_ms: deltaP50,
+      met: deltaP50 <= TARGET_WARM_DELTA_MS,
+    },
+    host_idle_rss_at_most_120mb: {
+      target_mb: TARGET_IDLE_RSS_MB,
+      actual_mb: idleRss,
+      met: idleRss <= TARGET_IDLE_RSS_MB,
+    },
+  };
+  const durationS = round((performance.now() - clockStart) / 1000);
+
+  const result = {
+    started_at: startedAt.toISOString(),
+    duration_s: durationS,
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? "unknown",
+      total_memory_mb: Math.round(totalmem() / 1024 / 1024),
+      node: process.version,
+      agent_sdk: sdkVersion(),
+    },
+    settings: {
+      warm_messages: WARM_MESSAGES,
+      total_pincer_messages: TOTAL_MESSAGES,
+      settle_ms: SETTLE_MS,
+      trace: TRACE,
+    },
+    comparison: {
+      warm_p50_delta_ms: deltaP50,
+      warm_p50_ratio: ratioP50,
+      warm_p95_delta_ms: round(pincerWarmStats.latency_ms.p95 - bareWarmStats.latency_ms.p95),
+      warm_mean_delta_ms: round(pincerWarmStats.latency_ms.mean - bareWarmStats.latency_ms.mean),
+      overhead_p50_delta_ms: round(pincerWarmStats.overhead_ms.p50 - bareWarmStats.overhead_ms.p50),
+    },
+    targets,
+    pincer: {
+      startup_ms: round(startupMs),
+      cold_first_message: singleMessage(pincerCold),
+      warm: pincerWarmStats,
+      bulk: { messages: bulk.length, ...latencyBreakdown(bulk), latency_ms_by_hundred: byHundred },
+      host_rss_mb: { idle: idleRss, ...rssAt },
+      agent_memory: agentAt,
+      model_requests: shapes.pincer,
+    },
+    bare: {
+      cold_first_message: singleMessage(bareCold),
+      warm: bareWarmStats,
+      host_rss_mb_after_warm: bareHostRss === undefined ? undefined : round(bareHostRss),
+      agent_memory: { [`after_${bareSent}`]: bareAgentAfterWarm },
+      model_requests: shapes.bare,
+    },
+    warm_phase_model_calls: warmCalls,
+    trace,
+  };
+
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `${startedAt.toISOString()}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  printSummary({
+    file,
+    durationS,
+    pincerCold: pincerCold.trip.ms,
+    bareCold: bareCold.trip.ms,
+    pincerWarm: pincerWarmStats,
+    bareWarm: bareWarmStats,
+    deltaP50,
+    ratioP50,
+    hostRss: result.pincer.host_rss_mb,
+    agentPss: Object.fromEntries(
+      Object.entries(result.pincer.agent_memory).map(([key, value]) => [key, value.pss_mb]),
+    ),
+    bareAgentPss: round(bareAgentAfterWarm.reduce((sum, m) => sum + m.pss_mb, 0)),
+    targets,
+    trace,
+  });
+}
+
+const cleanups: Cleanup[] = [];
+let cleaning: Promise<void> | undefined;
+const cleanUp = (): Promise<void> =>
+  (cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        console.error(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  })());
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void cleanUp().then(() => process.exit(130)));
+}
+try {
+  await main(cleanups);
+} catch (error) {
+  process.exitCode = 1;
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  if (error instanceof Error && error.cause) console.error("cause:", error.cause);
+} finally {
+  await cleanUp();
+}
