@@ -1,0 +1,44 @@
+// The part of a Baileys socket the adapter uses, so tests can hand in a stub that emits
+// Baileys' own event shapes while production uses makeWASocket unchanged.
+import {
+  makeWASocket,
+  type AnyMessageContent,
+  type BaileysEventMap,
+  type GroupMetadata,
+  type MiscMessageGenerationOptions,
+  type UserFacingSocketConfig,
+  type WAMessage,
+  type WAPresence,
+} from "baileys";
+
+export interface WhatsAppEvents {
+  on<T extends keyof BaileysEventMap>(event: T, listener: (arg: BaileysEventMap[T]) => void): void;
+}
+
+export interface WhatsAppSocket {
+  readonly ev: WhatsAppEvents;
+  /** Emits "frame" for every frame; the first decoded node means the encrypted session is up. */
+  readonly ws: {
+    on(event: "frame", listener: (frame: unknown) => void): unknown;
+    /** Resolves once the WebSocket has closed. */
+    close(): Promise<void>;
+  };
+  readonly signalRepository: {
+    lidMapping: { getPNForLID(lid: string): Promise<string | null> };
+  };
+  requestPairingCode(phoneNumber: string): Promise<string>;
+  sendMessage(
+    jid: string,
+    content: AnyMessageContent,
+    options?: MiscMessageGenerationOptions,
+  ): Promise<WAMessage | undefined>;
+  sendPresenceUpdate(type: WAPresence, toJid?: string): Promise<void>;
+  groupMetadata(jid: string): Promise<GroupMetadata>;
+  /** Asks the sender's phone to upload expired media again. */
+  updateMediaMessage(message: WAMessage): Promise<WAMessage>;
+  end(error: Error | undefined): unknown;
+}
+
+export type WhatsAppSocketFactory = (config: UserFacingSocketConfig) => WhatsAppSocket;
+
+export const baileysSocketFactory: WhatsAppSocketFactory = (config) => makeWASocket(config);
