@@ -1,6 +1,8 @@
 // Which chat platforms run: each one whose credentials are configured. The others are
 // reported as not configured, with the variable that would turn them on. Adapters are
 // imported only when configured: the platform libraries cost ~20-60 MB of RSS each.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, ChannelName } from "./channel.ts";
@@ -55,5 +57,29 @@ export async function configuredChannels(config: Config, logger: Logger): Promis
       name: "slack",
       detail: "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to connect Slack",
     });
+  const whatsappAuthDir = join(config.DATA_DIR, "store/channels/whatsapp");
+  // An existing link keeps WhatsApp on after WHATSAPP_PHONE is removed from the variables.
+  if (
+    config.WHATSAPP_PHONE ||
+    config.WHATSAPP_ENABLED ||
+    existsSync(join(whatsappAuthDir, "creds.json"))
+  ) {
+    const { WhatsAppChannel } = await import("./whatsapp/channel.ts");
+    channels.push(
+      new WhatsAppChannel({
+        ...common,
+        authDir: whatsappAuthDir,
+        phone: config.WHATSAPP_PHONE,
+        wsUrl: config.WHATSAPP_WS_URL,
+        logger,
+      }),
+    );
+  } else {
+    skipped.push({
+      name: "whatsapp",
+      detail:
+        "set WHATSAPP_PHONE (the assistant's number) to pair by code, or WHATSAPP_ENABLED=1 to pair by QR",
+    });
+  }
   return { channels, skipped };
 }
