@@ -28,6 +28,11 @@ button { font: inherit; padding: .5rem 1rem; border-radius: .5rem; border: 0; ba
 #login input { font: inherit; padding: .5rem; border-radius: .5rem; border: 1px solid var(--line); }
 .error { color: #dc2626; min-height: 1.2em; }
 [hidden] { display: none !important; }
+details.tasks { border-bottom: 1px solid var(--line); padding: .4rem 1rem; }
+details.tasks summary { cursor: pointer; color: var(--muted); }
+details.tasks table { width: 100%; border-collapse: collapse; font-size: .9rem; margin-top: .4rem; }
+details.tasks td, details.tasks th { text-align: left; padding: .25rem .4rem; border-top: 1px solid var(--line); vertical-align: top; }
+details.tasks button { padding: .2rem .5rem; font-size: .85rem; }
 `;
 
 const SCRIPT = `
@@ -62,6 +67,7 @@ async function showChat() {
     $("status").textContent = status === "working" ? document.body.dataset.name + " is working…" : "";
   });
   $("text").focus();
+  loadTasks();
 }
 $("login").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -82,6 +88,40 @@ $("composer").addEventListener("submit", async (event) => {
 $("text").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); $("composer").requestSubmit(); }
 });
+function cell(row, text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  row.appendChild(td);
+  return td;
+}
+async function loadTasks() {
+  const { tasks } = await (await api("/api/tasks")).json();
+  const body = $("task-rows");
+  body.replaceChildren();
+  $("task-count").textContent = String(tasks.filter((t) => t.status === "active").length);
+  for (const task of tasks) {
+    const row = document.createElement("tr");
+    cell(row, "#" + task.id + " " + task.prompt);
+    cell(row, task.schedule);
+    cell(row, task.nextRunAt ? new Date(task.nextRunAt).toLocaleString() : "—");
+    cell(row, task.lastResult || "—");
+    cell(row, task.status);
+    const actions = cell(row, "");
+    const verbs = task.status === "active" ? ["pause", "cancel"] : task.status === "paused" ? ["resume", "cancel"] : [];
+    for (const verb of verbs) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = verb;
+      button.addEventListener("click", async () => {
+        await api("/api/tasks/" + task.id + "/" + verb, { method: "POST" });
+        loadTasks();
+      });
+      actions.appendChild(button);
+    }
+    body.appendChild(row);
+  }
+}
+$("tasks").addEventListener("toggle", () => { if ($("tasks").open) loadTasks(); });
 api("/api/status").then(showChat, () => {});
 `;
 
@@ -111,6 +151,13 @@ ${banner}
   <div id="login-error" class="error" role="alert"></div>
 </form>
 <div id="chat" hidden style="display:contents">
+  <details id="tasks" class="tasks">
+    <summary>Scheduled tasks (<span id="task-count">…</span> active)</summary>
+    <table>
+      <thead><tr><th>Task</th><th>Schedule</th><th>Next run</th><th>Last result</th><th>Status</th><th></th></tr></thead>
+      <tbody id="task-rows"></tbody>
+    </table>
+  </details>
   <main id="messages" aria-live="polite" aria-label="Conversation"></main>
   <div id="send-error" class="error" role="alert"></div>
   <form id="composer" class="composer">
