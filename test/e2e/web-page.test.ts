@@ -1,6 +1,5 @@
 // The web page in a real headless Chromium: log in, chat, and manage a scheduled task.
 import { after, before, describe, it } from "node:test";
-import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import {
