@@ -146,4 +146,21 @@ export const migrations: Migration[] = [
       CREATE INDEX task_runs_running ON task_runs (task_id) WHERE status = 'running';
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- The Unix user a group's agent runs as when the service is root (per-group isolation).
+      ALTER TABLE groups ADD COLUMN agent_uid INTEGER;
+      CREATE UNIQUE INDEX groups_agent_uid ON groups (agent_uid) WHERE agent_uid IS NOT NULL;
+      -- Optional daily spend cap for one group, in US dollars; NULL = no cap of its own.
+      ALTER TABLE groups ADD COLUMN daily_budget_usd REAL;
+
+      -- Service-wide settings edited from the admin UI (e.g. the overall daily budget).
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
