@@ -102,6 +102,8 @@ export class Orchestrator extends EventEmitter<{
   status: [number, GroupStatus];
   activity: [number, string];
   channelState: [string, ChannelState];
+  /** A group's agent process ended (idle timeout, eviction, crash or shutdown). */
+  sessionClosed: [number];
 }> {
   private readonly options: OrchestratorOptions;
   private readonly db: Db;
@@ -558,6 +560,7 @@ export class Orchestrator extends EventEmitter<{
 
   private sessionEnded(group: Group, session: AgentSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
+    this.emit("sessionClosed", group.id);
     const unfinished = session.busy;
     if (error instanceof StaleSessionError) {
       this.log.warn(
