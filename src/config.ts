@@ -84,6 +84,7 @@ const schema = z.object({
   DATA_DIR: optionalString,
   MAX_CONCURRENT_AGENTS: integer(4, 1, 64),
   AGENT_IDLE_TIMEOUT: duration("30m"),
+  SHUTDOWN_GRACE_SECONDS: integer(20, 0, 3600),
   ADMIN_TOKEN: z
     .string()
     .optional()

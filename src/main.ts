@@ -21,6 +21,8 @@ import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
 import { createWebApp } from "./web/server.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
+/** How long closing up may take after the running turns' grace period, before exiting anyway. */
+const SHUTDOWN_CLEANUP_MS = 5_000;
 
 async function start(config: Config, logger: Logger): Promise<() => Promise<void>> {
   const paths = dataPaths(config.DATA_DIR);
@@ -143,7 +145,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     ready = false;
     server.close();
     scheduler.stop();
-    await orchestrator.stop();
+    await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
     await delivery.settled();
     delivery.stop();
     for (const channel of channels.values()) await channel.stop();
@@ -177,6 +179,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    // Running turns get SHUTDOWN_GRACE_SECONDS. Should closing up after them hang (a channel
+    // that will not disconnect, a delivery waiting out a backoff), exit anyway, before the
+    // host's SIGKILL: what is committed is safe in SQLite and is picked up after restart.
+    setTimeout(
+      () => {
+        logger.error("shutdown did not finish in time; exiting");
+        process.exit(1);
+      },
+      config.SHUTDOWN_GRACE_SECONDS * 1000 + SHUTDOWN_CLEANUP_MS,
+    ).unref();
     stop().then(
       () => process.exit(0),
       (error: unknown) => {

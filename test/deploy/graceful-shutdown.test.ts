@@ -1,0 +1,80 @@
+// SIGTERM, as a container host sends it on redeploy: a running turn may finish within
+// SHUTDOWN_GRACE_SECONDS and its reply still reaches the chat; a longer one is cut, the
+// process exits anyway, and the cut message is answered after the restart.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { lastUserText, startAnthropicFake, type AnthropicFake } from "../fakes/anthropic/server.ts";
+import { listen, removeDir, sendChat, startService, tempDir, waitFor } from "../e2e/harness.ts";
+
+/** Holds each model call long enough that SIGTERM surely arrives while it is in flight. */
+const MODEL_DELAY_MS = 5_000;
+
+function modelEnv(fake: AnthropicFake, graceSeconds: number): Record<string, string> {
+  return {
+    ANTHROPIC_API_KEY: "sk-ant-shutdown-test-0000",
+    ANTHROPIC_BASE_URL: fake.url,
+    SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
+  };
+}
+
+describe("graceful shutdown", () => {
+  const dirs: string[] = [];
+  const fakes: AnthropicFake[] = [];
+  after(async () => {
+    for (const fake of fakes) await fake.close();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  it("lets a running turn finish and delivers its reply before exiting", async () => {
+    const fake = await startAnthropicFake((request, { main }) => ({
+      text: `echo: ${lastUserText(request)}`,
+      delayMs: main ? MODEL_DELAY_MS : 0,
+    }));
+    fakes.push(fake);
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const service = await startService({ dataDir, env: modelEnv(fake, 120) });
+    const sse = listen(service);
+    await sse.ready;
+
+    await sendChat(service, "finish this before you go");
+    await waitFor(() => fake.mainRequests().length > 0 || undefined, "the model call", 60_000);
+    assert.equal(sse.messages().length, 0, "no reply yet when SIGTERM is sent");
+    const code = await service.stop();
+    await sse.close();
+
+    assert.equal(code, 0, service.output());
+    const replies = sse.messages().map((message) => message.text);
+    assert.equal(replies.length, 1, service.output());
+    assert.match(replies[0]!, /^echo: .*finish this before you go/);
+  });
+
+  it("cuts a turn that outlasts the grace period, exits, and answers after restart", async () => {
+    const fake = await startAnthropicFake((request, { main }) => ({
+      text: `echo: ${lastUserText(request)}`,
+      // Only the first main call is slow: after the restart the model answers at once.
+      delayMs: main && fake.mainRequests().length === 1 ? MODEL_DELAY_MS * 2 : 0,
+    }));
+    fakes.push(fake);
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const first = await startService({ dataDir, env: modelEnv(fake, 1) });
+    const firstSse = listen(first);
+    await firstSse.ready;
+
+    await sendChat(first, "a very long job");
+    await waitFor(() => fake.mainRequests().length > 0 || undefined, "the model call", 60_000);
+    const code = await first.stop();
+    await firstSse.close();
+    assert.equal(code, 0, first.output());
+    assert.equal(firstSse.messages().length, 0, "the cut turn sent nothing");
+
+    const second = await startService({ dataDir, env: modelEnv(fake, 1) });
+    const secondSse = listen(second);
+    await secondSse.ready;
+    const reply = await waitFor(() => secondSse.messages()[0], "the answer after restart", 60_000);
+    await secondSse.close();
+    assert.equal(await second.stop(), 0, second.output());
+    assert.match(reply.text, /^echo: .*a very long job/);
+  });
+});
