@@ -95,6 +95,21 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   MODEL: optionalString,
   MODEL_MAX_RETRIES: integer(4, 0, 10),
+  DAILY_BUDGET_USD: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return undefined;
+      const usd = Number(value);
+      if (!Number.isFinite(usd) || usd <= 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: "expected a positive amount of US dollars, e.g. 5 or 2.50",
+        });
+        return z.NEVER;
+      }
+      return usd;
+    }),
   ACK_REACTION: z.string().default("👀"),
   MAX_MESSAGE_CHARS: integer(32_000, 100, 1_000_000),
   CLAUDE_PATH: optionalString,

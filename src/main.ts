@@ -11,6 +11,7 @@ import { openDb } from "./store/db.ts";
 import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy } from "./agent/credential-proxy.ts";
+import { Budget } from "./budget/budget.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
@@ -38,11 +39,13 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   }
   registerSecret(admin.token);
 
+  const budget = new Budget({ db, timeZone: config.TZ, defaultDailyUsd: config.DAILY_BUDGET_USD });
   const proxy = new CredentialProxy({
     upstream: config.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
     credential: { apiKey: config.ANTHROPIC_API_KEY, authToken: config.ANTHROPIC_AUTH_TOKEN },
     logger,
     onUsage: (usage) => recordUsage(db, usage),
+    refuse: (groupId) => budget.refusal(groupId),
   });
   await proxy.start();
 

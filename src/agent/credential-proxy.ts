@@ -1,7 +1,8 @@
 // A loopback HTTP proxy between agents and the model API. Agents hold only a per-session
 // token that this proxy issued; it swaps that for the real credential, streams the
 // response back unbuffered and, on the side, counts tokens per group from the usage
-// fields of the response.
+// fields of the response. Before forwarding a model call it asks whether the call may go
+// out at all (the daily budget) and answers a refusal itself.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   request as httpRequest,
@@ -26,7 +27,7 @@ export interface CredentialProxyOptions {
   credential: Credential;
   logger: Logger;
   onUsage(record: UsageRecord): void;
-  /** Asked before each model call; a string refuses the call with that reason. */
+  /** Asked before each model call (e.g. the daily budget); a string refuses it with that reason. */
   refuse?(groupId: number): string | undefined;
 }
 
@@ -107,10 +108,14 @@ export class CredentialProxy {
       writeError(res, 401, "authentication_error", "this proxy only accepts the tokens it issued");
       return;
     }
-    const refusal = this.options.refuse?.(groupId);
+    const refusal = isModelCall(req) ? this.options.refuse?.(groupId) : undefined;
     if (refusal) {
       req.resume();
-      writeError(res, 429, "rate_limit_error", refusal);
+      this.options.logger.info({ groupId }, `model call refused: ${refusal}`);
+      // 403 permission_error is final for the Claude CLI: it neither retries it (as it does
+      // 429/5xx/529) nor re-sends a modified request (as it does some 400s), and the next
+      // turn of the same session still tries again.
+      writeError(res, 403, "permission_error", refusal);
       return;
     }
     const headers: Record<string, string | string[]> = {};
@@ -166,6 +171,11 @@ export class CredentialProxy {
     });
     req.pipe(upstreamReq);
   }
+}
+
+/** A call that costs tokens: POST /v1/messages, not /v1/messages/count_tokens. */
+function isModelCall(req: IncomingMessage): boolean {
+  return req.method === "POST" && splitOnce(req.url ?? "", "?")[0] === "/v1/messages";
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

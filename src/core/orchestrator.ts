@@ -68,6 +68,7 @@ import { saveAttachments } from "./attachments.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { registerChat } from "./registration.ts";
+import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 
 export type GroupStatus = "working" | "idle";
 
@@ -374,6 +375,13 @@ export class Orchestrator extends EventEmitter<{
       onToolUse: (name) => this.emit("activity", group.id, name),
       onModelError: (kind, detail, through) => {
         this.turnFailed.add(group.id);
+        // Over the daily budget the chat is told once a day; later messages that day are
+        // kept (and their turn ends as usual, so they are not all answered tomorrow).
+        const refusal = budgetRefusalIn(detail);
+        if (refusal && !firstNoticeToday(this.db, group.id, this.options.config.TZ)) {
+          this.log.info({ group: group.folder }, `message not answered: ${refusal}`);
+          return;
+        }
         this.log.warn({ group: group.folder, kind, detail }, "model call failed");
         this.reply(group, modelErrorText(kind, detail), through);
       },
@@ -691,13 +699,16 @@ export class Orchestrator extends EventEmitter<{
 }
 
 function modelErrorText(reportedKind: string, detail: string): string {
+  // The CLI reports the proxy's budget refusal as an authentication failure; its text says which.
+  const refusal = budgetRefusalIn(detail);
+  if (refusal) return refusal;
   // The CLI reports a persistent 529 as a generic server error; its text says which.
   const kind = /\b529\b|overloaded/i.test(detail) ? "overloaded" : reportedKind;
   switch (kind) {
     case "overloaded":
       return "Sorry, Claude is overloaded right now and did not answer after several tries. Please try again in a few minutes.";
     case "rate_limit":
-      return "Sorry, I hit the model API's rate limit (or today's budget) and could not answer. Please try again later.";
+      return "Sorry, I hit the model API's rate limit and could not answer. Please try again later.";
     case "authentication_failed":
       return "I can't reach Claude: the API key was rejected. The owner needs to check ANTHROPIC_API_KEY.";
     case "billing_error":

@@ -257,13 +257,13 @@ test("upstream errors pass through unmetered", async () => {
   assert.equal(usage.length, 0);
 });
 
-test("a refused group gets 429 without reaching the upstream", async () => {
+test("a refused group gets a final 403 without reaching the upstream", async () => {
   const { proxy } = await startProxy();
   const res = await post(proxy, { "x-api-key": proxy.issueToken(666) });
-  assert.equal(res.status, 429);
+  assert.equal(res.status, 403);
   const body = (await res.json()) as { error: { type: string; message: string } };
   assert.deepEqual(body.error, {
-    type: "rate_limit_error",
+    type: "permission_error",
     message: "this group is over its budget",
   });
   assert.equal(seen.length, 0);
