@@ -205,6 +205,26 @@ describe("WhatsApp connection", () => {
     }
   });
 
+  it("takes an HTTP 401 answer to the WebSocket upgrade as logged out, a 503 as a retry", async () => {
+    const { channel, host, factory, timers } = await setup();
+    try {
+      const first = await factory.socket(1);
+      first.refuseUpgrade(503);
+      const reconnecting = await host.waitForStatus("reconnecting");
+      assert.match(reconnecting.detail ?? "", /503 WebSocket upgrade refused with HTTP 503/);
+      assert.ok(first.ended);
+      timers.runAll();
+      const second = await factory.socket(2);
+      second.refuseUpgrade(401);
+      const loggedOut = await host.waitForStatus("logged_out");
+      assert.match(loggedOut.detail ?? "", /logged this device out \(401\)/);
+      assert.deepEqual(timers.scheduled, [750]);
+      assert.equal(factory.sockets.length, 2);
+    } finally {
+      await channel.stop();
+    }
+  });
+
   it("does not fight another session that replaced it (440)", async () => {
     const { channel, host, factory, timers, sock } = await connected();
     try {

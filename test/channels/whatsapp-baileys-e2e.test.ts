@@ -224,6 +224,24 @@ describe("WhatsApp through Baileys against crabline", () => {
     }
   });
 
+  it("stops as logged out when the server refuses the WebSocket upgrade with 401", async () => {
+    const h = await harness("refused");
+    await seedLinkedDevice(h.authDir, h.server.selfJid);
+    const host = new RecordingHost();
+    const timers = new ManualTimers();
+    const channel = channelFor(h, { wsUrl: h.server.wsUrlWithAccessToken("revoked"), timers });
+    try {
+      await channel.start(host);
+      const loggedOut = await host.waitForStatus("logged_out");
+      assert.match(loggedOut.detail ?? "", /logged this device out \(401\)/);
+      assert.deepEqual(timers.scheduled, []);
+      assert.equal(h.server.connections, 1);
+    } finally {
+      await channel.stop();
+      await h.server.close();
+    }
+  });
+
   it("hands over a voice note whose download is decrypted by Baileys, within the size cap", async () => {
     const h = await harness("audio");
     await seedLinkedDevice(h.authDir, h.server.selfJid);

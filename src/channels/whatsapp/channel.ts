@@ -33,7 +33,7 @@ import { jidUser, type SelfIdentity } from "./identity.ts";
 import { toInboundEvent, type InboundContext } from "./inbound.ts";
 import { mimeTypeForFile } from "./mime.ts";
 import { RecentMap } from "./recent-map.ts";
-import { closeVerdict, describeClose, reconnectDelayMs } from "./reconnect.ts";
+import { closeVerdict, describeClose, reconnectDelayMs, UpgradeRefusedError } from "./reconnect.ts";
 import { toSendError } from "./send-errors.ts";
 import { SendPacer } from "./send-pacer.ts";
 import { baileysSocketFactory, type WhatsAppSocket, type WhatsAppSocketFactory } from "./socket.ts";
@@ -334,6 +334,10 @@ export class WhatsAppChannel implements Channel {
       return;
     }
     this.sock = sock;
+    sock.ws.on("unexpected-response", (_request, response) => {
+      response.resume();
+      void sock.end(new UpgradeRefusedError(response.statusCode ?? 0));
+    });
     sock.ev.on("creds.update", () => this.saveCreds());
     sock.ev.on("connection.update", (update) => this.onConnectionUpdate(sock, update));
     sock.ev.on("messages.upsert", ({ messages, type }) => {

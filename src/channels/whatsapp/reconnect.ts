@@ -13,6 +13,20 @@ export type CloseVerdict =
   /** WhatsApp refuses this account (403), typically a ban. */
   | "forbidden";
 
+/**
+ * An HTTP answer instead of the WebSocket upgrade, shaped like Baileys' Boom errors so the
+ * status reads as the close code Baileys itself would give it (401 logged out, 403, 5xx).
+ */
+export class UpgradeRefusedError extends Error {
+  readonly output: { statusCode: number };
+
+  constructor(statusCode: number) {
+    super(`WebSocket upgrade refused with HTTP ${statusCode}`);
+    this.name = "UpgradeRefusedError";
+    this.output = { statusCode };
+  }
+}
+
 export function closeStatusCode(error: unknown): number | undefined {
   const output = (error as { output?: { statusCode?: unknown } } | null | undefined)?.output;
   return typeof output?.statusCode === "number" ? output.statusCode : undefined;

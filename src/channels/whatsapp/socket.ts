@@ -15,11 +15,26 @@ export interface WhatsAppEvents {
   on<T extends keyof BaileysEventMap>(event: T, listener: (arg: BaileysEventMap[T]) => void): void;
 }
 
+/** The part of an http.IncomingMessage the adapter reads. */
+export interface HttpResponse {
+  statusCode?: number | undefined;
+  resume(): unknown;
+}
+
 export interface WhatsAppSocket {
   readonly ev: WhatsAppEvents;
   /** Emits "frame" for every frame; the first decoded node means the encrypted session is up. */
   readonly ws: {
     on(event: "frame", listener: (frame: unknown) => void): unknown;
+    /**
+     * The server (or a proxy) answered the WebSocket upgrade with plain HTTP. Baileys
+     * forwards this event, and a listener on it keeps `ws` from failing the handshake, so
+     * nothing else reports it: the connection would hang in "connecting".
+     */
+    on(
+      event: "unexpected-response",
+      listener: (request: unknown, response: HttpResponse) => void,
+    ): unknown;
     /** Resolves once the WebSocket has closed. */
     close(): Promise<void>;
   };

@@ -11,6 +11,12 @@
 //   what a finished pairing leaves behind (see linked-device.ts).
 // - Its decoder lacks the "request" token of group-metadata queries (closes with 1002), and
 //   group sends need sender keys it does not implement: only direct chats work end to end.
+// - It has no call to close a client's connection. It closes one itself only on a protocol
+//   error (1002), an overfull buffer (1009), a recorder slower than its 5 s message
+//   acceptance timeout (1011, leaving that message unacknowledged) or on shutdown, which
+//   forgets the Signal sessions it decrypts with. Drops and outages go through the relay.
+// - It never sends a <stream:error> or <failure> node, so no 401/440/515 close over an open
+//   connection; a wrong access token gets the WebSocket upgrade refused with HTTP 401.
 import { startWhatsAppServer, type StartedWhatsAppServer } from "@openclaw/crabline";
 import { TcpRelay } from "./tcp-relay.ts";
 
@@ -105,6 +111,16 @@ export class CrablineWhatsApp {
     return url.toString();
   }
 
+  /**
+   * The WebSocket URL with another access token: crabline refuses the upgrade with HTTP 401,
+   * which Baileys reports as its loggedOut (401) disconnect, as for an unlinked device.
+   */
+  wsUrlWithAccessToken(token: string): string {
+    const url = new URL(this.wsUrl);
+    url.searchParams.set("access_token", token);
+    return url.toString();
+  }
+
   /** How many connections clients have opened so far. */
   get connections(): number {
     return this.relay.connections;
@@ -128,6 +144,15 @@ export class CrablineWhatsApp {
 
   dropConnections(): void {
     this.relay.dropAll();
+  }
+
+  /** Leaves new connections unanswered, as if the server were unreachable, until released. */
+  holdConnections(): void {
+    this.relay.hold();
+  }
+
+  releaseConnections(): void {
+    this.relay.release();
   }
 
   waitForDelivered(predicate: (text: DeliveredText) => boolean): Promise<DeliveredText> {

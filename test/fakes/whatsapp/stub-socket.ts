@@ -64,7 +64,8 @@ export class StubSocket implements WhatsAppSocket {
   private nextId = 1;
 
   readonly ws = {
-    on: (event: "frame", listener: (frame: unknown) => void) => this.frames.on(event, listener),
+    on: (event: "frame" | "unexpected-response", listener: (...args: never[]) => void) =>
+      this.frames.on(event, listener as (...args: unknown[]) => void),
     close: async () => this.emitClose(boom(428, "Connection Terminated")),
   };
 
@@ -86,6 +87,11 @@ export class StubSocket implements WhatsAppSocket {
   handshake(firstNode: unknown = { tag: "success", attrs: {} }): void {
     this.frames.emit("frame", new Uint8Array([1, 2, 3]));
     this.frames.emit("frame", firstNode);
+  }
+
+  /** The server answers the WebSocket upgrade with plain HTTP, as ws reports it to Baileys. */
+  refuseUpgrade(statusCode: number): void {
+    this.frames.emit("unexpected-response", {}, { statusCode, resume: () => undefined });
   }
 
   open(): void {
