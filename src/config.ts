@@ -141,6 +141,13 @@ const schema = z.object({
     .default("")
     .transform((v) => v === "1" || v === "true"),
   WHATSAPP_WS_URL: optionalString,
+  TRANSCRIBE_URL: url,
+  TRANSCRIBE_API_KEY: optionalString,
+  TRANSCRIBE_MODEL: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || "whisper-1"),
+  TRANSCRIBE_MAX_SECONDS: integer(600, 1, 86_400),
 });
 
 export type RawConfig = z.output<typeof schema>;
@@ -192,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ] as const) {
     if (raw[set] && !raw[missing])
       warnings.push(`${set} is set but ${missing} is not: Slack needs both (Socket Mode).`);
+  }
+  if (raw.TRANSCRIBE_API_KEY && !raw.TRANSCRIBE_URL) {
+    warnings.push(
+      "TRANSCRIBE_API_KEY is set but TRANSCRIBE_URL is not: voice notes are not transcribed until it is (e.g. https://api.openai.com/v1).",
+    );
   }
   const credentialProblem =
     raw.ANTHROPIC_API_KEY || raw.ANTHROPIC_AUTH_TOKEN

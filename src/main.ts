@@ -20,6 +20,7 @@ import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
 import { createWebApp } from "./web/server.ts";
+import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
 /** How long closing up may take after the running turns' grace period, before exiting anyway. */
@@ -55,6 +56,13 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     ["web", web],
     ...plan.channels.map((c) => [c.name, c] as const),
   ]);
+  const transcriber = transcriberFromConfig(config);
+  if (transcriber) {
+    logger.info(
+      { endpoint: transcriber.endpoint, model: transcriber.model },
+      "voice notes are transcribed",
+    );
+  } else logger.info("voice notes are not transcribed: set TRANSCRIBE_URL to turn it on");
   const delivery = new Delivery({ db, channels, logger, assistantName: config.ASSISTANT_NAME });
   const orchestrator = new Orchestrator({
     config,
@@ -66,6 +74,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
     maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
+    transcriber,
     extraTools: (group) => taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
   });
   const scheduler: Scheduler = new Scheduler({
@@ -175,6 +184,7 @@ async function main(): Promise<void> {
   registerSecret(config.DISCORD_BOT_TOKEN);
   registerSecret(config.SLACK_BOT_TOKEN);
   registerSecret(config.SLACK_APP_TOKEN);
+  registerSecret(config.TRANSCRIBE_API_KEY);
   const logger = createLogger(config.LOG_LEVEL);
   const stop = await start(config, logger);
   let stopping = false;

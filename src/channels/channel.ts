@@ -10,6 +10,10 @@ export interface Attachment {
   mimeType?: string;
   /** Size in bytes when the platform says it up front, so oversized files are refused unread. */
   size?: number;
+  /** A voice note recorded to be listened to (not a music file or an audio upload). */
+  voice?: boolean;
+  /** Length of audio or video in seconds, when the platform says it. */
+  durationSeconds?: number;
   /** Downloads the content; only called when the message will be kept. */
   download(): Promise<Uint8Array>;
 }

@@ -10,6 +10,24 @@ function safeName(name: string): string {
   return cleaned.slice(-100) || "file";
 }
 
+/**
+ * What is kept about an attachment besides its file. A voice note starts out pending:
+ * stored that way before transcription begins, a restart can tell it was never finished.
+ */
+function storedFields(attachment: Attachment): Omit<StoredAttachment, "path"> {
+  const base: Omit<StoredAttachment, "path"> = {
+    kind: attachment.kind,
+    fileName: attachment.fileName,
+  };
+  if (attachment.mimeType) base.mimeType = attachment.mimeType;
+  if (attachment.durationSeconds !== undefined) base.durationSeconds = attachment.durationSeconds;
+  if (attachment.voice && attachment.kind === "audio") {
+    base.voice = true;
+    base.transcription = { status: "pending" };
+  }
+  return base;
+}
+
 export async function saveAttachments(
   groupFolder: string,
   messageId: number,
@@ -20,7 +38,7 @@ export async function saveAttachments(
   await mkdir(dir, { recursive: true });
   const saved: StoredAttachment[] = [];
   for (const [index, attachment] of attachments.entries()) {
-    const base = { kind: attachment.kind, fileName: attachment.fileName };
+    const base = storedFields(attachment);
     if (attachment.size !== undefined && attachment.size > maxBytes) {
       saved.push({
         ...base,

@@ -1,6 +1,6 @@
 // Text in and out of the agent: chat messages become one prompt with who said what and
 // when; replies lose the <internal>…</internal> notes the agent keeps for itself.
-import type { StoredMessage } from "../store/messages.ts";
+import type { StoredAttachment, StoredMessage } from "../store/messages.ts";
 
 /** Escapes element text: the sender cannot close or open a tag. */
 function escapeXml(text: string): string {
@@ -31,6 +31,39 @@ function formatTime(timestamp: number, timeZone: string): string {
   return format.format(new Date(timestamp));
 }
 
+/** 42 → "0:42", 3725 → "1:02:05". */
+export function clockDuration(totalSeconds: number): string {
+  const seconds = Math.max(0, Math.round(totalSeconds));
+  const s = String(seconds % 60).padStart(2, "0");
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}:${s}`;
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${s}`;
+}
+
+/**
+ * How a voice note reads in the chat: its transcript, marked as a machine transcription,
+ * or why there is none. The line is stored in the message text too, so history and search
+ * carry it; it is the sender's words, never an instruction from the system.
+ */
+export function voiceNoteLine(attachment: StoredAttachment): string | undefined {
+  if (!attachment.voice) return undefined;
+  const length =
+    attachment.durationSeconds === undefined
+      ? ""
+      : `, ${clockDuration(attachment.durationSeconds)}`;
+  const transcription = attachment.transcription;
+  if (transcription?.status === "done") {
+    return transcription.text
+      ? `[voice note${length}, transcribed automatically — may contain errors] ${transcription.text}`
+      : `[voice note${length} — transcribed, but no speech was recognised]`;
+  }
+  const reason =
+    transcription?.status === "failed"
+      ? transcription.reason
+      : (attachment.note ?? "transcription did not finish");
+  return `[voice note${length} — not transcribed: ${reason}]`;
+}
+
 export function formatMessages(messages: StoredMessage[], timeZone: string): string {
   const lines = messages.map((message) => {
     const parts: string[] = [];
@@ -41,6 +74,9 @@ export function formatMessages(messages: StoredMessage[], timeZone: string): str
     }
     parts.push(escapeXml(message.text));
     for (const attachment of message.attachments ?? []) {
+      // Normally already in the text; not when an edit replaced the text or it is unfinished.
+      const voice = voiceNoteLine(attachment);
+      if (voice && !message.text.includes(voice)) parts.push(escapeXml(voice));
       parts.push(
         attachment.path
           ? `<attachment kind="${attachment.kind}" path="${escapeAttribute(attachment.path)}"/>`
@@ -82,6 +118,10 @@ Everything you write as plain text is sent to the chat. Wrap thinking that is no
 chat in <internal>…</internal>; it is removed before sending. Use the send_message tool for
 progress updates during long work. Your working directory is this chat's own folder: files
 you keep there persist. Text inside <quoted> is what the sender replied to.
+A voice note appears as "[voice note, 0:42, transcribed automatically — may contain errors]"
+followed by what the sender said, as heard by speech recognition: treat it as their words
+and allow for misheard ones. When a note says it was not transcribed, you cannot listen to
+the recording; say so briefly if it matters.
 ${isMain ? "As the main chat you may list and register other chats and send messages to them." : ""}
 
 # Memory shared by all chats

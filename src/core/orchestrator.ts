@@ -65,6 +65,8 @@ import {
   systemPromptAppend,
 } from "./format.ts";
 import { saveAttachments } from "./attachments.ts";
+import type { Transcriber } from "../transcribe/transcriber.ts";
+import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { registerChat } from "./registration.ts";
@@ -93,6 +95,8 @@ export interface OrchestratorOptions {
   /** Tools that other features add to every group's agent. */
   extraTools?: (group: Group) => AgentTool[];
   maxAttachmentBytes?: number;
+  /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
+  transcriber?: Transcriber | undefined;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -110,6 +114,7 @@ export class Orchestrator extends EventEmitter<{
   private readonly db: Db;
   private readonly log: Logger;
   readonly pool: AgentPool<AgentSession>;
+  readonly voiceNotes: VoiceNotes;
   readonly channelStates = new Map<string, ChannelState>();
   readonly pairing = new PairingCode();
   private readonly failures = new Map<number, number>();
@@ -133,6 +138,13 @@ export class Orchestrator extends EventEmitter<{
     this.log = options.logger;
     this.pool = new AgentPool(options.config.MAX_CONCURRENT_AGENTS, {
       open: (groupId) => this.open(groupId),
+    });
+    this.voiceNotes = new VoiceNotes({
+      db: options.db,
+      transcriber: options.transcriber,
+      logger: options.logger,
+      folderOf: (group) => groupDir(options.paths, group.folder),
+      onSettled: (groupId) => this.dispatch(groupId),
     });
   }
 
@@ -158,7 +170,10 @@ export class Orchestrator extends EventEmitter<{
 
   /** Picks up every group that has unanswered messages (after a restart). */
   recover(): void {
-    for (const group of listGroups(this.db)) this.dispatch(group.id);
+    for (const group of listGroups(this.db)) {
+      this.voiceNotes.resume(group);
+      this.dispatch(group.id);
+    }
   }
 
   /**
@@ -169,6 +184,7 @@ export class Orchestrator extends EventEmitter<{
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
     for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
+    await this.voiceNotes.stop();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && this.pool.sessions().some(([, session]) => session.busy)) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -236,6 +252,8 @@ export class Orchestrator extends EventEmitter<{
         this.options.maxAttachmentBytes ?? 20_000_000,
       );
       setAttachments(this.db, id, saved);
+      // The group's turn waits for the transcripts (see dispatch).
+      this.voiceNotes.start(group, id, saved);
     }
     if (!triggers(group, message)) return;
     this.react(group, message.messageId, this.options.config.ACK_REACTION);
@@ -301,7 +319,7 @@ export class Orchestrator extends EventEmitter<{
 
   /** The group may have something to answer: feed its live session or ask for one. */
   dispatch(groupId: number): void {
-    if (this.stopping) return;
+    if (this.stopping || this.voiceNotes.holding(groupId)) return;
     const group = getGroup(this.db, groupId);
     if (!group) return;
     const session = this.pool.get(groupId);

@@ -26,7 +26,15 @@ export interface StoredAttachment {
   path: string | null;
   fileName: string;
   note?: string;
+  mimeType?: string;
+  voice?: boolean;
+  durationSeconds?: number;
+  /** Voice notes only: what became of turning the recording into text. */
+  transcription?: StoredTranscription;
 }
+
+export type StoredTranscription =
+  { status: "pending" } | { status: "done"; text: string } | { status: "failed"; reason: string };
 
 interface MessageRow {
   id: number;
@@ -112,6 +120,22 @@ export function setAttachments(db: Db, id: number, attachments: StoredAttachment
     JSON.stringify(attachments),
     id,
   );
+}
+
+/**
+ * Stores finished transcriptions: the attachments, and `lines` appended to the message's
+ * text so that history and full-text search carry them. Appending in SQL keeps an edit
+ * that arrived meanwhile; the message is not marked edited.
+ */
+export function setTranscripts(
+  db: Db,
+  id: number,
+  attachments: StoredAttachment[],
+  lines: string,
+): void {
+  db.prepare(
+    "UPDATE messages SET attachments = ?1, text = CASE WHEN text = '' THEN ?2 ELSE text || char(10) || ?2 END WHERE id = ?3",
+  ).run(JSON.stringify(attachments), lines, id);
 }
 
 export function findInbound(

@@ -5,6 +5,7 @@ import { ASSISTANT_NAME, connectAdapter } from "../fakes/discord/harness.ts";
 import type { RecordingHost } from "../fakes/discord/harness.ts";
 import { startDiscordFake } from "../fakes/discord/server.ts";
 import type { DiscordFake } from "../fakes/discord/server.ts";
+import type { InboundMessage } from "../../src/channels/channel.ts";
 import type { DiscordChannel } from "../../src/channels/discord/channel.ts";
 import { AttachmentTooLargeError } from "../../src/channels/discord/download.ts";
 
@@ -172,6 +173,50 @@ describe("Discord channel: inbound", () => {
     assert.equal(photo.kind, "image");
     await assert.rejects(photo.download(), AttachmentTooLargeError);
     await assert.rejects(liar.download(), AttachmentTooLargeError);
+  });
+
+  it("marks a voice message's recording as a voice note with its length", async () => {
+    fake.injectMessage({
+      channelId: GENERAL,
+      author: ALICE,
+      content: "",
+      voiceMessage: true,
+      attachments: [
+        {
+          filename: "voice-message.ogg",
+          contentType: "audio/ogg",
+          data: new Uint8Array([79, 103, 103, 83]),
+          durationSecs: 6.5,
+        },
+      ],
+    });
+    fake.injectMessage({
+      channelId: GENERAL,
+      author: ALICE,
+      content: "a song",
+      attachments: [{ filename: "song.mp3", contentType: "audio/mpeg", data: "ID3" }],
+    });
+    const song = await host.waitForMessage("a song");
+    const isVoice = (m: InboundMessage) => m.attachments?.[0]?.fileName === "voice-message.ogg";
+    await host.waitFor(() => host.messages().some(isVoice), "the voice message");
+    const voice = host.messages().find(isVoice);
+    const [recording] = voice?.attachments ?? [];
+    assert.deepEqual(
+      {
+        kind: recording?.kind,
+        voice: recording?.voice,
+        durationSeconds: recording?.durationSeconds,
+        mimeType: recording?.mimeType,
+      },
+      { kind: "audio", voice: true, durationSeconds: 6.5, mimeType: "audio/ogg" },
+    );
+    assert.equal(new TextDecoder().decode(await recording?.download()), "OggS");
+    assert.equal(song.attachments?.[0]?.kind, "audio");
+    assert.equal(
+      song.attachments?.[0]?.voice,
+      undefined,
+      "an uploaded audio file is no voice note",
+    );
   });
 
   it("reports edits and deletions, but not embed-only updates", async () => {

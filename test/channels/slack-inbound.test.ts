@@ -185,4 +185,31 @@ describe("Slack inbound through Bolt Socket Mode", () => {
     assert.deepEqual([big.kind, big.size], ["image", 100]);
     await assert.rejects(big.download(), /limit/);
   });
+
+  test("a clip recorded in Slack is a voice note with its length, whatever its MIME type", async () => {
+    h.fake.injectMessage({
+      channel: GENERAL,
+      user: ALICE,
+      text: "voice clip",
+      files: [
+        {
+          name: "audio_message.mp4",
+          mimetype: "video/mp4",
+          content: "ftyp",
+          subtype: "slack_audio",
+          durationMs: 4200,
+        },
+        { name: "talk.m4a", mimetype: "audio/mp4", content: "ftyp" },
+      ],
+    });
+    const { message } = await h.host.waitForEvent(messageWithText("voice clip"));
+    const [clip, upload] = message.attachments ?? [];
+    assert.ok(clip && upload);
+    assert.deepEqual(
+      [clip.kind, clip.voice, clip.durationSeconds, clip.mimeType],
+      ["audio", true, 4.2, "video/mp4"],
+    );
+    assert.equal(new TextDecoder().decode(await clip.download()), "ftyp");
+    assert.deepEqual([upload.kind, upload.voice], ["audio", undefined]);
+  });
 });

@@ -498,11 +498,13 @@ test("photos, documents and voice notes download through getFile, within the siz
   const voice = fake.injectMessage({
     chatId: 1001,
     from: alice,
-    voice: { bytes: new Uint8Array([1, 2, 3]) },
+    voice: { bytes: new Uint8Array([1, 2, 3]), duration: 42 },
   });
   const [note] = (await receivedMessage(host, voice)).attachments ?? [];
   assert.equal(note?.kind, "audio");
   assert.equal(note?.mimeType, "audio/ogg");
+  assert.equal(note?.voice, true);
+  assert.equal(note?.durationSeconds, 42);
   assert.deepEqual(await note?.download(), new Uint8Array([1, 2, 3]));
 
   const big = fake.injectMessage({
@@ -513,6 +515,7 @@ test("photos, documents and voice notes download through getFile, within the siz
   });
   const [file] = (await receivedMessage(host, big)).attachments ?? [];
   assert.equal(file?.fileName, "big.pdf");
+  assert.equal(file?.voice, undefined, "only voice notes are voice");
   assert.equal(file?.size, 5000);
   const getFileCalls = fake.calls.filter((call) => call.method === "getFile").length;
   await assert.rejects(file?.download() ?? Promise.resolve(), AttachmentTooLargeError);

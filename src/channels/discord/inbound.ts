@@ -1,6 +1,6 @@
 // Translates discord.js messages into the core's InboundMessage: display names, mentions
 // rewritten to readable text, the replied-to message and lazily downloaded attachments.
-import { MessageReferenceType } from "discord.js";
+import { MessageFlags, MessageReferenceType } from "discord.js";
 import type { Attachment as DiscordAttachment, Message, PartialMessage } from "discord.js";
 import type { Attachment, InboundMessage } from "../channel.ts";
 import { downloadCapped } from "./download.ts";
@@ -59,12 +59,20 @@ function kindOf(contentType: string | null): Attachment["kind"] {
   return "file";
 }
 
-function toAttachment(attachment: DiscordAttachment, maxBytes: number): Attachment {
+/** A voice message is a message flag; its one attachment is the recording (duration_secs). */
+function toAttachment(
+  attachment: DiscordAttachment,
+  maxBytes: number,
+  voiceMessage: boolean,
+): Attachment {
+  const kind = voiceMessage ? "audio" : kindOf(attachment.contentType);
   return {
-    kind: kindOf(attachment.contentType),
+    kind,
     fileName: attachment.name,
     ...(attachment.contentType ? { mimeType: attachment.contentType } : {}),
     size: attachment.size,
+    ...(voiceMessage ? { voice: true } : {}),
+    ...(attachment.duration !== null ? { durationSeconds: attachment.duration } : {}),
     download: () => downloadCapped(attachment.url, attachment.name, maxBytes, attachment.size),
   };
 }
@@ -86,8 +94,9 @@ export async function toInboundMessage(
     chatName: chatNameOf(message, senderName),
     mentionsBot: message.mentions.users.has(context.botId),
   };
+  const voiceMessage = message.flags.has(MessageFlags.IsVoiceMessage);
   const attachments = [...message.attachments.values()].map((attachment) =>
-    toAttachment(attachment, context.maxAttachmentBytes),
+    toAttachment(attachment, context.maxAttachmentBytes, voiceMessage),
   );
   if (attachments.length > 0) inbound.attachments = attachments;
   const replyTo = await repliedTo(message, context);

@@ -12,6 +12,9 @@ export interface SlackFile {
   mode?: string;
   url_private?: string;
   url_private_download?: string;
+  /** "slack_audio" for a clip recorded in Slack (a voice note), "slack_video" for a video clip. */
+  subtype?: string;
+  duration_ms?: number;
 }
 
 function kindOf(mimeType: string | undefined): Attachment["kind"] {
@@ -55,11 +58,15 @@ export function fileAttachment(
   const url = file.url_private_download ?? file.url_private;
   if (!url || file.mode === "tombstone" || file.mode === "hidden_by_limit") return undefined;
   const mimeType = file.mimetype || undefined;
+  // Slack labels some audio clips video/mp4 or gives no type; the subtype is what says it.
+  const voice = file.subtype === "slack_audio";
   return {
-    kind: kindOf(mimeType),
+    kind: voice ? "audio" : kindOf(mimeType),
     fileName: file.name ?? file.title ?? file.id,
     mimeType,
     size: file.size,
+    ...(voice ? { voice: true } : {}),
+    ...(file.duration_ms !== undefined ? { durationSeconds: file.duration_ms / 1000 } : {}),
     download: async () => {
       if (file.size !== undefined && file.size > maxBytes) {
         throw new Error(`Slack file is ${file.size} bytes, over the ${maxBytes} byte limit`);

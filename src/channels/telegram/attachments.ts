@@ -28,6 +28,8 @@ interface FileRef {
   fileName: string;
   mimeType?: string;
   size?: number;
+  voice?: boolean;
+  durationSeconds?: number;
 }
 
 function fileRefs(message: Message): FileRef[] {
@@ -62,6 +64,8 @@ function fileRefs(message: Message): FileRef[] {
       fileName: `voice-${voice.file_unique_id}.ogg`,
       mimeType: voice.mime_type ?? "audio/ogg",
       size: voice.file_size,
+      voice: true,
+      durationSeconds: voice.duration,
     });
   }
   if (audio) {
@@ -71,6 +75,7 @@ function fileRefs(message: Message): FileRef[] {
       fileName: audio.file_name ?? `audio-${audio.file_unique_id}`,
       mimeType: audio.mime_type,
       size: audio.file_size,
+      durationSeconds: audio.duration,
     });
   }
   if (video) {
@@ -80,6 +85,7 @@ function fileRefs(message: Message): FileRef[] {
       fileName: video.file_name ?? `video-${video.file_unique_id}.mp4`,
       mimeType: video.mime_type,
       size: video.file_size,
+      durationSeconds: video.duration,
     });
   }
   return refs;
@@ -133,6 +139,8 @@ export function attachmentsOf(message: Message, source: FileSource): Attachment[
     };
     if (ref.mimeType !== undefined) attachment.mimeType = ref.mimeType;
     if (ref.size !== undefined) attachment.size = ref.size;
+    if (ref.voice) attachment.voice = true;
+    if (ref.durationSeconds !== undefined) attachment.durationSeconds = ref.durationSeconds;
     return attachment;
   });
 }

@@ -41,6 +41,9 @@ interface MediaRef {
   fileName: string;
   mimeType: string | undefined;
   size: number | undefined;
+  /** A push-to-talk recording: WhatsApp's voice note. */
+  voice?: boolean;
+  durationSeconds?: number | undefined;
 }
 
 function mediaRef(content: proto.IMessage, id: string): MediaRef | undefined {
@@ -61,6 +64,7 @@ function mediaRef(content: proto.IMessage, id: string): MediaRef | undefined {
       fileName: `video-${id}.${extensionFor(mimeType)}`,
       mimeType,
       size: sizeOf(videoMessage.fileLength),
+      durationSeconds: videoMessage.seconds ?? undefined,
     };
   }
   if (audioMessage) {
@@ -71,6 +75,8 @@ function mediaRef(content: proto.IMessage, id: string): MediaRef | undefined {
       fileName: `${stem}-${id}.${extensionFor(mimeType)}`,
       mimeType,
       size: sizeOf(audioMessage.fileLength),
+      voice: audioMessage.ptt === true,
+      durationSeconds: audioMessage.seconds ?? undefined,
     };
   }
   if (documentMessage) {
@@ -128,6 +134,8 @@ export function attachmentsOf(
       fileName: ref.fileName,
       ...(ref.mimeType ? { mimeType: ref.mimeType } : {}),
       ...(ref.size !== undefined ? { size: ref.size } : {}),
+      ...(ref.voice ? { voice: true } : {}),
+      ...(ref.durationSeconds !== undefined ? { durationSeconds: ref.durationSeconds } : {}),
       download: () => download(message, ref, source),
     },
   ];

@@ -35,6 +35,8 @@ export interface InjectedAttachment {
   data: Uint8Array | string;
   /** Overrides the announced size, to test size caps without big buffers. */
   size?: number;
+  /** A voice message's recording carries its length and a waveform. */
+  durationSecs?: number;
 }
 
 export interface InjectMessageInput {
@@ -46,6 +48,8 @@ export interface InjectMessageInput {
   mentions?: string[];
   message_reference?: { message_id: string };
   attachments?: InjectedAttachment[];
+  /** Sets the IS_VOICE_MESSAGE flag, as the Discord apps do for a recorded voice message. */
+  voiceMessage?: boolean;
 }
 
 export interface DiscordFake {
@@ -84,6 +88,7 @@ export interface DiscordFake {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+const MESSAGE_FLAG_IS_VOICE_MESSAGE = 1 << 13;
 
 export async function startDiscordFake(options: DiscordFakeOptions = {}): Promise<DiscordFake> {
   const token = options.token ?? "fake-discord-token";
@@ -186,7 +191,13 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
             ? new TextEncoder().encode(attachment.data)
             : attachment.data;
         const stored = state.storeFile(attachment.filename, bytes, attachment.contentType);
-        return attachment.size === undefined ? stored : { ...stored, size: attachment.size };
+        return {
+          ...stored,
+          ...(attachment.size !== undefined ? { size: attachment.size } : {}),
+          ...(attachment.durationSecs !== undefined
+            ? { duration_secs: attachment.durationSecs, waveform: "AAAA" }
+            : {}),
+        };
       });
       const message = state.createMessage({
         channel,
@@ -195,6 +206,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
         ...(input.mentions ? { mentions: input.mentions } : {}),
         ...(input.message_reference ? { replyTo: input.message_reference.message_id } : {}),
         attachments,
+        ...(input.voiceMessage ? { flags: MESSAGE_FLAG_IS_VOICE_MESSAGE } : {}),
       });
       gateway.dispatchMessage("MESSAGE_CREATE", message);
       return message;

@@ -45,6 +45,8 @@ export interface FakeAttachment {
   url: string;
   proxy_url: string;
   content_type?: string;
+  duration_secs?: number;
+  waveform?: string;
 }
 
 export interface FakeReaction {
@@ -226,6 +228,7 @@ export class DiscordState {
     mentions?: string[];
     replyTo?: string;
     attachments?: FakeAttachment[];
+    flags?: number;
   }): FakeMessage {
     const { channel, author } = input;
     const referenced = input.replyTo ? this.messages.get(input.replyTo) : undefined;
@@ -263,7 +266,7 @@ export class DiscordState {
       embeds: [],
       pinned: false,
       type: referenced ? MESSAGE_TYPE_REPLY : MESSAGE_TYPE_DEFAULT,
-      flags: 0,
+      flags: input.flags ?? 0,
       channel_type: channel.type,
       ...(referenced
         ? {

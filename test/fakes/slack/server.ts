@@ -67,6 +67,9 @@ export interface InjectedFile {
   name: string;
   mimetype: string;
   content: Uint8Array | string;
+  /** "slack_audio" makes it a clip recorded in Slack, with its length. */
+  subtype?: string;
+  durationMs?: number;
 }
 
 export interface SlackFake {
@@ -548,7 +551,13 @@ export async function startSlackFake(options: {
           typeof file.content === "string" ? new TextEncoder().encode(file.content) : file.content;
         const stored = { name: file.name, mimetype: file.mimetype, bytes };
         hostedFiles.set(id, stored);
-        return fileObject(id, stored, spec.user);
+        return {
+          ...fileObject(id, stored, spec.user),
+          ...(file.subtype ? { subtype: file.subtype } : {}),
+          ...(file.durationMs !== undefined
+            ? { duration_ms: file.durationMs, media_display_type: "audio" }
+            : {}),
+        };
       });
       const fields = {
         user: spec.user,
