@@ -166,7 +166,7 @@ export class ConfigError extends Error {
   }
 }
 
-function defaultDataDir(): string {
+export function defaultDataDir(): string {
   try {
     if (existsSync("/data")) {
       accessSync("/data", constants.W_OK);

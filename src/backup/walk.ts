@@ -25,7 +25,20 @@ export const PREVIOUS_DATA_PREFIX = ".before-restore-";
 const LIVE_DATABASE = new Set(
   ["", "-wal", "-shm", "-journal"].map((suffix) => STORE_PATH + suffix),
 );
-const CACHE_DIRS = new Set([".cache", ".npm"]);
+// XDG and npm caches in agent homes, and the caches inside a Chromium profile (the browser
+// keeps one per group in the agent's home): all rebuilt on demand, often large.
+const CACHE_DIRS = new Set([
+  ".cache",
+  ".npm",
+  "Cache",
+  "Code Cache",
+  "GPUCache",
+  "GrShaderCache",
+  "ShaderCache",
+  "GraphiteDawnCache",
+  "DawnGraphiteCache",
+  "DawnWebGPUCache",
+]);
 
 function skipReason(name: string, stat: Stats, topLevel: boolean): string | null {
   if (

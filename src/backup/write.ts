@@ -3,8 +3,8 @@
 // the size they had when opened, so a file that grows meanwhile (a transcript the agent
 // appends to) contributes a consistent prefix instead of failing the backup.
 import { once } from "node:events";
-import { createWriteStream, existsSync } from "node:fs";
-import { mkdtemp, open, rename, rm } from "node:fs/promises";
+import { createWriteStream, existsSync, type Stats } from "node:fs";
+import { mkdtemp, open, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -53,6 +53,20 @@ function entry(fields: EntryFields): ReadEntry {
 
 async function writeData(target: ReadEntry, data: Buffer, signal: AbortSignal): Promise<void> {
   if (!target.write(data)) await once(target, "drain", { signal });
+}
+
+function addDirectory(pack: Pack, path: string, stat: Stats): void {
+  const folder = entry({
+    path,
+    type: "Directory",
+    size: 0,
+    mode: stat.mode & 0o7777,
+    mtime: stat.mtime,
+    uid: stat.uid,
+    gid: stat.gid,
+  });
+  pack.write(folder);
+  folder.end();
 }
 
 /** Adds one file's first `size` bytes (as they are at opening) to the pack. */
@@ -130,6 +144,7 @@ export async function openBackup(options: BackupOptions): Promise<BackupArchive>
 
   const fill = async (): Promise<BackupManifest> => {
     const walked = await walkDataDir(dataDir);
+    addDirectory(pack, DATA_PREFIX, await stat(dataDir));
     let storeAdded = false;
     const addStore = async () => {
       const size = await addFile(pack, join(staging, "pincer.db"), STORE_PATH, abort.signal);
@@ -139,18 +154,8 @@ export async function openBackup(options: BackupOptions): Promise<BackupArchive>
     for (const item of walked.entries) {
       if (abort.signal.aborted) throw abort.signal.reason;
       if (item.type === "directory") {
-        const folder = entry({
-          path: `${DATA_PREFIX}${item.path}/`,
-          type: "Directory",
-          size: 0,
-          mode: item.stat.mode & 0o7777,
-          mtime: item.stat.mtime,
-          uid: item.stat.uid,
-          gid: item.stat.gid,
-        });
-        pack.write(folder);
-        folder.end();
-        // The snapshot goes right after its folder so that the folder's mode applies to it.
+        addDirectory(pack, `${DATA_PREFIX}${item.path}/`, item.stat);
+        // The snapshot takes the live file's place, right after its folder.
         if (item.path === "store") await addStore();
         continue;
       }

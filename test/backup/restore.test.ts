@@ -4,7 +4,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.ts";
 import { InvalidBackupError } from "../../src/backup/read-archive.ts";
@@ -28,6 +36,7 @@ async function backedUp(t: Parameters<typeof tempDir>[0]) {
   const dir = tempDir(t);
   const dataDir = join(dir, "data");
   makeDataDir(dataDir);
+  chmodSync(dataDir, 0o750);
   const archive = join(dir, "backup.tar.gz");
   await writeBackup({ dataDir, output: archive });
   return { dir, dataDir, archive, files: snapshotFiles(dataDir, notDatabase) };
@@ -45,11 +54,14 @@ function changeEverything(dataDir: string): void {
 test("restore brings back the backed-up data and keeps the replaced directory beside it", async (t) => {
   const { dir, dataDir, archive, files } = await backedUp(t);
   changeEverything(dataDir);
+  chmodSync(dataDir, 0o755);
 
   const result = await restoreBackup(archive, dataDir);
   assert.equal(result.manifest.files.length, files.size + 1);
   assert.deepEqual(snapshotFiles(dataDir, notDatabase), files);
   assert.deepEqual(messageTexts(dataDir), ["message 1", "message 2", "message 3"]);
+  assert.equal(statSync(dataDir).mode & 0o777, 0o750, "DATA_DIR's own mode comes back too");
+  assert.equal(statSync(join(dataDir, "admin-token")).mode & 0o777, 0o600);
 
   assert.match(result.previous!, /data\.before-restore-\d{8}T\d{6}Z$/);
   assert.equal(readFileSync(join(result.previous!, "groups", "main", "new.txt"), "utf8"), "new");
