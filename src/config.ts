@@ -114,6 +114,12 @@ const schema = z.object({
   MAX_MESSAGE_CHARS: integer(32_000, 100, 1_000_000),
   CLAUDE_PATH: optionalString,
   MAX_ATTACHMENT_BYTES: integer(20_000_000, 0, 2_000_000_000),
+  CHROMIUM_PATH: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || "/usr/bin/chromium"),
+  BROWSER_MAX_OPEN: integer(2, 0, 32),
+  BROWSER_PAGE_TIMEOUT: duration("30s"),
   MAIN_CHAT: z
     .string()
     .optional()

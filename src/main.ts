@@ -21,6 +21,7 @@ import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
 import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
+import { setUpBrowsing } from "./browser/browsing.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
 /** How long closing up may take after the running turns' grace period, before exiting anyway. */
@@ -50,6 +51,16 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   });
   await proxy.start();
 
+  let listeningPort = config.PORT;
+  const browsing = await setUpBrowsing({
+    chromiumPath: config.CHROMIUM_PATH,
+    maxOpen: config.BROWSER_MAX_OPEN,
+    pageTimeoutMs: config.BROWSER_PAGE_TIMEOUT,
+    paths,
+    servicePorts: () => [listeningPort, Number(new URL(proxy.url).port)],
+    logger,
+  });
+
   const web = new WebChannel();
   const plan = await configuredChannels(config, logger);
   const channels = new Map<string, Channel>([
@@ -75,8 +86,13 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     bundledSkillsDir: BUNDLED_SKILLS,
     maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
     transcriber,
-    extraTools: (group) => taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
+    extraTools: (group) => [
+      ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
+      ...browsing.tools(group),
+    ],
   });
+  orchestrator.setChannelState("browser", browsing.state);
+  orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
   const scheduler: Scheduler = new Scheduler({
     db,
     runTask: taskRunner({ db, orchestrator, paths, timeZone: config.TZ }),
@@ -145,6 +161,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     isReady: () => ready,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    listeningPort = info.port;
     logger.info(
       { port: info.port, dataDir: config.DATA_DIR },
       `Pincer is up: web chat on http://localhost:${info.port}`,
@@ -158,6 +175,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     server.close();
     scheduler.stop();
     await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
+    await browsing.closeAll();
     await delivery.settled();
     delivery.stop();
     for (const channel of channels.values()) await channel.stop();
