@@ -1,7 +1,7 @@
 // Restores a backup into DATA_DIR while the service is stopped. The archive is checked
 // entry by entry before anything is written, extracted beside DATA_DIR, its database
 // checked, and only then swapped in; the previous directory is kept, never deleted.
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -27,8 +27,23 @@ export interface RestoreResult {
   previous: string | undefined;
 }
 
-function isMountPoint(dir: string): boolean {
-  return dir === dirname(dir) || statSync(dir).dev !== statSync(dirname(dir)).dev;
+/** Where Linux lists the mount points; a bind mount keeps its parent's device number. */
+const MOUNT_INFO = "/proc/self/mountinfo";
+
+export function isMountPoint(dir: string): boolean {
+  if (dir === dirname(dir) || statSync(dir).dev !== statSync(dirname(dir)).dev) return true;
+  if (!existsSync(MOUNT_INFO)) return false;
+  // Field 5 is the mount point, with space, tab, newline and backslash as octal escapes.
+  return readFileSync(MOUNT_INFO, "utf8")
+    .split("\n")
+    .some((line) => {
+      const field = line.split(" ")[4];
+      return (
+        field?.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+          String.fromCharCode(parseInt(octal, 8)),
+        ) === dir
+      );
+    });
 }
 
 function checkDatabase(file: string): void {

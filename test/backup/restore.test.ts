@@ -3,10 +3,11 @@
 // (a running service) refuses the restore, while a killed one does not.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -16,7 +17,7 @@ import {
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.ts";
 import { InvalidBackupError } from "../../src/backup/read-archive.ts";
-import { restoreBackup } from "../../src/backup/restore.ts";
+import { isMountPoint, restoreBackup } from "../../src/backup/restore.ts";
 import { StoreInUseError } from "../../src/backup/store-lock.ts";
 import { writeBackup } from "../../src/backup/write.ts";
 import {
@@ -104,6 +105,28 @@ test("in-place restore (a mounted DATA_DIR) swaps the contents and keeps the old
     [],
   );
   assert.deepEqual(messageTexts(dataDir), ["message 1", "message 2", "message 3"]);
+});
+
+test("a DATA_DIR that is a mount point is restored in place (bind mount: needs root)", async (t) => {
+  const { dir, dataDir, archive, files } = await backedUp(t);
+  const mountPoint = join(dir, "volume");
+  mkdirSync(mountPoint);
+  if (spawnSync("mount", ["--bind", dataDir, mountPoint]).status !== 0)
+    return t.skip("bind mounts need root here");
+  try {
+    // Same device as its parent: only the mount table tells.
+    assert.equal(statSync(mountPoint).dev, statSync(dir).dev);
+    assert.equal(isMountPoint(mountPoint), true);
+    assert.equal(isMountPoint(dataDir), false);
+    changeEverything(mountPoint);
+    const result = await restoreBackup(archive, mountPoint);
+    assert.match(result.previous!, /\/volume\/\.before-restore-\d{8}T\d{6}Z$/);
+    const isPrevious = (path: string) => path.startsWith(".before-restore-") || notDatabase(path);
+    assert.deepEqual(snapshotFiles(mountPoint, isPrevious), files);
+    assert.equal(messageTexts(result.previous!).at(-1), "written after the backup");
+  } finally {
+    spawnSync("umount", [mountPoint]);
+  }
 });
 
 test("restore is refused while the store is open, and allowed after its process was killed", async (t) => {
