@@ -120,6 +120,11 @@ const schema = z.object({
     .transform((value) => value?.trim() || "/usr/bin/chromium"),
   BROWSER_MAX_OPEN: integer(2, 0, 32),
   BROWSER_PAGE_TIMEOUT: duration("30s"),
+  AGENT_ISOLATION: z.enum(["auto", "off"]).default("auto"),
+  AGENT_UID_BASE: integer(30_000, 1_000, 4_000_000_000),
+  AGENT_MAX_PROCESSES: integer(512, 16, 1_000_000),
+  AGENT_MAX_OPEN_FILES: integer(4096, 64, 1_048_576),
+  AGENT_MAX_FILE_MB: integer(1024, 1, 1_000_000),
   MAIN_CHAT: z
     .string()
     .optional()

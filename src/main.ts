@@ -11,6 +11,7 @@ import { openDb } from "./store/db.ts";
 import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy } from "./agent/credential-proxy.ts";
+import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { Budget } from "./budget/budget.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
@@ -51,6 +52,19 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   });
   await proxy.start();
 
+  const isolation = new AgentIsolation({
+    db,
+    paths,
+    setting: config.AGENT_ISOLATION,
+    uidBase: config.AGENT_UID_BASE,
+    limits: {
+      maxProcesses: config.AGENT_MAX_PROCESSES,
+      maxOpenFiles: config.AGENT_MAX_OPEN_FILES,
+      maxFileBytes: config.AGENT_MAX_FILE_MB * 1024 * 1024,
+    },
+    logger,
+  });
+
   let listeningPort = config.PORT;
   const browsing = await setUpBrowsing({
     chromiumPath: config.CHROMIUM_PATH,
@@ -84,6 +98,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     channels,
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
+    isolation,
     maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
     transcriber,
     extraTools: (group) => [
@@ -95,7 +110,14 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
   const scheduler: Scheduler = new Scheduler({
     db,
-    runTask: taskRunner({ db, orchestrator, paths, timeZone: config.TZ }),
+    runTask: taskRunner({
+      db,
+      orchestrator,
+      paths,
+      timeZone: config.TZ,
+      assistantName: config.ASSISTANT_NAME,
+      isolation,
+    }),
     onMissed: (task) => {
       const group = getGroup(db, task.groupId);
       if (group) orchestrator.notify(group, missedTaskNotice(task));

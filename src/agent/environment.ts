@@ -14,6 +14,8 @@ export function agentEnvironment(options: AgentEnvOptions): Record<string, strin
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: options.home,
+    // A temp folder of its own: the shared /tmp would let agents read each other's files.
+    TMPDIR: `${options.home}/tmp`,
     CLAUDE_CONFIG_DIR: `${options.home}/.claude`,
     LANG: process.env.LANG ?? "C.UTF-8",
     TZ: options.timeZone,

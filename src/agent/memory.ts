@@ -1,5 +1,14 @@
 // Group folders and their CLAUDE.md memory files, created from templates on first use.
-import { existsSync, mkdirSync, readFileSync, writeFileSync, cpSync, readdirSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Group } from "../store/groups.ts";
 
@@ -27,8 +36,12 @@ export function agentHome(paths: Paths, folder: string): string {
   return join(paths.agentsDir, folder);
 }
 
+export function globalMemoryDir(paths: Paths): string {
+  return join(paths.groupsDir, "global");
+}
+
 export function globalMemoryFile(paths: Paths): string {
-  return join(paths.groupsDir, "global", "CLAUDE.md");
+  return join(globalMemoryDir(paths), "CLAUDE.md");
 }
 
 function globalTemplate(assistantName: string): string {
@@ -55,7 +68,23 @@ Add what you learn here: people, preferences, ongoing matters.
 export function ensureGlobalMemory(paths: Paths, assistantName: string): void {
   const file = globalMemoryFile(paths);
   mkdirSync(join(paths.groupsDir, "global"), { recursive: true });
-  if (!existsSync(file)) writeFileSync(file, globalTemplate(assistantName));
+  createIfAbsent(file, globalTemplate(assistantName));
+}
+
+/** Writes `text` to `file` unless something (a file, or a link an agent made) is there already. */
+function createIfAbsent(file: string, text: string): void {
+  try {
+    writeFileSync(file, text, { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
+
+/** A real directory at `dir`: a symbolic link or file an agent put there is removed first. */
+function realDirectory(dir: string): void {
+  const stat = lstatSync(dir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) rmSync(dir, { force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /** Creates the group's folder, memory file and agent home; returns their paths. */
@@ -63,25 +92,32 @@ export function ensureGroupFiles(
   paths: Paths,
   group: Group,
   assistantName: string,
-  bundledSkillsDir: string,
 ): { cwd: string; home: string } {
   const cwd = groupDir(paths, group.folder);
   const home = agentHome(paths, group.folder);
   mkdirSync(cwd, { recursive: true, mode: 0o700 });
-  mkdirSync(join(home, ".claude"), { recursive: true, mode: 0o700 });
-  const memory = join(cwd, "CLAUDE.md");
-  if (!existsSync(memory)) writeFileSync(memory, groupTemplate(assistantName, group));
-  // Skills that ship with Pincer are copied into the agent's user-level skills folder at
-  // every session start, so an upgrade reaches every group.
-  if (existsSync(bundledSkillsDir)) {
-    for (const entry of readdirSync(bundledSkillsDir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      cpSync(join(bundledSkillsDir, entry.name), join(home, ".claude", "skills", entry.name), {
-        recursive: true,
-      });
-    }
-  }
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  realDirectory(join(home, ".claude"));
+  realDirectory(join(home, "tmp"));
+  createIfAbsent(join(cwd, "CLAUDE.md"), groupTemplate(assistantName, group));
   return { cwd, home };
+}
+
+/**
+ * Copies the skills that ship with Pincer into the agent's user-level skills folder, so an
+ * upgrade reaches every group. Each is replaced whole, never written through a link. Only
+ * call this while no process of the group's agent runs.
+ */
+export function installBundledSkills(home: string, bundledSkillsDir: string): void {
+  if (!existsSync(bundledSkillsDir)) return;
+  const skills = join(home, ".claude", "skills");
+  realDirectory(skills);
+  for (const entry of readdirSync(bundledSkillsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const target = join(skills, entry.name);
+    rmSync(target, { recursive: true, force: true });
+    cpSync(join(bundledSkillsDir, entry.name), target, { recursive: true });
+  }
 }
 
 export function readGlobalMemory(paths: Paths): string {

@@ -55,6 +55,8 @@ export interface SessionOptions {
   /** Run the CLI as this user (per-group isolation); undefined = as the host. */
   uid: number | undefined;
   gid: number | undefined;
+  /** Puts the CLI's command under resource limits (prlimit) when isolation is on. */
+  wrapCommand(command: string, args: string[]): { command: string; args: string[] };
   logger: Logger;
   events: SessionEvents;
 }
@@ -159,7 +161,8 @@ export class AgentSession {
   }
 
   private spawnProcess(spawnOptions: SpawnOptions): SpawnedProcess {
-    const child = spawn(spawnOptions.command, spawnOptions.args, {
+    const { command, args } = this.options.wrapCommand(spawnOptions.command, spawnOptions.args);
+    const child = spawn(command, args, {
       cwd: spawnOptions.cwd,
       // The SDK merges process.env into what it passes; the agent gets only what we chose.
       env: this.options.env,

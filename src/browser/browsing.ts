@@ -41,24 +41,32 @@ function groupDirs(paths: Paths, group: Group): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+function withoutBrowsing(problem: string, logger: Logger): Browsing {
+  logger.info(`No browser tools: ${problem}`);
+  return {
+    state: { status: "not_configured", detail: problem },
+    tools: () => [],
+    closeGroup: async () => undefined,
+    closeAll: async () => undefined,
+  };
+}
+
 export async function setUpBrowsing(options: BrowsingOptions): Promise<Browsing> {
   const problem =
     options.maxOpen === 0
       ? "web browsing is off (BROWSER_MAX_OPEN=0)"
       : chromiumProblem(options.chromiumPath);
-  if (problem) {
-    options.logger.info(`No browser tools: ${problem}`);
-    return {
-      state: { status: "not_configured", detail: problem },
-      tools: () => [],
-      closeGroup: async () => undefined,
-      closeAll: async () => undefined,
-    };
+  if (problem) return withoutBrowsing(problem, options.logger);
+  let modules;
+  try {
+    modules = await Promise.all([import("./browser-manager.ts"), import("./browser-tools.ts")]);
+  } catch (error) {
+    return withoutBrowsing(
+      `playwright-core could not be loaded (${(error as Error).message})`,
+      options.logger,
+    );
   }
-  const [{ BrowserManager }, { browserTools }] = await Promise.all([
-    import("./browser-manager.ts"),
-    import("./browser-tools.ts"),
-  ]);
+  const [{ BrowserManager }, { browserTools }] = modules;
   const { isolation, paths } = options;
   const manager = new BrowserManager({
     chromiumPath: options.chromiumPath,

@@ -44,12 +44,15 @@ import type { CredentialProxy } from "../agent/credential-proxy.ts";
 import { agentEnvironment } from "../agent/environment.ts";
 import { bashGuardHook } from "../agent/hooks.ts";
 import {
+  agentHome,
   ensureGroupFiles,
-  globalMemoryFile,
+  globalMemoryDir,
   groupDir,
+  installBundledSkills,
   readGlobalMemory,
   type Paths,
 } from "../agent/memory.ts";
+import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import {
   buildToolServer,
   type AgentTool,
@@ -97,6 +100,7 @@ export interface OrchestratorOptions {
   maxAttachmentBytes?: number;
   /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
   transcriber?: Transcriber | undefined;
+  isolation: AgentIsolation;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -451,13 +455,13 @@ export class Orchestrator extends EventEmitter<{
     resume: string | undefined,
     events: SessionEvents,
   ): AgentSession {
-    const { config, paths, proxy } = this.options;
-    const { cwd, home } = ensureGroupFiles(
-      paths,
-      group,
-      config.ASSISTANT_NAME,
-      this.options.bundledSkillsDir,
-    );
+    const { config, paths, proxy, isolation } = this.options;
+    const lease = isolation.acquire(group, () => {
+      ensureGroupFiles(paths, group, config.ASSISTANT_NAME);
+      installBundledSkills(agentHome(paths, group.folder), this.options.bundledSkillsDir);
+    });
+    const cwd = groupDir(paths, group.folder);
+    const home = agentHome(paths, group.folder);
     const token = proxy.issueToken(group.id);
     const session: AgentSession = new AgentSession({
       groupId: group.id,
@@ -468,7 +472,7 @@ export class Orchestrator extends EventEmitter<{
         sessionToken: token,
         timeZone: config.TZ,
         maxRetries: config.MODEL_MAX_RETRIES,
-        runsAsRoot: process.getuid?.() === 0,
+        runsAsRoot: process.getuid?.() === 0 && !lease.identity,
       }),
       resume,
       mcpServer: buildToolServer({
@@ -485,19 +489,19 @@ export class Orchestrator extends EventEmitter<{
         isMain: group.isMain,
         globalMemory: readGlobalMemory(paths),
       }),
-      additionalDirectories: group.isMain
-        ? [globalMemoryFile(paths).replace(/\/CLAUDE\.md$/, "")]
-        : [],
+      additionalDirectories: group.isMain ? [globalMemoryDir(paths)] : [],
       hooks: { PreToolUse: [bashGuardHook([paths.storeDir, `${paths.dataDir}/admin-token`])] },
       model: config.MODEL,
       claudePath: config.CLAUDE_PATH,
-      uid: undefined,
-      gid: undefined,
+      uid: lease.identity?.uid,
+      gid: lease.identity?.gid,
+      wrapCommand: (command, args) => isolation.command(command, args),
       logger: this.log,
       events: {
         ...events,
         onExit: (error) => {
           proxy.revokeToken(token);
+          lease.release();
           events.onExit(error);
         },
       },

@@ -8,8 +8,10 @@ export interface PreScriptOptions {
   /** The script's whole environment; nothing of the host's environment is passed on. */
   env: Record<string, string>;
   timeoutMs: number;
-  uid?: number;
-  gid?: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
+  /** Puts the shell under resource limits when the group runs as its own user. */
+  wrapCommand?: (command: string, args: string[]) => { command: string; args: string[] };
   /** Only the last this-many bytes of stdout are kept (default 64 KiB). */
   maxOutputBytes?: number;
 }
@@ -105,7 +107,11 @@ export function runPreScript(script: string, options: PreScriptOptions): Promise
       resolve(result);
     };
     // Its own process group, so a timeout kills whatever the script started too.
-    const child = spawn("/bin/sh", ["-c", script], {
+    const { command, args } = options.wrapCommand?.("/bin/sh", ["-c", script]) ?? {
+      command: "/bin/sh",
+      args: ["-c", script],
+    };
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
       uid: options.uid,

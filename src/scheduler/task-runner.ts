@@ -5,7 +5,8 @@ import type { Db } from "../store/db.ts";
 import { getGroup } from "../store/groups.ts";
 import type { RunOutcome, Task, TaskRun } from "../store/tasks.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
-import { agentHome, groupDir, type Paths } from "../agent/memory.ts";
+import { agentHome, ensureGroupFiles, groupDir, type Paths } from "../agent/memory.ts";
+import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import { runPreScript } from "./script.ts";
 import { describeSchedule, formatInstant } from "./schedule.ts";
 
@@ -17,6 +18,8 @@ export interface TaskRunnerDeps {
   orchestrator: Orchestrator;
   paths: Paths;
   timeZone: string;
+  assistantName: string;
+  isolation: AgentIsolation;
 }
 
 function taskPrompt(task: Task, data: unknown): string {
@@ -36,16 +39,25 @@ export function taskRunner(
     if (!group) return { status: "failed", error: "the task's group is no longer registered" };
     let data: unknown;
     if (task.script) {
+      // The script was written by the group's agent: it runs as the agent would.
+      const lease = deps.isolation.acquire(group, () =>
+        ensureGroupFiles(deps.paths, group, deps.assistantName),
+      );
+      const home = agentHome(deps.paths, group.folder);
       const gate = await runPreScript(task.script, {
         cwd: groupDir(deps.paths, group.folder),
         env: {
           PATH: process.env.PATH ?? "/usr/bin:/bin",
-          HOME: agentHome(deps.paths, group.folder),
+          HOME: home,
+          TMPDIR: `${home}/tmp`,
           LANG: "C.UTF-8",
           TZ: deps.timeZone,
         },
         timeoutMs: PRE_SCRIPT_TIMEOUT_MS,
-      });
+        uid: lease.identity?.uid,
+        gid: lease.identity?.gid,
+        wrapCommand: (command, args) => deps.isolation.command(command, args),
+      }).finally(() => lease.release());
       if (gate.outcome === "skip")
         return { status: "skipped", result: "the pre-script found nothing to do" };
       if (gate.outcome === "error") {

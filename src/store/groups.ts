@@ -14,6 +14,8 @@ export interface Group {
   allowedSenders: string[] | null;
   dropOthers: boolean;
   watermark: number;
+  /** The Unix user its agent runs as when the service is root; null until first needed. */
+  agentUid: number | null;
   createdAt: number;
 }
 
@@ -29,6 +31,7 @@ interface GroupRow {
   allowed_senders: string | null;
   drop_others: number;
   watermark: number;
+  agent_uid: number | null;
   created_at: number;
 }
 
@@ -45,6 +48,7 @@ function toGroup(row: GroupRow): Group {
     allowedSenders: row.allowed_senders ? (JSON.parse(row.allowed_senders) as string[]) : null,
     dropOthers: row.drop_others === 1,
     watermark: row.watermark,
+    agentUid: row.agent_uid,
     createdAt: row.created_at,
   };
 }
@@ -227,4 +231,30 @@ export function updateGroupSettings(
 export function deleteGroup(db: Db, id: number): void {
   db.prepare("DELETE FROM agent_sessions WHERE group_id = ?").run(id);
   db.prepare("DELETE FROM groups WHERE id = ? AND is_main = 0").run(id);
+}
+
+/**
+ * Gives the group a Unix uid of its own: the lowest one at or above `base` that no other
+ * group holds and `taken` does not reject (e.g. a uid the system already uses).
+ */
+export function assignAgentUid(
+  db: Db,
+  groupId: number,
+  base: number,
+  taken: (uid: number) => boolean,
+): number {
+  const current = getGroup(db, groupId);
+  if (!current) throw new Error(`no group with id ${groupId}`);
+  if (current.agentUid !== null) return current.agentUid;
+  const held = new Set(
+    (
+      db.prepare("SELECT agent_uid FROM groups WHERE agent_uid IS NOT NULL").all() as {
+        agent_uid: number;
+      }[]
+    ).map((row) => row.agent_uid),
+  );
+  let uid = base;
+  while (held.has(uid) || taken(uid)) uid++;
+  db.prepare("UPDATE groups SET agent_uid = ? WHERE id = ?").run(uid, groupId);
+  return uid;
 }

@@ -21,6 +21,7 @@ function group(overrides: Partial<Group> = {}): Group {
     allowedSenders: null,
     dropOthers: false,
     watermark: 0,
+    agentUid: null,
     createdAt: 0,
     ...overrides,
   };
