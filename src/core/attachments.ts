@@ -1,8 +1,10 @@
 // Files that arrive with messages are saved into the group's folder, so the agent can
 // open them with its own tools; the prompt names them by a path relative to that folder.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Attachment } from "../channels/channel.ts";
+import type { AgentIdentity } from "../agent/isolation/agent-isolation.ts";
+import { writeIntoTree } from "../agent/isolation/safe-write.ts";
 import type { StoredAttachment } from "../store/messages.ts";
 
 function safeName(name: string): string {
@@ -33,9 +35,11 @@ export async function saveAttachments(
   messageId: number,
   attachments: Attachment[],
   maxBytes: number,
+  /** The group's agent user: the files are its own, written without following its links. */
+  owner: AgentIdentity | undefined,
 ): Promise<StoredAttachment[]> {
-  const dir = join(groupFolder, "attachments");
-  await mkdir(dir, { recursive: true });
+  // A group that has not run yet has no folder; its first session hands it to its user.
+  mkdirSync(groupFolder, { recursive: true, mode: 0o700 });
   const saved: StoredAttachment[] = [];
   for (const [index, attachment] of attachments.entries()) {
     const base = storedFields(attachment);
@@ -61,7 +65,7 @@ export async function saveAttachments(
         "attachments",
         `${messageId}-${index}-${safeName(attachment.fileName)}`,
       );
-      await writeFile(join(groupFolder, relative), bytes);
+      writeIntoTree(groupFolder, relative, bytes, { exclusive: true, owner });
       saved.push({ ...base, path: relative });
     } catch (error) {
       saved.push({

@@ -254,6 +254,7 @@ export class Orchestrator extends EventEmitter<{
         id,
         message.attachments,
         this.options.maxAttachmentBytes ?? 20_000_000,
+        this.options.isolation.identityFor(group),
       );
       setAttachments(this.db, id, saved);
       // The group's turn waits for the transcripts (see dispatch).

@@ -106,6 +106,7 @@ describe("VoiceNotes", () => {
         },
       ],
       1_000_000,
+      undefined,
     );
     setAttachments(db, id, saved);
     return { id, saved };

@@ -12,6 +12,8 @@ export function processesOf(uid: number): number[] {
     } catch {
       continue; // exited while we looked
     }
+    // A zombie has already died; it only waits for its parent to collect it.
+    if (/^State:\s+Z/m.test(status)) continue;
     const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
     if (real !== undefined && Number(real) === uid) pids.push(Number(entry));
   }

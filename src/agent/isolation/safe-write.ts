@@ -7,6 +7,7 @@ import {
   constants,
   fchownSync,
   fstatSync,
+  lchownSync,
   mkdirSync,
   openSync,
   readlinkSync,
@@ -29,6 +30,25 @@ export interface TreeWriteOptions {
 
 export class UnsafePathError extends Error {}
 
+/** Creates the folders on the way, owned by `owner`; an existing one is left as it is. */
+function makeDirectories(
+  root: string,
+  relativeDir: string,
+  owner: TreeWriteOptions["owner"],
+): void {
+  let current = root;
+  for (const part of relativeDir.split(sep).filter((p) => p && p !== ".")) {
+    current = join(current, part);
+    try {
+      mkdirSync(current, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw error;
+    }
+    if (owner) lchownSync(current, owner.uid, owner.gid);
+  }
+}
+
 export function writeIntoTree(
   root: string,
   relativePath: string,
@@ -40,7 +60,7 @@ export function writeIntoTree(
   if (!target.startsWith(realRoot + sep)) {
     throw new UnsafePathError(`${relativePath} is outside ${root}`);
   }
-  mkdirSync(dirname(target), { recursive: true });
+  makeDirectories(realRoot, dirname(relativePath), options.owner);
   const flags =
     constants.O_WRONLY |
     constants.O_CREAT |
