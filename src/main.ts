@@ -7,6 +7,7 @@ import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
 import { configuredChannels } from "./channels/registry.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, registerSecret, type Logger } from "./log.ts";
+import { routeConsoleToLogger } from "./console-capture.ts";
 import { openDb } from "./store/db.ts";
 import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
@@ -198,8 +199,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     scheduler.stop();
     await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
     await browsing.closeAll();
-    await delivery.settled();
-    delivery.stop();
+    await delivery.drain();
     for (const channel of channels.values()) await channel.stop();
     await proxy.stop();
     db.close();
@@ -226,6 +226,7 @@ async function main(): Promise<void> {
   registerSecret(config.SLACK_APP_TOKEN);
   registerSecret(config.TRANSCRIBE_API_KEY);
   const logger = createLogger(config.LOG_LEVEL);
+  routeConsoleToLogger(logger);
   const stop = await start(config, logger);
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -41,8 +41,10 @@ export interface Reply {
 export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [OutboxItem] }> {
   private readonly options: Required<DeliveryOptions>;
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pending retry waits, each with the function that ends it early. */
+  private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
+  private draining = false;
 
   constructor(options: DeliveryOptions) {
     super();
@@ -90,10 +92,22 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     await Promise.all(this.chains.values());
   }
 
+  /**
+   * For shutdown: sends what is ready now, then stops. A reply waiting out a retry delay
+   * stays in the outbox with its due time and goes out after the next start, so a
+   * platform's long Retry-After cannot hold the process up.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    for (const wake of this.sleepers.values()) wake();
+    await this.settled();
+    this.stop();
+  }
+
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const timer of this.sleepers.keys()) clearTimeout(timer);
+    this.sleepers.clear();
   }
 
   /** Tells listeners; one that throws is logged, never allowed to break a chat's chain. */
@@ -110,6 +124,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (delayMs > 0) await this.sleep(delayMs);
+      if (this.draining && delayMs > 0) return;
       await this.deliver(outboxId);
     });
     this.chains.set(key, next);
@@ -119,12 +134,17 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.draining) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.timers.delete(timer);
+        this.sleepers.delete(timer);
         resolve();
       }, ms);
-      this.timers.add(timer);
+      this.sleepers.set(timer, () => {
+        clearTimeout(timer);
+        this.sleepers.delete(timer);
+        resolve();
+      });
     });
   }
 
@@ -175,7 +195,9 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           },
           "send failed; will retry",
         );
+        if (this.draining) return;
         await this.sleep(delay);
+        if (this.draining) return;
         continue;
       }
       // Outside the try: a listener's failure must not turn a sent message into a failed one.

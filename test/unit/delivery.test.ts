@@ -292,3 +292,28 @@ test(
     );
   },
 );
+
+test("drain sends what is ready and leaves a reply that waits out Retry-After for the next start", async (t) => {
+  const { db, channel, make } = setup(t);
+  channel.plan = (call) => {
+    if (call.chatId === "slow") throw new TransientSendError("rate limited", 600_000);
+  };
+  const delivery = make();
+  const failedOnce = new Promise<void>((resolve) => {
+    const original = channel.plan;
+    channel.plan = (call, attempt) => {
+      if (call.chatId === "slow") queueMicrotask(resolve);
+      original(call, attempt);
+    };
+  });
+  const waiting = delivery.enqueue({ channel: "web", chatId: "slow", text: "later" });
+  await failedOnce;
+  const ready = delivery.enqueue({ channel: "web", chatId: "fast", text: "now" });
+  // Without drain the retry would hold shutdown for ten minutes and the test would time out.
+  await delivery.drain();
+  assert.equal(getDelivery(db, ready)!.status, "sent");
+  const left = getDelivery(db, waiting)!;
+  assert.equal(left.status, "pending");
+  assert.equal(left.attempts, 1);
+  assert.ok(left.nextAttemptAt > Date.now(), "due after the platform's Retry-After");
+});
