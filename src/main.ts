@@ -17,7 +17,7 @@ import { Budget } from "./budget/budget.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
-import { loadAdminToken } from "./web/admin-token.ts";
+import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
@@ -175,11 +175,16 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   const app = createWebApp({
     config,
     db,
-    adminToken: admin.token,
+    paths,
+    adminToken: new AdminToken(admin.token, {
+      dataDir: config.DATA_DIR,
+      fromEnvironment: config.ADMIN_TOKEN !== undefined,
+    }),
     mainGroup,
     web,
     orchestrator,
     delivery,
+    proxy,
     scheduler,
     isReady: () => ready,
   });

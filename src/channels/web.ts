@@ -2,7 +2,7 @@
 // HTTP API; replies are "delivered" by being committed, and the HTTP layer streams them
 // to browsers from the store, so a reconnecting page misses nothing.
 import { randomUUID } from "node:crypto";
-import type { Channel, ChannelHost } from "./channel.ts";
+import type { Attachment, Channel, ChannelHost } from "./channel.ts";
 
 export const WEB_CHAT_ID = "main";
 
@@ -24,8 +24,8 @@ export class WebChannel implements Channel {
     return [`web-${randomUUID()}`];
   }
 
-  /** Takes a message typed in the web chat; resolves once it is committed. Returns its platform id. */
-  async submit(text: string, senderName: string): Promise<string> {
+  /** Takes a message typed (or recorded) in the web chat; resolves once it is committed. Returns its platform id. */
+  async submit(text: string, senderName: string, attachments?: Attachment[]): Promise<string> {
     if (!this.host) throw new Error("web chat is not running");
     const messageId = randomUUID();
     await this.host.receive({
@@ -39,6 +39,7 @@ export class WebChannel implements Channel {
         timestamp: Date.now(),
         isGroup: false,
         mentionsBot: false,
+        ...(attachments?.length ? { attachments } : {}),
       },
     });
     return messageId;

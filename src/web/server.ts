@@ -1,60 +1,88 @@
-// The one HTTP server: health checks, the web chat page and the JSON API it and other
-// clients use. Everything under /api/ needs the admin token (Bearer header or the session
-// cookie that logging in sets).
-import { Hono, type Context } from "hono";
-import { getCookie, setCookie, deleteCookie } from "hono/cookie";
-import { streamSSE } from "hono/streaming";
-import { z } from "zod";
+// The one HTTP server: health checks, the admin pages (chat, setup, groups, conversations,
+// tasks, usage, logs) and the JSON API under /api/ that the pages and the CLI use. All of
+// it except /healthz, /readyz, /login and the static assets needs the admin token.
+import { Hono } from "hono";
+import type { CredentialProxy } from "../agent/credential-proxy.ts";
+import type { Paths } from "../agent/memory.ts";
+import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
-import type { Db } from "../store/db.ts";
-import { findInbound, history, latestMessageId } from "../store/messages.ts";
-import { failedDeliveries, sentAfter } from "../store/outbox.ts";
-import { usageSince } from "../store/usage.ts";
-import type { Group } from "../store/groups.ts";
-import type { OutboxItem } from "../store/outbox.ts";
-import type { Orchestrator, GroupStatus } from "../core/orchestrator.ts";
 import type { Delivery } from "../core/delivery.ts";
-import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
-import { safeEqual, sessionCookieValue } from "./admin-token.ts";
-import { chatPage } from "./chat-page.ts";
-import { limitBody } from "./body-limit.ts";
-import { mountTaskRoutes } from "./tasks-api.ts";
+import type { Orchestrator } from "../core/orchestrator.ts";
+import { recentLogLines, type RecentLines } from "../log.ts";
+import type { Db } from "../store/db.ts";
+import type { Group } from "../store/groups.ts";
+import { ActivityTracker } from "./activity.ts";
+import type { AdminToken } from "./admin-token.ts";
+import { mountAssetRoutes } from "./assets-route.ts";
+import { apiGuard, mountLoginRoute, mountSessionRoutes } from "./auth.ts";
+import { mountBackupRoutes } from "./backup-api.ts";
+import { mountChatRoutes } from "./chat-api.ts";
+import { mountConversationRoutes } from "./conversations-api.ts";
+import { mountEventRoutes } from "./events-api.ts";
 import { mountGroupRoutes } from "./groups-api.ts";
-import { readJsonBody } from "./json-body.ts";
+import { LoginLimiter } from "./login-limit.ts";
+import { mountLogRoutes } from "./logs-api.ts";
+import { mountMemoryRoutes } from "./memory-api.ts";
+import { ModelChecker } from "./model-check.ts";
+import { mountPageRoutes } from "./page-routes.ts";
+import { mountSetupRoutes } from "./setup-api.ts";
+import { mountStatusRoutes } from "./status-api.ts";
+import { mountTaskRoutes } from "./tasks-api.ts";
+import { mountUsageRoutes } from "./usage-api.ts";
 
 export interface WebServerOptions {
   config: Config;
   db: Db;
-  adminToken: string;
+  paths: Paths;
+  adminToken: AdminToken;
   mainGroup: Group;
   web: WebChannel;
   orchestrator: Orchestrator;
   delivery: Delivery;
+  proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
   isReady(): boolean;
+  /** Where GET /api/logs reads from; the service's own log by default. */
+  recentLogs?: RecentLines;
 }
 
-const COOKIE = "pincer_session";
-const loginBody = z.object({ token: z.string().min(1).max(512) }).strict();
-
-function problem(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 503, error: string) {
-  return c.json({ error }, status);
-}
+// No inline script or style, nothing from another origin, no framing: markup that slipped
+// through escaping still could not run.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 export function createWebApp(options: WebServerOptions): Hono {
-  const { config, db, adminToken, mainGroup, web, orchestrator, delivery } = options;
-  const cookieValue = sessionCookieValue(adminToken);
+  const { config, db, orchestrator } = options;
+  const token = options.adminToken;
+  const recent = options.recentLogs ?? recentLogLines;
+  const auth = { token, limiter: new LoginLimiter() };
+  const activity = new ActivityTracker(orchestrator);
+  const checker = new ModelChecker({
+    proxy: options.proxy,
+    groupId: options.mainGroup.id,
+    model: config.MODEL,
+    credentialProblem: config.credentialProblem,
+  });
   const app = new Hono();
 
-  const authorized = (c: Context): boolean => {
-    const header = c.req.header("authorization");
-    if (header?.startsWith("Bearer ")) return safeEqual(header.slice(7).trim(), adminToken);
-    const cookie = getCookie(c, COOKIE);
-    return cookie !== undefined && safeEqual(cookie, cookieValue);
-  };
+  app.onError((error, c) => c.json({ error: `internal error: ${error.message}` }, 500));
 
-  app.onError((error, c) => {
-    return c.json({ error: `internal error: ${error.message}` }, 500);
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "same-origin");
+    c.header("X-Frame-Options", "DENY");
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
@@ -68,169 +96,42 @@ export function createWebApp(options: WebServerOptions): Hono {
     );
   });
 
-  app.get("/", (c) =>
-    c.html(
-      chatPage({
-        assistantName: config.ASSISTANT_NAME,
-        credentialProblem: config.credentialProblem,
-      }),
-    ),
-  );
-
-  app.post("/api/login", limitBody(4096, "body too large"), async (c) => {
-    const body = await readJsonBody(c, loginBody);
-    if ("error" in body) return problem(c, body.status, body.error);
-    if (!safeEqual(body.value.token, adminToken)) return problem(c, 401, "wrong admin token");
-    setCookie(c, COOKIE, cookieValue, {
-      httpOnly: true,
-      sameSite: "Strict",
-      secure:
-        c.req.header("x-forwarded-proto") === "https" || new URL(c.req.url).protocol === "https:",
-      path: "/",
-      maxAge: 30 * 24 * 3600,
-    });
-    return c.json({ ok: true });
+  mountAssetRoutes(app);
+  mountLoginRoute(app, auth);
+  app.use("/api/*", apiGuard(auth));
+  mountSessionRoutes(app, auth);
+  mountStatusRoutes(app, { config, db, orchestrator });
+  mountChatRoutes(app, {
+    db,
+    web: options.web,
+    mainGroup: options.mainGroup,
+    orchestrator,
+    delivery: options.delivery,
+    maxMessageChars: config.MAX_MESSAGE_CHARS,
+    maxAudioBytes: config.MAX_ATTACHMENT_BYTES,
   });
-
-  app.post("/api/logout", (c) => {
-    deleteCookie(c, COOKIE, { path: "/" });
-    return c.json({ ok: true });
-  });
-
-  app.use("/api/*", async (c, next) => {
-    if (!authorized(c))
-      return problem(c, 401, "missing or wrong admin token (Authorization: Bearer <ADMIN_TOKEN>)");
-    await next();
-  });
-
-  app.get("/api/status", (c) =>
-    c.json({
-      assistantName: config.ASSISTANT_NAME,
-      timezone: config.TZ,
-      credential: config.credentialProblem ?? "ok",
-      channels: Object.fromEntries(orchestrator.channelStates),
-      agents: orchestrator.pool
-        .sessions()
-        .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
-      warnings: config.warnings,
-      pairingCode: orchestrator.pairing.code,
-    }),
-  );
-
-  // Replies that could not be delivered after every retry: visible, never silently lost.
-  app.get("/api/outbox/failed", (c) => c.json({ failed: failedDeliveries(db, 100) }));
-
-  // Model tokens per group as the credential proxy counted them, since a given time.
-  app.get("/api/usage", (c) => {
-    const since = Number(c.req.query("since") ?? Date.now() - 24 * 3600 * 1000);
-    if (!Number.isFinite(since))
-      return problem(c, 400, "since: expected milliseconds since the epoch");
-    return c.json({ since, groups: usageSince(db, since) });
-  });
-
-  const maxBytes = config.MAX_MESSAGE_CHARS * 4 + 1024;
-  const messageBody = z
-    .object({
-      text: z
-        .string()
-        .trim()
-        .min(1, "text is empty")
-        .max(
-          config.MAX_MESSAGE_CHARS,
-          `text is longer than ${config.MAX_MESSAGE_CHARS} characters`,
-        ),
-    })
-    .strict();
-
-  app.post(
-    "/api/chat/messages",
-    limitBody(maxBytes, `message too large: the limit is ${config.MAX_MESSAGE_CHARS} characters`),
-    async (c) => {
-      const body = await readJsonBody(c, messageBody);
-      if ("error" in body) return problem(c, body.status, body.error);
-      const platformId = await web.submit(body.value.text, "Owner");
-      const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
-      return c.json({ id: stored?.id }, 202);
-    },
-  );
-
-  app.get("/api/chat/messages", (c) => {
-    const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
-    const before = Number(c.req.query("before")) || undefined;
-    const messages = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit }).map((m) => ({
-      id: m.id,
-      direction: m.direction,
-      sender: m.senderName,
-      text: m.text,
-      createdAt: m.timestamp,
-    }));
-    return c.json({ messages });
-  });
-
-  app.get("/api/chat/events", (c) => {
-    const lastEventId = Number(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? NaN);
-    return streamSSE(c, async (stream) => {
-      // A new client gets only what comes next (history is GET /api/chat/messages); a
-      // reconnecting one first gets what it missed.
-      let sentThrough = Number.isFinite(lastEventId) ? lastEventId : latestMessageId(db);
-      const queue: (() => Promise<void>)[] = [];
-      let wake: (() => void) | undefined;
-      const enqueue = (job: () => Promise<void>) => {
-        queue.push(job);
-        wake?.();
-      };
-      const sendMessages = async () => {
-        const missed = sentAfter(db, "web", WEB_CHAT_ID, sentThrough);
-        for (const message of missed) {
-          await stream.writeSSE({
-            event: "message",
-            id: String(message.id),
-            data: JSON.stringify(message),
-          });
-          sentThrough = message.id;
-        }
-      };
-      const onDelivered = (item: OutboxItem) => {
-        if (item.channel === "web") enqueue(sendMessages);
-      };
-      const onStatus = (groupId: number, status: GroupStatus) => {
-        if (groupId !== mainGroup.id) return;
-        enqueue(() => stream.writeSSE({ event: "status", data: JSON.stringify({ status }) }));
-      };
-      delivery.on("delivered", onDelivered);
-      orchestrator.on("status", onStatus);
-      stream.onAbort(() => {
-        delivery.off("delivered", onDelivered);
-        orchestrator.off("status", onStatus);
-        wake?.();
-      });
-      const busy = orchestrator.pool.get(mainGroup.id)?.busy === true;
-      await stream.writeSSE({
-        event: "status",
-        data: JSON.stringify({ status: busy ? "working" : "idle" }),
-      });
-      await sendMessages();
-      const keepAlive = setInterval(
-        () => enqueue(() => stream.write(": keep-alive\n\n").then(() => undefined)),
-        25_000,
-      );
-      try {
-        while (!stream.aborted && !stream.closed) {
-          const job = queue.shift();
-          if (job) {
-            await job();
-            continue;
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      } finally {
-        clearInterval(keepAlive);
-      }
-    });
-  });
-
+  mountEventRoutes(app, { db, orchestrator, activity });
+  mountSetupRoutes(app, { config, db, orchestrator, checker });
   mountTaskRoutes(app, { db, scheduler: options.scheduler });
   mountGroupRoutes(app, { db, assistantName: config.ASSISTANT_NAME });
+  mountConversationRoutes(app, { db });
+  mountMemoryRoutes(app, { db, paths: options.paths });
+  mountLogRoutes(app, { recent });
+  mountUsageRoutes(app, { db, config });
+  mountBackupRoutes(app, { db, dataDir: config.DATA_DIR });
+  app.all("/api/*", (c) =>
+    c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
+  );
+  mountPageRoutes(app, {
+    config,
+    db,
+    paths: options.paths,
+    token,
+    orchestrator,
+    activity,
+    checker,
+    recent,
+    backup: true,
+  });
   return app;
 }

@@ -13,7 +13,7 @@ import {
 } from "../store/tasks.ts";
 import { describeSchedule } from "../scheduler/schedule.ts";
 
-function view(db: Db, task: Task) {
+export function taskView(db: Db, task: Task) {
   return {
     id: task.id,
     group: getGroup(db, task.groupId)?.folder ?? null,
@@ -30,7 +30,7 @@ function view(db: Db, task: Task) {
 
 export function mountTaskRoutes(app: Hono, deps: { db: Db; scheduler: { changed(): void } }): void {
   const { db, scheduler } = deps;
-  app.get("/api/tasks", (c) => c.json({ tasks: listTasks(db).map((task) => view(db, task)) }));
+  app.get("/api/tasks", (c) => c.json({ tasks: listTasks(db).map((task) => taskView(db, task)) }));
 
   app.get("/api/tasks/:id/runs", (c) => {
     const id = Number(c.req.param("id"));
@@ -50,6 +50,6 @@ export function mountTaskRoutes(app: Hono, deps: { db: Db; scheduler: { changed(
     if (!changed)
       return c.json({ error: `task ${id} is ${task.status} and cannot be ${action}d` }, 409);
     scheduler.changed();
-    return c.json({ task: view(db, changed) });
+    return c.json({ task: taskView(db, changed) });
   });
 }

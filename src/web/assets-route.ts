@@ -1,0 +1,31 @@
+// /assets/*: the pages' stylesheet and scripts, read once at start (no CDN, no build).
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Hono } from "hono";
+
+const DIR = fileURLToPath(new URL("./assets", import.meta.url));
+const TYPES: Record<string, string> = {
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+};
+
+export function mountAssetRoutes(app: Hono): void {
+  const assets = new Map<string, { body: string; type: string; etag: string }>();
+  for (const name of readdirSync(DIR)) {
+    const type = TYPES[extname(name)];
+    if (!type) continue;
+    const body = readFileSync(join(DIR, name), "utf8");
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"`;
+    assets.set(name, { body, type, etag });
+  }
+  app.get("/assets/:name", (c) => {
+    const asset = assets.get(c.req.param("name"));
+    if (!asset) return c.json({ error: "no such asset" }, 404);
+    c.header("ETag", asset.etag);
+    c.header("Cache-Control", "no-cache");
+    if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304);
+    return c.body(asset.body, 200, { "content-type": asset.type });
+  });
+}

@@ -1,0 +1,153 @@
+// The web chat: history from the API, replies and the assistant's working state live over
+// SSE, Markdown rendered as DOM nodes (markdown.js), voice messages recorded in the browser.
+/* global MediaRecorder, navigator, FormData, Blob */
+import { api } from "./app.js";
+import { renderMarkdown } from "./markdown.js";
+
+const $ = (id) => document.getElementById(id);
+const list = $("messages");
+const text = $("text");
+const status = $("chat-status");
+const name = document.body.dataset.name;
+let lastId = 0;
+
+function attachmentLabel(attachment) {
+  if (attachment.kind === "audio") return "🎤 voice message";
+  return "📎 " + (attachment.fileName || attachment.kind);
+}
+
+function add(message) {
+  if (list.querySelector('[data-id="' + message.id + '"]')) return;
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  const div = document.createElement("div");
+  div.className = "msg " + message.direction;
+  div.dataset.id = String(message.id);
+  if (message.direction === "out") div.appendChild(renderMarkdown(message.text));
+  else div.textContent = message.text;
+  for (const attachment of message.attachments || []) {
+    const note = document.createElement("span");
+    note.className = "attachment";
+    note.textContent = attachmentLabel(attachment);
+    div.appendChild(note);
+  }
+  // Keep the order of the store even if a reply overtakes the answer to our own POST.
+  const later = [...list.children].find((child) => Number(child.dataset.id) > message.id);
+  list.insertBefore(div, later || null);
+  if (nearBottom || message.direction === "in") list.scrollTop = list.scrollHeight;
+  lastId = Math.max(lastId, message.id);
+}
+
+let tools = [];
+function showStatus(working) {
+  if (!working) {
+    tools = [];
+    status.textContent = "";
+    return;
+  }
+  status.textContent = name + " is working…" + (tools.length ? " (" + tools.join(", ") + ")" : "");
+}
+
+async function start() {
+  const { data } = await api("/api/chat/messages?limit=100");
+  data.messages.forEach(add);
+  const events = new EventSource("/api/chat/events?lastEventId=" + lastId);
+  events.addEventListener("message", (event) =>
+    add({ ...JSON.parse(event.data), direction: "out" }),
+  );
+  events.addEventListener("status", (event) =>
+    showStatus(JSON.parse(event.data).status === "working"),
+  );
+  events.addEventListener("activity", (event) => {
+    tools = [
+      ...tools.filter((tool) => tool !== JSON.parse(event.data).tool),
+      JSON.parse(event.data).tool,
+    ].slice(-4);
+    showStatus(true);
+  });
+  // A 401 cannot be seen from EventSource; asking the API sends the browser to log in.
+  events.addEventListener("error", () => api("/api/status").catch(() => undefined));
+  text.focus();
+}
+
+async function send(body, shown) {
+  $("send-error").textContent = "";
+  const { ok, data } = await api("/api/chat/messages", { method: "POST", body });
+  if (!ok) {
+    $("send-error").textContent = data ? data.error : "sending failed";
+    return false;
+  }
+  add({ id: data.id, direction: "in", ...shown });
+  return true;
+}
+
+$("composer").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const message = text.value.trim();
+  if (!message) return;
+  if (await send({ text: message }, { text: message })) {
+    text.value = "";
+    text.style.height = "";
+  }
+});
+
+text.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("composer").requestSubmit();
+  }
+});
+text.addEventListener("input", () => {
+  text.style.height = "auto";
+  text.style.height = Math.min(text.scrollHeight, 160) + "px";
+});
+
+const EXTENSIONS = {
+  "audio/webm": "webm",
+  "audio/ogg": "ogg",
+  "audio/mp4": "m4a",
+  "audio/mpeg": "mp3",
+};
+const record = $("record");
+let recorder;
+
+async function startRecording() {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  const chunks = [];
+  const startedAt = Date.now();
+  recorder = new MediaRecorder(stream);
+  recorder.addEventListener("dataavailable", (event) => chunks.push(event.data));
+  recorder.addEventListener("stop", async () => {
+    stream.getTracks().forEach((track) => track.stop());
+    const type = (recorder.mimeType || "audio/webm").split(";")[0];
+    recorder = undefined;
+    const form = new FormData();
+    form.append("audio", new Blob(chunks, { type }), "voice." + (EXTENSIONS[type] || "webm"));
+    form.append("durationSeconds", String(Math.round((Date.now() - startedAt) / 100) / 10));
+    const caption = text.value.trim();
+    if (caption) form.append("text", caption);
+    if (await send(form, { text: caption, attachments: [{ kind: "audio" }] })) text.value = "";
+  });
+  recorder.start();
+  record.setAttribute("aria-pressed", "true");
+  record.lastChild.textContent = " Stop recording";
+  status.textContent = "Recording… press the microphone again to send.";
+}
+
+record.addEventListener("click", async () => {
+  if (recorder) {
+    recorder.stop();
+    record.setAttribute("aria-pressed", "false");
+    record.lastChild.textContent = " Record";
+    status.textContent = "";
+    return;
+  }
+  if (!navigator.mediaDevices || typeof MediaRecorder === "undefined") {
+    $("send-error").textContent = "This browser cannot record audio here (it needs HTTPS).";
+    return;
+  }
+  startRecording().catch((error) => {
+    $("send-error").textContent = "Could not record: " + error.message;
+  });
+});
+
+start();

@@ -1,0 +1,172 @@
+// /api/chat: the web chat with the main group. Messages go in as JSON text or as a
+// multipart voice recording; replies, the working state and the tools the agent calls
+// come back over SSE, replayed from the store for a client that reconnects.
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { Attachment } from "../channels/channel.ts";
+import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
+import type { Orchestrator } from "../core/orchestrator.ts";
+import type { Delivery } from "../core/delivery.ts";
+import type { Db } from "../store/db.ts";
+import type { Group } from "../store/groups.ts";
+import { findInbound, history, latestMessageId } from "../store/messages.ts";
+import { sentAfter, type OutboxItem } from "../store/outbox.ts";
+import { limitBody } from "./body-limit.ts";
+import { readJsonBody } from "./json-body.ts";
+import { eventStream } from "./sse.ts";
+
+export interface ChatApiDeps {
+  db: Db;
+  web: WebChannel;
+  mainGroup: Group;
+  orchestrator: Orchestrator;
+  delivery: Delivery;
+  maxMessageChars: number;
+  maxAudioBytes: number;
+}
+
+const MAX_RECORDING_SECONDS = 3600;
+const VOICE_FIELDS = new Set(["audio", "text", "durationSeconds"]);
+
+function isMultipart(c: Context): boolean {
+  return (c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
+}
+
+type Parsed =
+  { text: string; attachments?: Attachment[] } | { error: string; status: 400 | 413 | 415 };
+
+function size(bytes: number): string {
+  return bytes >= 1e6 ? `${Math.floor(bytes / 1e6)} MB` : `${Math.floor(bytes / 1e3)} KB`;
+}
+
+function tooLarge(maxAudioBytes: number): string {
+  return `recording too large: the limit is ${size(maxAudioBytes)}`;
+}
+
+async function readVoiceMessage(c: Context, deps: ChatApiDeps): Promise<Parsed> {
+  const form = await c.req.formData().catch(() => undefined);
+  if (!form) return { error: "body is not valid multipart/form-data", status: 400 };
+  const unknown = [...new Set(form.keys())].filter((key) => !VOICE_FIELDS.has(key));
+  if (unknown.length) return { error: `unknown field(s): ${unknown.join(", ")}`, status: 400 };
+  const audio = form.get("audio");
+  if (!(audio instanceof File)) return { error: "audio: expected a file", status: 400 };
+  if (audio.size === 0) return { error: "audio: the recording is empty", status: 400 };
+  if (audio.size > deps.maxAudioBytes) return { error: tooLarge(deps.maxAudioBytes), status: 413 };
+  const mimeType = audio.type.split(";")[0]!.trim().toLowerCase();
+  if (!/^(audio|video)\/[\w.+-]+$/.test(mimeType))
+    return {
+      error: `audio: expected an audio file, got "${audio.type || "no type"}"`,
+      status: 415,
+    };
+  const text = form.get("text") ?? "";
+  if (typeof text !== "string") return { error: "text: expected a string", status: 400 };
+  if (text.length > deps.maxMessageChars)
+    return { error: `text is longer than ${deps.maxMessageChars} characters`, status: 400 };
+  const rawDuration = form.get("durationSeconds");
+  let durationSeconds: number | undefined;
+  if (rawDuration !== null) {
+    durationSeconds = typeof rawDuration === "string" ? Number(rawDuration) : NaN;
+    if (!(durationSeconds >= 0 && durationSeconds <= MAX_RECORDING_SECONDS))
+      return {
+        error: `durationSeconds: expected seconds from 0 to ${MAX_RECORDING_SECONDS}`,
+        status: 400,
+      };
+  }
+  const bytes = new Uint8Array(await audio.arrayBuffer());
+  const attachment: Attachment = {
+    kind: "audio",
+    voice: true,
+    fileName: audio.name || "voice.webm",
+    mimeType,
+    size: bytes.byteLength,
+    download: async () => bytes,
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+  };
+  return { text: text.trim(), attachments: [attachment] };
+}
+
+export function mountChatRoutes(app: Hono, deps: ChatApiDeps): void {
+  const { db, web, mainGroup, orchestrator, delivery, maxMessageChars } = deps;
+  const messageBody = z
+    .object({
+      text: z
+        .string()
+        .trim()
+        .min(1, "text is empty")
+        .max(maxMessageChars, `text is longer than ${maxMessageChars} characters`),
+    })
+    .strict();
+  const textLimit = limitBody(
+    maxMessageChars * 4 + 1024,
+    `message too large: the limit is ${maxMessageChars} characters`,
+  );
+  const voiceLimit = limitBody(
+    deps.maxAudioBytes + maxMessageChars * 4 + 64 * 1024,
+    tooLarge(deps.maxAudioBytes),
+  );
+  const sizeLimit: MiddlewareHandler = (c, next) =>
+    isMultipart(c) ? voiceLimit(c, next) : textLimit(c, next);
+
+  app.post("/api/chat/messages", sizeLimit, async (c) => {
+    let parsed: Parsed;
+    if (isMultipart(c)) parsed = await readVoiceMessage(c, deps);
+    else {
+      const body = await readJsonBody(c, messageBody);
+      parsed = "error" in body ? body : { text: body.value.text };
+    }
+    if ("error" in parsed) return c.json({ error: parsed.error }, parsed.status);
+    const platformId = await web.submit(parsed.text, "Owner", parsed.attachments);
+    const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
+    return c.json({ id: stored?.id }, 202);
+  });
+
+  app.get("/api/chat/messages", (c) => {
+    const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
+    const before = Number(c.req.query("before")) || undefined;
+    const messages = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit }).map((m) => ({
+      id: m.id,
+      direction: m.direction,
+      sender: m.senderName,
+      text: m.text,
+      createdAt: m.timestamp,
+      attachments: (m.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
+    }));
+    return c.json({ messages });
+  });
+
+  app.get("/api/chat/events", (c) => {
+    const lastEventId = Number(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? NaN);
+    // A new client gets only what comes next (history is GET /api/chat/messages); a
+    // reconnecting one first gets what it missed.
+    let sentThrough = Number.isFinite(lastEventId) ? lastEventId : latestMessageId(db);
+    return eventStream(c, (queue) => {
+      const sendMessages = () =>
+        queue.run(async (writer) => {
+          for (const message of sentAfter(db, "web", WEB_CHAT_ID, sentThrough)) {
+            await writer.write("message", message, message.id);
+            sentThrough = message.id;
+          }
+        });
+      const onDelivered = (item: OutboxItem) => {
+        if (item.channel === "web") sendMessages();
+      };
+      const onStatus = (groupId: number, status: string) => {
+        if (groupId === mainGroup.id) queue.send("status", { status });
+      };
+      const onActivity = (groupId: number, tool: string) => {
+        if (groupId === mainGroup.id) queue.send("activity", { tool });
+      };
+      delivery.on("delivered", onDelivered);
+      orchestrator.on("status", onStatus);
+      orchestrator.on("activity", onActivity);
+      const busy = orchestrator.pool.get(mainGroup.id)?.busy === true;
+      queue.send("status", { status: busy ? "working" : "idle" });
+      sendMessages();
+      return () => {
+        delivery.off("delivered", onDelivered);
+        orchestrator.off("status", onStatus);
+        orchestrator.off("activity", onActivity);
+      };
+    });
+  });
+}

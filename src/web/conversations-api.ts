@@ -1,0 +1,56 @@
+// /api/groups/:folder/messages: a group's message history, both directions, newest page
+// last; with q, a full-text search of it instead (best matches first).
+import type { Hono } from "hono";
+import type { Db } from "../store/db.ts";
+import { getGroupByFolder } from "../store/groups.ts";
+import { history, searchMessages, type StoredMessage } from "../store/messages.ts";
+
+export function messageView(message: StoredMessage) {
+  return {
+    id: message.id,
+    direction: message.direction,
+    sender: message.senderName,
+    senderId: message.senderId,
+    text: message.text,
+    createdAt: message.timestamp,
+    editedAt: message.editedAt,
+    deleted: message.deleted,
+    attachments: (message.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
+  };
+}
+
+export type MessageQuery =
+  { limit: number; before: number | undefined; q: string | undefined } | { error: string };
+
+export function parseMessageQuery(query: Record<string, string | undefined>): MessageQuery {
+  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    return { error: "limit: expected a whole number from 1 to 500" };
+  const before = query.before === undefined ? undefined : Number(query.before);
+  if (before !== undefined && (!Number.isInteger(before) || before < 1))
+    return { error: "before: expected a message id" };
+  const q = query.q?.trim() || undefined;
+  if (q !== undefined && q.length > 500) return { error: "q: at most 500 characters" };
+  return { limit, before, q };
+}
+
+export function groupMessages(
+  db: Db,
+  group: { channel: string; chatId: string },
+  query: Exclude<MessageQuery, { error: string }>,
+): StoredMessage[] {
+  return query.q
+    ? searchMessages(db, group.channel, group.chatId, query.q, query.limit)
+    : history(db, group.channel, group.chatId, { beforeId: query.before, limit: query.limit });
+}
+
+export function mountConversationRoutes(app: Hono, deps: { db: Db }): void {
+  const { db } = deps;
+  app.get("/api/groups/:folder/messages", (c) => {
+    const group = getGroupByFolder(db, c.req.param("folder"));
+    if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
+    const query = parseMessageQuery(c.req.query());
+    if ("error" in query) return c.json({ error: query.error }, 400);
+    return c.json({ messages: groupMessages(db, group, query).map(messageView) });
+  });
+}

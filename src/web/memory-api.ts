@@ -1,0 +1,79 @@
+// /api/memory/:folder: a group's CLAUDE.md, or with "global" the memory every group shares.
+import { dirname } from "node:path";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { globalMemoryFile, groupDir, type Paths } from "../agent/memory.ts";
+import { UnsafePathError } from "../agent/isolation/safe-write.ts";
+import type { Db } from "../store/db.ts";
+import { getGroupByFolder } from "../store/groups.ts";
+import { limitBody } from "./body-limit.ts";
+import { readJsonBody } from "./json-body.ts";
+import { MemoryLinkError, readMemory, writeMemory } from "./memory-file.ts";
+
+export const GLOBAL_MEMORY = "global";
+const MAX_MEMORY_CHARS = 200_000;
+
+const memoryBody = z
+  .object({
+    content: z
+      .string()
+      .max(MAX_MEMORY_CHARS, `content is longer than ${MAX_MEMORY_CHARS} characters`),
+    version: z.string().max(64).optional(),
+  })
+  .strict();
+
+export function mountMemoryRoutes(app: Hono, deps: { db: Db; paths: Paths }): void {
+  const { db, paths } = deps;
+  const dirFor = (folder: string): string | undefined => {
+    if (folder === GLOBAL_MEMORY) return dirname(globalMemoryFile(paths));
+    return getGroupByFolder(db, folder) ? groupDir(paths, folder) : undefined;
+  };
+  const linkProblem = (error: unknown) =>
+    error instanceof MemoryLinkError || error instanceof UnsafePathError
+      ? error.message
+      : undefined;
+
+  app.get("/api/memory/:folder", (c) => {
+    const folder = c.req.param("folder");
+    const dir = dirFor(folder);
+    if (!dir) return c.json({ error: `no group with folder "${folder}"` }, 404);
+    try {
+      return c.json({ folder, ...readMemory(dir) });
+    } catch (error) {
+      const problem = linkProblem(error);
+      if (problem) return c.json({ error: problem }, 409);
+      throw error;
+    }
+  });
+
+  app.put(
+    "/api/memory/:folder",
+    limitBody(
+      MAX_MEMORY_CHARS * 4 + 1024,
+      `memory too large: the limit is ${MAX_MEMORY_CHARS} characters`,
+    ),
+    async (c) => {
+      const folder = c.req.param("folder");
+      const dir = dirFor(folder);
+      if (!dir) return c.json({ error: `no group with folder "${folder}"` }, 404);
+      const body = await readJsonBody(c, memoryBody);
+      if ("error" in body) return c.json({ error: body.error }, body.status);
+      try {
+        const { version } = body.value;
+        if (version !== undefined && readMemory(dir).version !== version)
+          return c.json(
+            {
+              error:
+                "the memory changed since you opened it (the agent may have written to it): reload and edit again",
+            },
+            409,
+          );
+        return c.json({ folder, ...writeMemory(dir, body.value.content) });
+      } catch (error) {
+        const problem = linkProblem(error);
+        if (problem) return c.json({ error: problem }, 409);
+        throw error;
+      }
+    },
+  );
+}

@@ -1,0 +1,176 @@
+// The admin pages, rendered on the server from the store. Without a session every page
+// sends the browser to /login and back afterwards.
+import { dirname } from "node:path";
+import type { Context, Hono } from "hono";
+import { globalMemoryFile, groupDir, type Paths } from "../agent/memory.ts";
+import type { Config } from "../config.ts";
+import type { Orchestrator } from "../core/orchestrator.ts";
+import type { RecentLines } from "../log.ts";
+import type { Db } from "../store/db.ts";
+import { getGroupByFolder, listChats, listGroups } from "../store/groups.ts";
+import { listRuns, listTasks } from "../store/tasks.ts";
+import type { ActivityTracker } from "./activity.ts";
+import type { AdminToken } from "./admin-token.ts";
+import { sessionOf } from "./auth.ts";
+import { groupMessages, parseMessageQuery } from "./conversations-api.ts";
+import { parseLevel } from "./logs-api.ts";
+import { MemoryLinkError, readMemory } from "./memory-file.ts";
+import { GLOBAL_MEMORY } from "./memory-api.ts";
+import type { ModelChecker } from "./model-check.ts";
+import { chatPage } from "./pages/chat.ts";
+import { conversationsPage } from "./pages/conversations.ts";
+import { groupsPage } from "./pages/groups.ts";
+import type { PageContext } from "./pages/layout.ts";
+import { loginPage } from "./pages/login.ts";
+import { logsPage } from "./pages/logs.ts";
+import { memoryPage } from "./pages/memory.ts";
+import { setupPage } from "./pages/setup.ts";
+import { tasksPage } from "./pages/tasks.ts";
+import { usagePage } from "./pages/usage.ts";
+import { csrfToken } from "./session.ts";
+import { setupReport } from "./setup-api.ts";
+import { taskView } from "./tasks-api.ts";
+
+export interface PageDeps {
+  config: Config;
+  db: Db;
+  paths: Paths;
+  token: AdminToken;
+  orchestrator: Orchestrator;
+  activity: ActivityTracker;
+  checker: ModelChecker;
+  recent: RecentLines;
+  /** Whether GET /api/backup exists. */
+  backup: boolean;
+}
+
+export function mountPageRoutes(app: Hono, deps: PageDeps): void {
+  const { config, db, token } = deps;
+
+  const page =
+    (render: (c: Context, context: PageContext) => string | Response) => (c: Context) => {
+      const session = sessionOf(c, token);
+      if (!session) {
+        const next = new URL(c.req.url);
+        return c.redirect(`/login?next=${encodeURIComponent(next.pathname + next.search)}`, 303);
+      }
+      c.header("Cache-Control", "no-store");
+      const result = render(c, {
+        assistantName: config.ASSISTANT_NAME,
+        csrf: csrfToken(token.value, session),
+        timeZone: config.TZ,
+      });
+      return typeof result === "string" ? c.html(result) : result;
+    };
+
+  app.get("/login", (c) => {
+    c.header("Cache-Control", "no-store");
+    // The credential problem says nothing /readyz does not already say, and a new owner
+    // needs to see it first.
+    return c.html(
+      loginPage({ assistantName: config.ASSISTANT_NAME, notice: config.credentialProblem }),
+    );
+  });
+
+  app.get(
+    "/",
+    page((_c, context) => chatPage(context, config.credentialProblem)),
+  );
+
+  app.get(
+    "/setup",
+    page((_c, context) =>
+      setupPage(context, setupReport({ ...deps, checker: deps.checker }), {
+        backup: deps.backup,
+        tokenFromEnvironment: token.fromEnvironment,
+      }),
+    ),
+  );
+
+  app.get(
+    "/groups",
+    page((_c, context) =>
+      groupsPage(context, {
+        groups: listGroups(db),
+        discovered: listChats(db).filter((chat) => !chat.registered),
+      }),
+    ),
+  );
+
+  app.get(
+    "/memory/:folder",
+    page((c, context) => {
+      const folder = c.req.param("folder") ?? "";
+      const group = folder === GLOBAL_MEMORY ? undefined : getGroupByFolder(db, folder);
+      if (folder !== GLOBAL_MEMORY && !group)
+        return c.text(`No group with folder "${folder}".`, 404);
+      const dir =
+        folder === GLOBAL_MEMORY
+          ? dirname(globalMemoryFile(deps.paths))
+          : groupDir(deps.paths, folder);
+      let memory;
+      try {
+        memory = readMemory(dir);
+      } catch (error) {
+        if (!(error instanceof MemoryLinkError)) throw error;
+        memory = { error: error.message };
+      }
+      return memoryPage(
+        context,
+        { folder, title: group ? group.name : "global (every group)" },
+        memory,
+      );
+    }),
+  );
+
+  app.get(
+    "/conversations",
+    page((c, context) => {
+      const groups = listGroups(db);
+      const folder = c.req.query("group");
+      const group = folder ? getGroupByFolder(db, folder) : groups.find((g) => g.isMain);
+      const query = parseMessageQuery({
+        q: c.req.query("q"),
+        before: c.req.query("before"),
+        limit: "100",
+      });
+      const error =
+        "error" in query ? query.error : folder && !group ? `no group with folder "${folder}"` : "";
+      const valid = "error" in query ? { q: undefined, before: undefined, limit: 100 } : query;
+      return conversationsPage(context, {
+        groups,
+        group,
+        query: valid,
+        messages: group && !("error" in query) ? groupMessages(db, group, valid) : [],
+        activity: group ? deps.activity.get(group.id) : undefined,
+        error,
+      });
+    }),
+  );
+
+  app.get(
+    "/tasks",
+    page((_c, context) =>
+      tasksPage(
+        context,
+        listTasks(db).map((task) => ({
+          task: taskView(db, task),
+          runs: listRuns(db, task.id, 20),
+        })),
+      ),
+    ),
+  );
+
+  app.get(
+    "/usage",
+    page((_c, context) => usagePage(context)),
+  );
+
+  app.get(
+    "/logs",
+    page((c, context) => {
+      const level = parseLevel(c.req.query("level")) ?? "info";
+      return logsPage(context, level, deps.recent.read(level, 500));
+    }),
+  );
+}

@@ -1,0 +1,111 @@
+// /api/setup: the checklist a new owner works through on a hosted platform without a
+// terminal: the model credential (present, and proven by a real request), each channel's
+// state, how to link WhatsApp and pair a main chat, time zone and name.
+import type { Hono } from "hono";
+import QRCode from "qrcode";
+import type { ChannelState } from "../channels/channel.ts";
+import type { Config } from "../config.ts";
+import type { Orchestrator } from "../core/orchestrator.ts";
+import type { Db } from "../store/db.ts";
+import { listGroups } from "../store/groups.ts";
+import type { ModelCheck, ModelChecker } from "./model-check.ts";
+
+export interface SetupDeps {
+  config: Config;
+  db: Db;
+  orchestrator: Orchestrator;
+  checker: ModelChecker;
+}
+
+const CHANNEL_ORDER = ["web", "telegram", "discord", "slack", "whatsapp"];
+const QR_PREFIX = "qr:";
+
+export interface ChannelReport {
+  name: string;
+  status: ChannelState["status"];
+  detail: string | null;
+  since: number;
+  /** WhatsApp is waiting for its QR code to be scanned (GET /api/setup/whatsapp-qr.svg). */
+  qr: boolean;
+}
+
+export interface SetupReport {
+  assistantName: string;
+  timeZone: string;
+  credential: { present: boolean; problem: string | null; check: ModelCheck | null };
+  channels: ChannelReport[];
+  mainChat: {
+    pairingCode: string;
+    chats: { channel: string; chatId: string; name: string; folder: string }[];
+  };
+  warnings: string[];
+}
+
+/** A channel's state as the setup page shows it (a QR payload is an image, not text). */
+export function channelReport(name: string, state: ChannelState): ChannelReport {
+  const qr = state.status === "pairing" && (state.detail ?? "").startsWith(QR_PREFIX);
+  return {
+    name,
+    status: state.status,
+    detail: qr
+      ? "Scan the QR code: on the phone, WhatsApp → Settings → Linked devices → Link a device."
+      : (state.detail ?? null),
+    since: state.since,
+    qr,
+  };
+}
+
+function byChannelOrder(a: string, b: string): number {
+  const rank = (name: string) => {
+    const index = CHANNEL_ORDER.indexOf(name);
+    return index === -1 ? CHANNEL_ORDER.length : index;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+export function setupReport(deps: SetupDeps): SetupReport {
+  const { config, db, orchestrator, checker } = deps;
+  return {
+    assistantName: config.ASSISTANT_NAME,
+    timeZone: config.TZ,
+    credential: {
+      present: !config.credentialProblem,
+      problem: config.credentialProblem ?? null,
+      check: checker.last ?? null,
+    },
+    channels: [...orchestrator.channelStates]
+      .sort(([a], [b]) => byChannelOrder(a, b))
+      .map(([name, state]) => channelReport(name, state)),
+    mainChat: {
+      pairingCode: orchestrator.pairing.code,
+      chats: listGroups(db)
+        .filter((group) => group.isMain)
+        .map((group) => ({
+          channel: group.channel,
+          chatId: group.chatId,
+          name: group.name,
+          folder: group.folder,
+        })),
+    },
+    warnings: config.warnings,
+  };
+}
+
+export function mountSetupRoutes(app: Hono, deps: SetupDeps): void {
+  app.get("/api/setup", (c) => c.json(setupReport(deps)));
+
+  app.post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()));
+
+  app.get("/api/setup/whatsapp-qr.svg", async (c) => {
+    const detail = deps.orchestrator.channelStates.get("whatsapp")?.detail ?? "";
+    if (!detail.startsWith(QR_PREFIX))
+      return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
+    const svg = await QRCode.toString(detail.slice(QR_PREFIX.length), {
+      type: "svg",
+      margin: 2,
+      errorCorrectionLevel: "M",
+    });
+    c.header("Cache-Control", "no-store");
+    return c.body(svg, 200, { "content-type": "image/svg+xml" });
+  });
+}
