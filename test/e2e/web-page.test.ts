@@ -53,6 +53,16 @@ describe("admin UI in a browser", { skip }, () => {
     target.on("pageerror", (error) => problems.push(error.message));
   };
 
+  /** Every form control on the page has a label a screen reader announces. */
+  const assertLabelled = async () => {
+    const unlabelled = (await page.evaluate(`[...document.querySelectorAll(
+      "input:not([type=hidden]), textarea, select, button")]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+        && !(el.tagName === "BUTTON" && el.textContent.trim()))
+      .map((el) => el.outerHTML.slice(0, 80))`)) as string[];
+    assert.deepEqual(unlabelled, [], `unlabelled controls on ${page.url()}`);
+  };
+
   const logIn = async (target: Page) => {
     await target.goto(`${service.url}/login`);
     await target.fill("#token", service.token);
@@ -135,6 +145,7 @@ describe("admin UI in a browser", { skip }, () => {
     assert.match(await page.locator("#check-timezone").innerText(), /UTC/);
     assert.match(await page.locator("#check-name").innerText(), /Andy/);
     assert.equal(await page.locator("#backup").getAttribute("href"), "/api/backup");
+    await assertLabelled();
     await shot("setup");
   });
 
@@ -152,6 +163,7 @@ describe("admin UI in a browser", { skip }, () => {
       "@Andy",
       "a group chat needs the trigger by default",
     );
+    await assertLabelled();
     await shot("groups");
 
     await page.click("#group-family a:has-text('Memory')");
@@ -167,6 +179,7 @@ describe("admin UI in a browser", { skip }, () => {
       "the memory file to be written",
     );
     assert.match(await page.inputValue("#memory-content"), /Grandma's birthday/);
+    await assertLabelled();
     await shot("memory");
   });
 
@@ -192,6 +205,7 @@ describe("admin UI in a browser", { skip }, () => {
     assert.equal(await reply.locator("a").getAttribute("href"), "https://example.com/docs");
     assert.equal(await page.evaluate("window.pwned"), undefined);
     await page.waitForSelector("#chat-status:not(:has-text('working'))");
+    await assertLabelled();
     await shot("chat");
   });
 
@@ -212,6 +226,7 @@ describe("admin UI in a browser", { skip }, () => {
     await page.waitForSelector("#activity-tools li:has-text('schedule_task')");
     await page.goto(`${service.url}/conversations?group=main`);
     await page.waitForSelector("#history li.out:has-text('Scheduled it.')");
+    await assertLabelled();
     await shot("conversations");
   });
 
@@ -225,6 +240,7 @@ describe("admin UI in a browser", { skip }, () => {
     };
     assert.equal(tasks[0]?.status, "paused");
     await page.click("section.task summary:has-text('Run history')");
+    await assertLabelled();
     await shot("tasks");
   });
 
@@ -255,6 +271,7 @@ describe("admin UI in a browser", { skip }, () => {
     const budget = (await (await api(service, "/api/budget")).json()) as { dailyUsd: number };
     assert.equal(budget.dailyUsd, 5);
     await page.waitForSelector("#usage-today:has-text('of $5.00 cap')");
+    await assertLabelled();
     await shot("usage");
   });
 
@@ -262,6 +279,7 @@ describe("admin UI in a browser", { skip }, () => {
     await page.goto(`${service.url}/logs?level=info`);
     await page.waitForSelector("#log-lines tbody tr:has-text('Pincer is up')");
     assert.equal(await page.locator("#log-lines tr.level-debug").count(), 0);
+    await assertLabelled();
     await shot("logs");
     await page.goto(`${service.url}/logs?level=error`);
     assert.equal(await page.locator("#log-lines tbody tr:has-text('Pincer is up')").count(), 0);
