@@ -44,6 +44,10 @@ COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/src ./src
 COPY --from=build /app/skills ./skills
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/scripts/node.sh ./scripts/node.sh
+# `pincer status`, `pincer backup` ... from a shell in the container.
+RUN ln -s /app/bin/pincer /usr/local/bin/pincer
 # No USER: the service runs as root on purpose. It starts each group's agent as that
 # group's own unprivileged Unix uid (per-group isolation), and only root may do that.
 EXPOSE 3000

@@ -186,6 +186,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     delivery,
     proxy,
     scheduler,
+    isolation: isolation.status,
     isReady: () => ready,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

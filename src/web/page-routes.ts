@@ -1,5 +1,6 @@
 // The admin pages, rendered on the server from the store. Without a session every page
 // sends the browser to /login and back afterwards.
+import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 import { dirname } from "node:path";
 import type { Context, Hono } from "hono";
 import { globalMemoryFile, groupDir, type Paths } from "../agent/memory.ts";
@@ -42,6 +43,7 @@ export interface PageDeps {
   recent: RecentLines;
   /** Whether GET /api/backup exists. */
   backup: boolean;
+  isolation: IsolationStatus;
 }
 
 export function mountPageRoutes(app: Hono, deps: PageDeps): void {

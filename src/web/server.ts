@@ -26,6 +26,7 @@ import { mountMemoryRoutes } from "./memory-api.ts";
 import { ModelChecker } from "./model-check.ts";
 import { mountPageRoutes } from "./page-routes.ts";
 import { mountSetupRoutes } from "./setup-api.ts";
+import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 import { mountStatusRoutes } from "./status-api.ts";
 import { mountTaskRoutes } from "./tasks-api.ts";
 import { mountUsageRoutes } from "./usage-api.ts";
@@ -41,6 +42,7 @@ export interface WebServerOptions {
   delivery: Delivery;
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
+  isolation: IsolationStatus;
   isReady(): boolean;
   /** Where GET /api/logs reads from; the service's own log by default. */
   recentLogs?: RecentLines;
@@ -111,7 +113,7 @@ export function createWebApp(options: WebServerOptions): Hono {
     maxAudioBytes: config.MAX_ATTACHMENT_BYTES,
   });
   mountEventRoutes(app, { db, orchestrator, activity });
-  mountSetupRoutes(app, { config, db, orchestrator, checker });
+  mountSetupRoutes(app, { config, db, orchestrator, checker, isolation: options.isolation });
   mountTaskRoutes(app, { db, scheduler: options.scheduler });
   mountGroupRoutes(app, { db, assistantName: config.ASSISTANT_NAME });
   mountConversationRoutes(app, { db });
@@ -132,6 +134,7 @@ export function createWebApp(options: WebServerOptions): Hono {
     checker,
     recent,
     backup: true,
+    isolation: options.isolation,
   });
   return app;
 }

@@ -9,12 +9,14 @@ import type { Orchestrator } from "../core/orchestrator.ts";
 import type { Db } from "../store/db.ts";
 import { listGroups } from "../store/groups.ts";
 import type { ModelCheck, ModelChecker } from "./model-check.ts";
+import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 
 export interface SetupDeps {
   config: Config;
   db: Db;
   orchestrator: Orchestrator;
   checker: ModelChecker;
+  isolation: IsolationStatus;
 }
 
 const CHANNEL_ORDER = ["web", "telegram", "discord", "slack", "whatsapp"];
@@ -38,6 +40,8 @@ export interface SetupReport {
     pairingCode: string;
     chats: { channel: string; chatId: string; name: string; folder: string }[];
   };
+  /** Whether agents run as their own Unix users, or only in their own folders. */
+  isolation: IsolationStatus;
   warnings: string[];
 }
 
@@ -87,6 +91,7 @@ export function setupReport(deps: SetupDeps): SetupReport {
           folder: group.folder,
         })),
     },
+    isolation: deps.isolation,
     warnings: config.warnings,
   };
 }

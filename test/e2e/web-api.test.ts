@@ -237,8 +237,12 @@ describe("admin API", () => {
       credential: { present: boolean; check: { ok: boolean } };
       channels: { name: string; status: string; detail: string }[];
       mainChat: { pairingCode: string };
+      isolation: { kind: string; detail: string };
     };
     assert.equal(setup.credential.present, true);
+    // Root gets one Unix user per chat; anyone else is told it is directory-only.
+    assert.equal(setup.isolation.kind, process.getuid?.() === 0 ? "users" : "directory");
+    assert.ok(setup.isolation.detail.length > 20);
     assert.equal(setup.credential.check.ok, false);
     const slack = setup.channels.find((channel) => channel.name === "slack")!;
     assert.equal(slack.status, "not_configured");

@@ -112,6 +112,15 @@ export function setupPage(
             </p>
           </div>
         </li>
+        <li id="check-isolation">
+          <strong>Agent isolation</strong>
+          <div>
+            <p>
+              ${report.isolation.kind === "users" ? "One Unix user per chat" : "Directory-only"}
+            </p>
+            <p class="hint">${report.isolation.detail}</p>
+          </div>
+        </li>
         <li id="check-timezone">
           <strong>Time zone</strong>
           <div>
