@@ -12,8 +12,8 @@ import { openDb } from "./store/db.ts";
 import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy } from "./agent/credential-proxy.ts";
-import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { Budget } from "./budget/budget.ts";
+import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
@@ -73,6 +73,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     pageTimeoutMs: config.BROWSER_PAGE_TIMEOUT,
     paths,
     servicePorts: () => [listeningPort, Number(new URL(proxy.url).port)],
+    isolation,
     logger,
   });
 

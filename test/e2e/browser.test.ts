@@ -90,9 +90,6 @@ describe("web browsing through the agent", { skip: chromiumProblem("/usr/bin/chr
         ANTHROPIC_BASE_URL: fake.url,
         CHROMIUM_PATH: "/usr/bin/chromium",
         AGENT_IDLE_TIMEOUT: "3s",
-        // A uid range of its own: as root, services of tests running side by side must not
-        // reap each other's agents (each assigns uids from the same default base).
-        AGENT_UID_BASE: "47000",
       },
     });
     // The site's redirect and bad link point at the service's own admin API.

@@ -62,6 +62,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       ADMIN_TOKEN: TOKEN,
       LOG_LEVEL: "info",
       MODEL_MAX_RETRIES: "1",
+      // Services that tests run side by side (as root) must not share agent uids: each
+      // reaps its uids' processes when a session ends, and would kill the other's agents.
+      AGENT_UID_BASE: String(100_000 + Math.floor(Math.random() * 100_000) * 100),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
