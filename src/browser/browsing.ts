@@ -59,6 +59,7 @@ export async function setUpBrowsing(options: BrowsingOptions): Promise<Browsing>
   if (problem) return withoutBrowsing(problem, options.logger);
   let modules;
   try {
+    import.meta.resolve("playwright-core");
     modules = await Promise.all([import("./browser-manager.ts"), import("./browser-tools.ts")]);
   } catch (error) {
     return withoutBrowsing(

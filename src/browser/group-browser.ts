@@ -5,15 +5,7 @@ import { existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, realpathSyn
 import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  chromium,
-  type BrowserContext,
-  type Cookie,
-  type Download,
-  type Frame,
-  type Page,
-  type Request,
-} from "playwright-core";
+import type { BrowserContext, Cookie, Download, Frame, Page, Request } from "playwright-core";
 import { browserEnvironment, launcherFor, type RunAs } from "./launcher.ts";
 import { moveToNewFile, safeFileName } from "./group-files.ts";
 import { SocksGuard } from "./socks-guard.ts";
@@ -119,6 +111,8 @@ export class GroupBrowser {
     try {
       for (const dir of [group.home, profileDir, downloadsDir]) ensureOwnedDir(dir, runAs);
       await guard.start();
+      // Loaded at the first launch: playwright-core costs the idle service ~40 MB.
+      const { chromium } = await import("playwright-core");
       const context = await chromium.launchPersistentContext(profileDir, {
         executablePath: launcherFor(settings.chromiumPath, runAs, settings.stateDir),
         headless: true,
