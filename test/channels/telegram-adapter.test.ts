@@ -17,7 +17,7 @@ import {
   type TelegramChannelOptions,
 } from "../../src/channels/telegram/channel.ts";
 import { createLogger } from "../../src/log.ts";
-import { RecordingHost } from "../fakes/telegram/recording-host.ts";
+import { RecordingHost } from "../fakes/recording-host.ts";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram/server.ts";
 
 const alice = { id: 1001, first_name: "Alice", last_name: "Smith", username: "alice" };
@@ -353,8 +353,8 @@ test("dropping connections mid-poll reconnects, and the next message arrives exa
     (call) => Number(call.params.offset) > 0 && call.status === undefined,
   );
   fake.dropConnections();
-  await host.waitForStatus("reconnecting");
-  await host.waitForStatus("connected");
+  await host.waitForCurrentStatus("reconnecting");
+  await host.waitForCurrentStatus("connected");
   const next = fake.injectMessage({ chatId: 1001, from: alice, text: "after" });
   await receivedMessage(host, next);
   const last = fake.injectMessage({ chatId: 1001, from: alice, text: "later" });
@@ -385,7 +385,7 @@ test("a token revoked while polling ends in auth_failed instead of a retry loop"
   const { fake, host } = await rig(t);
   fake.failNext("getUpdates", { status: 401, description: "Unauthorized" });
   fake.dropConnections();
-  const state = await host.waitForStatus("auth_failed");
+  const state = await host.waitForCurrentStatus("auth_failed");
   assert.match(state.detail ?? "", /401 Unauthorized/);
 });
 
@@ -400,7 +400,7 @@ test("Telegram unreachable at start: reconnecting, then connected and receiving"
   fake.failNext("getMe", { status: 502, description: "Bad Gateway" });
   await channel.start(host);
   assert.equal(host.status, "reconnecting");
-  await host.waitForStatus("connected");
+  await host.waitForCurrentStatus("connected");
   const message = fake.injectMessage({ chatId: 1001, from: alice, text: "there you are" });
   await receivedMessage(host, message);
 });

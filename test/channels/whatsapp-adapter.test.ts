@@ -14,7 +14,7 @@ import {
 } from "../../src/channels/whatsapp/channel.ts";
 import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
-import { RecordingHost } from "../fakes/whatsapp/recording-host.ts";
+import { RecordingHost } from "../fakes/recording-host.ts";
 import { boom, StubSocketFactory, type StubSocket } from "../fakes/whatsapp/stub-socket.ts";
 
 const BOT = "15550000000:7@s.whatsapp.net";

@@ -16,7 +16,7 @@ import { AttachmentTooLargeError } from "../../src/channels/whatsapp/attachments
 import { CrablineWhatsApp } from "../fakes/whatsapp/crabline.ts";
 import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
-import { RecordingHost } from "../fakes/whatsapp/recording-host.ts";
+import { RecordingHost } from "../fakes/recording-host.ts";
 
 const ALICE = "15551234567@s.whatsapp.net";
 const logger = pino({ level: "silent" });

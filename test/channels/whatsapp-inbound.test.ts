@@ -12,7 +12,7 @@ import { WhatsAppChannel } from "../../src/channels/whatsapp/channel.ts";
 import { AttachmentTooLargeError } from "../../src/channels/whatsapp/attachments.ts";
 import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
-import { RecordingHost } from "../fakes/whatsapp/recording-host.ts";
+import { RecordingHost } from "../fakes/recording-host.ts";
 import { StubSocketFactory, type StubSocket } from "../fakes/whatsapp/stub-socket.ts";
 
 const BOT_PN = "15550000000:7@s.whatsapp.net";

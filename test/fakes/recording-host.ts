@@ -1,12 +1,12 @@
-// A ChannelHost that records what the WhatsApp adapter reports. Waits resolve on reports,
-// never on timers; `onReceive` lets a test make the store fail.
+// A ChannelHost that records what an adapter reports, for adapter tests. Waits resolve on
+// reports, never on timers; `onReceive` lets a test make the store fail or hang.
 import type {
   ChannelHost,
   ChannelState,
   DiscoveredChat,
   InboundEvent,
   InboundMessage,
-} from "../../../src/channels/channel.ts";
+} from "../../src/channels/channel.ts";
 
 export type StateReport = Omit<ChannelState, "since">;
 
@@ -68,8 +68,20 @@ export class RecordingHost implements ChannelHost {
     );
   }
 
+  /** Resolves once the latest state report has this status. */
+  waitForCurrentStatus(status: ChannelState["status"]): Promise<StateReport> {
+    return this.waitFor(`status ${status}`, () =>
+      this.status === status ? this.states.at(-1) : undefined,
+    );
+  }
+
   waitForMessage(predicate: (message: InboundMessage) => boolean): Promise<InboundMessage> {
     return this.waitFor("an inbound message", () => this.messages.find(predicate));
+  }
+
+  /** The n-th (0-based) received event matching `predicate`. */
+  waitForEvent(predicate: (event: InboundEvent) => boolean, nth = 0): Promise<InboundEvent> {
+    return this.waitFor("an inbound event", () => this.received.filter(predicate)[nth]);
   }
 
   private notify(): void {
