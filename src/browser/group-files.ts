@@ -2,12 +2,11 @@
 // the folder belongs to the group's uid, which could swap any directory on the way for a
 // symbolic link; so the writing is done by a short child process running as that uid, with
 // exactly its rights, instead of by the root host.
-import { spawn } from "node:child_process";
 import { constants, copyFileSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
+import { runAsAgent } from "../agent/isolation/as-agent.ts";
 import type { RunAs } from "./launcher.ts";
 
-const SETPRIV = "/usr/bin/setpriv";
 const MAX_NAME_ATTEMPTS = 100;
 
 /** A file name that is safe in any folder: no separators, no dot-files, bounded length. */
@@ -25,31 +24,6 @@ function candidate(name: string, attempt: number): string {
   if (attempt === 0) return name;
   const ext = extname(name);
   return `${name.slice(0, name.length - ext.length)}-${attempt}${ext}`;
-}
-
-/** Runs `script` as `runAs` via sh; resolves with its exit code. */
-function runAsUser(runAs: RunAs, script: string, args: string[], input?: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      SETPRIV,
-      [
-        `--reuid=${runAs.uid}`,
-        `--regid=${runAs.gid}`,
-        "--clear-groups",
-        "--inh-caps=-all",
-        "--",
-        "/bin/sh",
-        "-c",
-        script,
-        "sh",
-        ...args,
-      ],
-      { stdio: [input ? "pipe" : "ignore", "ignore", "ignore"], env: { PATH: "/usr/bin:/bin" } },
-    );
-    child.once("error", reject);
-    child.once("close", (code) => resolve(code ?? 1));
-    child.stdin?.end(input);
-  });
 }
 
 // Exit code 3 means "that name is taken, try the next"; noclobber (O_EXCL) keeps a file that
@@ -82,7 +56,10 @@ export function writeNewFile(
   runAs: RunAs | undefined,
 ): Promise<string> {
   return placeUnder(dir, name, async (fileName) => {
-    if (runAs) return exitVerdict(await runAsUser(runAs, WRITE_NEW, [dir, fileName], data));
+    if (runAs)
+      return exitVerdict(
+        (await runAsAgent(runAs, WRITE_NEW, [dir, fileName], { input: data })).code,
+      );
     mkdirSync(dir, { recursive: true });
     try {
       writeFileSync(join(dir, fileName), data, { flag: "wx" });
@@ -101,7 +78,8 @@ export function moveToNewFile(
   runAs: RunAs | undefined,
 ): Promise<string> {
   return placeUnder(dir, name, async (fileName) => {
-    if (runAs) return exitVerdict(await runAsUser(runAs, MOVE_NEW, [source, dir, fileName]));
+    if (runAs)
+      return exitVerdict((await runAsAgent(runAs, MOVE_NEW, [source, dir, fileName])).code);
     mkdirSync(dir, { recursive: true });
     try {
       copyFileSync(source, join(dir, fileName), constants.COPYFILE_EXCL);

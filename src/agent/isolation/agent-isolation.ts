@@ -11,11 +11,9 @@ import { agentHome, globalMemoryDir, groupDir, type Paths } from "../memory.ts";
 import { limitedCommand, type AgentLimits } from "./limits.ts";
 import { adoptTree, secureDataDir, untraversableAncestors } from "./ownership.ts";
 import { killProcessesOf } from "./reaper.ts";
+import type { AgentIdentity } from "./as-agent.ts";
 
-export interface AgentIdentity {
-  uid: number;
-  gid: number;
-}
+export type { AgentIdentity } from "./as-agent.ts";
 
 export type IsolationStatus =
   { kind: "users"; detail: string } | { kind: "directory"; detail: string };
