@@ -28,6 +28,16 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 8) secrets.add(value);
 }
 
+/** Stops masking a credential that is no longer valid (a session's token when it ends). */
+export function unregisterSecret(value: string): void {
+  secrets.delete(value);
+}
+
+/** How many values are masked (the set must not grow with every session). */
+export function secretCount(): number {
+  return secrets.size;
+}
+
 export function redactSecrets(text: string): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("[redacted]");

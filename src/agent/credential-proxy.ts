@@ -2,7 +2,9 @@
 // token that this proxy issued; it swaps that for the real credential, streams the
 // response back unbuffered and, on the side, counts tokens per group from the usage
 // fields of the response. Before forwarding a model call it asks whether the call may go
-// out at all (the daily budget) and answers a refusal itself.
+// out at all (the daily budget) and answers a refusal itself. It forwards the Messages
+// API and nothing else: with the real key, batches, files and the models list would be
+// open to an agent, outside the budget and the meter.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   request as httpRequest,
@@ -13,7 +15,8 @@ import {
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../log.ts";
-import { registerSecret } from "../log.ts";
+import { registerSecret, unregisterSecret } from "../log.ts";
+import { LogThrottle } from "../log-throttle.ts";
 import { UsageMeter } from "./usage-meter.ts";
 import type { UsageRecord } from "../store/usage.ts";
 
@@ -47,13 +50,16 @@ const DROPPED_REQUEST_HEADERS = new Set([
 export class CredentialProxy {
   private readonly options: CredentialProxyOptions;
   private readonly sessions = new Map<string, number>();
-  private readonly server = createServer((req, res) => this.handle(req, res));
+  private readonly server = createServer((req, res) => this.serve(req, res));
   private readonly upstream: URL;
+  // Agents retry refused calls in a loop; one line per kind per minute tells the owner.
+  private readonly throttle: LogThrottle;
   url = "";
 
   constructor(options: CredentialProxyOptions) {
     this.options = options;
     this.upstream = new URL(options.upstream);
+    this.throttle = new LogThrottle(options.logger);
     registerSecret(options.credential.apiKey);
     registerSecret(options.credential.authToken);
   }
@@ -70,6 +76,7 @@ export class CredentialProxy {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.throttle.close();
   }
 
   /** A fresh token for one agent session; it is only good for that group. */
@@ -82,6 +89,8 @@ export class CredentialProxy {
 
   revokeToken(token: string): void {
     this.sessions.delete(token);
+    // Masking ends with the session, or the set would grow with every session ever run.
+    unregisterSecret(token);
   }
 
   get hasCredential(): boolean {
@@ -101,6 +110,19 @@ export class CredentialProxy {
     return undefined;
   }
 
+  // A throw in a request handler would be uncaught and end the whole service.
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.handle(req, res);
+    } catch (error) {
+      req.resume();
+      const message = error instanceof Error ? error.message : String(error);
+      this.throttle.log(`failed:${errorKind(error)}`, "error", { err: message }, "proxy failed");
+      if (!res.headersSent) writeError(res, 500, "api_error", `the proxy failed: ${message}`);
+      else res.destroy();
+    }
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const groupId = this.groupFor(req);
     if (groupId === undefined) {
@@ -108,10 +130,29 @@ export class CredentialProxy {
       writeError(res, 401, "authentication_error", "this proxy only accepts the tokens it issued");
       return;
     }
-    const refusal = isModelCall(req) ? this.options.refuse?.(groupId) : undefined;
+    // Checked on the very string that is forwarded: nothing is decoded or normalised in
+    // between, so `/./v1/messages` cannot pass as something else, or skip the budget.
+    const path = req.url ?? "";
+    const allowed = ALLOWED_TARGET.exec(path);
+    if (!allowed || req.method !== "POST") {
+      req.resume();
+      const call = `${req.method} ${path.slice(0, 200)}`;
+      this.throttle.log(`path:${groupId}`, "warn", { groupId }, `agent request refused: ${call}`);
+      const message = `Pincer's proxy forwards only POST /v1/messages and POST /v1/messages/count_tokens, not ${call}`;
+      if (allowed) writeError(res, 405, "invalid_request_error", message);
+      else writeError(res, 404, "not_found_error", message);
+      return;
+    }
+    // count_tokens is free; only a Messages call spends the budget.
+    const refusal = allowed[1] === undefined ? this.options.refuse?.(groupId) : undefined;
     if (refusal) {
       req.resume();
-      this.options.logger.info({ groupId }, `model call refused: ${refusal}`);
+      this.throttle.log(
+        `refused:${groupId}`,
+        "info",
+        { groupId },
+        `model call refused: ${refusal}`,
+      );
       // 403 permission_error is final for the Claude CLI: it neither retries it (as it does
       // 429/5xx/529) nor re-sends a modified request (as it does some 400s), and the next
       // turn of the same session still tries again.
@@ -128,35 +169,24 @@ export class CredentialProxy {
     // Compressed bodies could not be metered; the loopback hop makes compression pointless.
     headers["accept-encoding"] = "identity";
 
-    // Only a path may come from the agent: an absolute or scheme-relative request target
-    // would otherwise carry the real credential to a host of the agent's choosing.
-    const path = req.url ?? "/";
-    if (!path.startsWith("/") || path.startsWith("//")) {
-      req.resume();
-      writeError(res, 400, "invalid_request_error", "the proxy only forwards paths");
-      return;
-    }
-    const target = new URL(this.upstream.href);
-    const [pathname, query] = splitOnce(path, "?");
-    target.pathname = this.upstream.pathname.replace(/\/$/, "") + pathname;
-    target.search = query === undefined ? "" : `?${query}`;
-    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const upstreamReq = send(target, { method: req.method, headers }, (upstreamRes) => {
+    const send = this.upstream.protocol === "https:" ? httpsRequest : httpRequest;
+    const options = {
+      method: "POST",
+      headers,
+      path: this.upstream.pathname.replace(/\/$/, "") + path,
+    };
+    const upstreamReq = send(this.upstream, options, (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-      const meter =
-        req.method === "POST" &&
-        (req.url ?? "").startsWith("/v1/messages") &&
-        upstreamRes.statusCode === 200
-          ? new UsageMeter(String(upstreamRes.headers["content-type"] ?? ""))
-          : undefined;
+      // Every response is read for usage; error bodies and token counts simply carry none.
+      const meter = new UsageMeter(String(upstreamRes.headers["content-type"] ?? ""));
       upstreamRes.on("data", (chunk: Buffer) => {
-        meter?.push(chunk);
+        meter.push(chunk);
         res.write(chunk);
       });
       upstreamRes.on("end", () => {
         res.end();
-        const usage = meter?.finish();
-        if (usage) this.options.onUsage({ ...usage, groupId, at: Date.now() });
+        const usage = meter.finish();
+        if (usage) this.record({ ...usage, groupId, at: Date.now() });
       });
       upstreamRes.on("error", () => res.destroy());
     });
@@ -171,16 +201,35 @@ export class CredentialProxy {
     });
     req.pipe(upstreamReq);
   }
+
+  // The answer has already reached the agent; a store that cannot take the record (a full
+  // disk) must not take the service down with it.
+  private record(usage: UsageRecord): void {
+    try {
+      this.options.onUsage(usage);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.throttle.log(
+        `usage:${errorKind(error)}`,
+        "error",
+        { err: message, groupId: usage.groupId },
+        `model usage not recorded: ${message}`,
+      );
+    }
+  }
 }
 
-/** A call that costs tokens: POST /v1/messages, not /v1/messages/count_tokens. */
-function isModelCall(req: IncomingMessage): boolean {
-  return req.method === "POST" && splitOnce(req.url ?? "", "?")[0] === "/v1/messages";
-}
+/**
+ * The request targets an agent may use, as sent: the Messages API (group 1 empty) and its
+ * token counter, with an optional plain query string (the Claude CLI sends `?beta=true`).
+ */
+const ALLOWED_TARGET = /^\/v1\/messages(\/count_tokens)?(?:\?[\w.~%&=+,-]*)?$/;
 
-function splitOnce(text: string, separator: string): [string, string | undefined] {
-  const at = text.indexOf(separator);
-  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+/** What a log throttle groups failures by: the error's code, else its class. */
+function errorKind(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
+  return error instanceof Error ? error.name : "unknown";
 }
 
 function writeError(res: ServerResponse, status: number, type: string, message: string): void {

@@ -2,6 +2,7 @@ import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   createServer,
+  request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
@@ -9,7 +10,13 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CredentialProxy, type Credential } from "../../src/agent/credential-proxy.ts";
-import { createLogger } from "../../src/log.ts";
+import {
+  createLogger,
+  RecentLines,
+  redactSecrets,
+  secretCount,
+  type Logger,
+} from "../../src/log.ts";
 import type { UsageRecord } from "../../src/store/usage.ts";
 import { deferred } from "./helpers.ts";
 
@@ -67,13 +74,14 @@ const proxies: CredentialProxy[] = [];
 async function startProxy(
   credential: Credential = { apiKey: REAL_KEY },
   target = upstreamUrl,
+  overrides: { logger?: Logger; onUsage?: (record: UsageRecord) => void } = {},
 ): Promise<{ proxy: CredentialProxy; usage: UsageRecord[] }> {
   const usage: UsageRecord[] = [];
   const proxy = new CredentialProxy({
     upstream: target,
     credential,
-    logger,
-    onUsage: (record) => usage.push(record),
+    logger: overrides.logger ?? logger,
+    onUsage: overrides.onUsage ?? ((record) => usage.push(record)),
     refuse: (groupId) => (groupId === 666 ? "this group is over its budget" : undefined),
   });
   await proxy.start();
@@ -87,6 +95,44 @@ function post(proxy: CredentialProxy, headers: Record<string, string>, path = "/
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers },
     body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 10, messages: [] }),
   });
+}
+
+/** Sends the request target exactly as given (fetch would normalise `/./` and `..`). */
+function rawRequest(
+  proxy: CredentialProxy,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(proxy.url);
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method,
+        path,
+        headers: { "content-type": "application/json", ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(
+      method === "GET" ? undefined : JSON.stringify({ model: "claude-sonnet-4-5", messages: [] }),
+    );
+  });
+}
+
+/** A logger whose lines the test can read. */
+function capturingLogger(): { logger: Logger; lines: RecentLines } {
+  const lines = new RecentLines(100);
+  return { logger: createLogger("info", { write: () => undefined }, lines), lines };
 }
 
 before(async () => {
@@ -288,4 +334,123 @@ test("an unreachable upstream is a 502 that says so", async () => {
   assert.equal(body.type, "error");
   assert.equal(body.error.type, "api_error");
   assert.match(body.error.message, /^model API unreachable: .*ECONNREFUSED/);
+});
+
+test("only POST /v1/messages and /v1/messages/count_tokens reach the upstream", async () => {
+  const { proxy, usage } = await startProxy();
+  const token = proxy.issueToken(1);
+  const refused: [string, string][] = [
+    ["POST", "/v1/messages/batches"],
+    ["GET", "/v1/messages/batches/msgbatch_1/results"],
+    ["GET", "/v1/files"],
+    ["GET", "/v1/files/file_1/content"],
+    ["DELETE", "/v1/files/file_1"],
+    ["GET", "/v1/models"],
+    ["GET", "/v1/messages"],
+    ["PUT", "/v1/messages"],
+    // Spellings that normalise to the Messages API: checked as sent, never rewritten.
+    ["POST", "/./v1/messages"],
+    ["POST", "/%2e/v1/messages"],
+    ["POST", "/v1/x/../messages"],
+    ["POST", "/v1/messages/"],
+    ["POST", "/v1//messages"],
+    ["POST", "/v1/messages%2Fbatches"],
+    ["POST", "/v1/messages/count_tokens/../batches"],
+    ["POST", "/V1/messages"],
+    ["POST", "/v1/messages;x"],
+    ["POST", "http://127.0.0.1:1/v1/messages"],
+    ["POST", '/v1/messages?a=b"c'],
+  ];
+  for (const [method, path] of refused) {
+    const res = await rawRequest(proxy, method, path, { "x-api-key": token });
+    const what = `${method} ${path}`;
+    assert.ok(res.status === 404 || res.status === 405, `${what}: ${res.status}`);
+    const body = JSON.parse(res.body) as { type: string; error: { type: string; message: string } };
+    assert.equal(body.type, "error", what);
+    assert.equal(body.error.type, res.status === 405 ? "invalid_request_error" : "not_found_error");
+    assert.match(
+      body.error.message,
+      /only POST \/v1\/messages and POST \/v1\/messages\/count_tokens/,
+    );
+    assert.ok(body.error.message.includes(method), what);
+  }
+  assert.deepEqual(seen, [], "the upstream saw a refused request");
+  assert.equal(usage.length, 0);
+});
+
+test("the budget cannot be bypassed by another spelling of the Messages API", async () => {
+  const { proxy } = await startProxy();
+  const token = proxy.issueToken(666);
+  for (const path of ["/./v1/messages", "/%2e/v1/messages", "/v1/x/../messages"]) {
+    const res = await rawRequest(proxy, "POST", path, { "x-api-key": token });
+    assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
+  }
+  assert.equal(seen.length, 0);
+});
+
+test("count_tokens is forwarded as sent, with its query string, and is not refused by the budget", async () => {
+  const { proxy, usage } = await startProxy();
+  handler = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ input_tokens: 42 }));
+  };
+  const res = await rawRequest(proxy, "POST", "/v1/messages/count_tokens?beta=true", {
+    "x-api-key": proxy.issueToken(666),
+  });
+  assert.equal(res.status, 200);
+  assert.deepEqual(JSON.parse(res.body), { input_tokens: 42 });
+  assert.deepEqual(
+    seen.map((request) => `${request.method} ${request.url}`),
+    ["POST /v1/messages/count_tokens?beta=true"],
+  );
+  assert.equal(usage.length, 0, "counting tokens costs nothing");
+});
+
+test("a failure to record usage is logged once and the proxy keeps serving", async () => {
+  const { logger: captured, lines } = capturingLogger();
+  let attempts = 0;
+  const { proxy } = await startProxy({ apiKey: REAL_KEY }, upstreamUrl, {
+    logger: captured,
+    onUsage: () => {
+      attempts++;
+      throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+    },
+  });
+  const token = proxy.issueToken(2);
+  for (let i = 0; i < 3; i++) {
+    const res = await post(proxy, { "x-api-key": token });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), messageJson);
+  }
+  assert.equal(attempts, 3);
+  const errors = lines.read("error");
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.match(errors[0]!.msg, /usage.*database or disk is full/);
+});
+
+test("refused model calls log one line, not one per call", async () => {
+  const { logger: captured, lines } = capturingLogger();
+  const { proxy } = await startProxy({ apiKey: REAL_KEY }, upstreamUrl, { logger: captured });
+  const token = proxy.issueToken(666);
+  for (let i = 0; i < 5; i++) {
+    const res = await post(proxy, { "x-api-key": token });
+    assert.equal(res.status, 403);
+    await res.text();
+  }
+  for (let i = 0; i < 5; i++) await rawRequest(proxy, "GET", "/v1/models", { "x-api-key": token });
+  assert.deepEqual(
+    lines.read().map((line) => line.msg.replace(/:.*/, "")),
+    ["model call refused", "agent request refused"],
+  );
+});
+
+test("a session's token is masked in logs while it lives, and the masked set does not grow", async () => {
+  const { proxy } = await startProxy();
+  const before = secretCount();
+  for (let i = 0; i < 100; i++) {
+    const token = proxy.issueToken(i);
+    assert.equal(redactSecrets(`key ${token}`), "key [redacted]");
+    proxy.revokeToken(token);
+  }
+  assert.equal(secretCount(), before);
 });
