@@ -1,11 +1,6 @@
 // Logs in with the admin token and goes back to the page that asked for it.
 /* global location, URLSearchParams */
-
-function nextPage() {
-  const next = new URLSearchParams(location.search).get("next") || "/";
-  // Only a path on this site: never an open redirect.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
+import { nextPage } from "./next-page.js";
 
 document.getElementById("login").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -17,7 +12,7 @@ document.getElementById("login").addEventListener("submit", async (event) => {
     body: JSON.stringify({ token: document.getElementById("token").value }),
   });
   if (response.ok) {
-    location.assign(nextPage());
+    location.assign(nextPage(new URLSearchParams(location.search).get("next"), location.origin));
     return;
   }
   const data = await response.json().catch(() => ({}));
