@@ -1,6 +1,6 @@
 // Registered chats ("groups"), their settings and processing watermark, and the chats
 // that adapters have discovered but nobody has registered.
-import type { Db } from "./db.ts";
+import { transaction, type Db } from "./db.ts";
 
 export interface Group {
   id: number;
@@ -234,8 +234,9 @@ export function deleteGroup(db: Db, id: number): void {
 }
 
 /**
- * Gives the group a Unix uid of its own: the lowest one at or above `base` that no other
- * group holds and `taken` does not reject (e.g. a uid the system already uses).
+ * Gives the group a Unix uid of its own: the lowest one at or above `base` that was never
+ * given to any group (unregistered ones included) and `taken` does not reject (e.g. a uid
+ * the system already uses).
  */
 export function assignAgentUid(
   db: Db,
@@ -246,15 +247,16 @@ export function assignAgentUid(
   const current = getGroup(db, groupId);
   if (!current) throw new Error(`no group with id ${groupId}`);
   if (current.agentUid !== null) return current.agentUid;
-  const held = new Set(
-    (
-      db.prepare("SELECT agent_uid FROM groups WHERE agent_uid IS NOT NULL").all() as {
-        agent_uid: number;
-      }[]
-    ).map((row) => row.agent_uid),
+  const ever = new Set(
+    (db.prepare("SELECT uid FROM agent_uids").all() as { uid: number }[]).map((row) => row.uid),
   );
   let uid = base;
-  while (held.has(uid) || taken(uid)) uid++;
-  db.prepare("UPDATE groups SET agent_uid = ? WHERE id = ?").run(uid, groupId);
+  while (ever.has(uid) || taken(uid)) uid++;
+  transaction(db, () => {
+    db.prepare(
+      "INSERT INTO agent_uids (uid, group_id, folder, assigned_at) VALUES (?, ?, ?, ?)",
+    ).run(uid, groupId, current.folder, Date.now());
+    db.prepare("UPDATE groups SET agent_uid = ? WHERE id = ?").run(uid, groupId);
+  });
   return uid;
 }

@@ -163,4 +163,19 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Every uid ever given to a group's agent, kept after the group is unregistered: a uid
+      -- is never handed out twice, so a new group never owns an old group's files.
+      CREATE TABLE agent_uids (
+        uid INTEGER PRIMARY KEY,
+        group_id INTEGER NOT NULL,
+        folder TEXT NOT NULL,
+        assigned_at INTEGER NOT NULL
+      );
+      INSERT INTO agent_uids (uid, group_id, folder, assigned_at)
+        SELECT agent_uid, id, folder, created_at FROM groups WHERE agent_uid IS NOT NULL;
+    `,
+  },
 ];

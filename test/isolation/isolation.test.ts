@@ -25,7 +25,7 @@ import { limitedCommand } from "../../src/agent/isolation/limits.ts";
 import { adoptTree, untraversableAncestors } from "../../src/agent/isolation/ownership.ts";
 import { killProcessesOf, processesOf } from "../../src/agent/isolation/reaper.ts";
 import { UnsafePathError, writeIntoTree } from "../../src/agent/isolation/safe-write.ts";
-import { assignAgentUid, insertGroup, type Group } from "../../src/store/groups.ts";
+import { assignAgentUid, deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts";
 import { openTempStore } from "../unit/helpers.ts";
 
 const root = process.getuid?.() === 0;
@@ -65,6 +65,22 @@ describe("uid assignment", () => {
     assert.equal(assignAgentUid(store.db, a.id, 40_000, taken), 40_001);
     assert.equal(assignAgentUid(store.db, b.id, 40_000, taken), 40_002);
     assert.equal(assignAgentUid(store.db, a.id, 40_000, taken), 40_001, "stable");
+  });
+
+  it("never gives a new group the uid of an unregistered one (it would own the old folder)", (t) => {
+    const store = openTempStore();
+    t.after(() => store.close());
+    const old = group(store, "old");
+    assert.equal(
+      assignAgentUid(store.db, old.id, 40_000, () => false),
+      40_000,
+    );
+    deleteGroup(store.db, old.id);
+    const next = group(store, "next");
+    assert.equal(
+      assignAgentUid(store.db, next.id, 40_000, () => false),
+      40_001,
+    );
   });
 });
 
