@@ -57,6 +57,12 @@ export interface ChannelState {
   status: ChannelStatus;
   /** Human-readable detail: the last error, which variable to set, a pairing code. */
   detail?: string;
+  /**
+   * The payload of the QR code to scan to link the account (WhatsApp). Whoever scans it
+   * first owns the link: it is shown only as an image behind the admin token, never as
+   * text, never logged.
+   */
+  qr?: string;
   since: number;
 }
 

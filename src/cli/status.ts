@@ -6,7 +6,7 @@ interface StatusReply {
   assistantName: string;
   timezone: string;
   credential: string;
-  channels: Record<string, { status: string; detail?: string; since: number }>;
+  channels: Record<string, { status: string; detail: string | null; since: number }>;
   agents: { groupId: number; busy: boolean; pid: number | undefined }[];
   warnings: string[];
   pairingCode?: string;

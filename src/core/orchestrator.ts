@@ -61,8 +61,12 @@ import {
 } from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
-import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
-import { backlogPrompt } from "./backlog.ts";
+import {
+  formatMessages,
+  interruptedTurnNote,
+  stripInternal,
+  systemPromptAppend,
+} from "./format.ts";
 import { saveAttachments } from "./attachments.ts";
 import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
@@ -159,7 +163,12 @@ export class Orchestrator extends EventEmitter<{
 
   setChannelState(channel: string, state: Omit<ChannelState, "since">): void {
     const previous = this.channelStates.get(channel);
-    if (previous?.status === state.status && previous.detail === state.detail) return;
+    if (
+      previous?.status === state.status &&
+      previous.detail === state.detail &&
+      previous.qr === state.qr
+    )
+      return;
     const next = { ...state, since: Date.now() };
     this.channelStates.set(channel, next);
     const level =
@@ -343,7 +352,7 @@ export class Orchestrator extends EventEmitter<{
     const readFrom = Math.max(session.through, group.watermark);
     const pending = inboundAfter(this.db, group.channel, group.chatId, readFrom);
     if (!pending.some((message) => triggers(group, message))) return;
-    let prompt = backlogPrompt(pending, this.options.config.TZ);
+    let prompt = formatMessages(pending, this.options.config.TZ);
     if (session.through === 0) {
       const alreadySent = repliesOfUnfinishedTurn(
         this.db,

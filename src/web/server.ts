@@ -27,7 +27,7 @@ import { ModelChecker } from "./model-check.ts";
 import { mountPageRoutes } from "./page-routes.ts";
 import { mountSetupRoutes } from "./setup-api.ts";
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
-import { mountStatusRoutes } from "./status-api.ts";
+import { mountStatusRoutes, readiness } from "./status-api.ts";
 import { mountTaskRoutes } from "./tasks-api.ts";
 import { mountUsageRoutes } from "./usage-api.ts";
 
@@ -90,12 +90,8 @@ export function createWebApp(options: WebServerOptions): Hono {
   app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.get("/readyz", (c) => {
-    const channels = Object.fromEntries(orchestrator.channelStates);
     const ready = options.isReady();
-    return c.json(
-      { ready, credential: config.credentialProblem ?? "ok", channels },
-      ready ? 200 : 503,
-    );
+    return c.json(readiness(config, orchestrator, ready), ready ? 200 : 503);
   });
 
   mountAssetRoutes(app);

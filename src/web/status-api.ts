@@ -1,10 +1,33 @@
-// /api/status, /api/outbox/failed and /api/usage: the service at a glance.
+// /readyz for anyone, and /api/status, /api/outbox/failed and /api/usage behind the admin
+// token: the service at a glance.
 import type { Hono } from "hono";
+import type { ChannelStatus } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
 import type { Db } from "../store/db.ts";
 import { failedDeliveries } from "../store/outbox.ts";
 import { usageSince } from "../store/usage.ts";
+import { channelReport } from "./setup-api.ts";
+
+export interface Readiness {
+  ready: boolean;
+  credential: "ok" | "missing";
+  channels: Record<string, ChannelStatus>;
+}
+
+/**
+ * What /readyz tells anyone who asks: status words only. Details (errors, file paths,
+ * pairing codes, a WhatsApp link QR) are for the owner, behind the token.
+ */
+export function readiness(config: Config, orchestrator: Orchestrator, ready: boolean): Readiness {
+  return {
+    ready,
+    credential: config.credentialProblem ? "missing" : "ok",
+    channels: Object.fromEntries(
+      [...orchestrator.channelStates].map(([name, state]) => [name, state.status]),
+    ),
+  };
+}
 
 export function mountStatusRoutes(
   app: Hono,
@@ -16,7 +39,12 @@ export function mountStatusRoutes(
       assistantName: config.ASSISTANT_NAME,
       timezone: config.TZ,
       credential: config.credentialProblem ?? "ok",
-      channels: Object.fromEntries(orchestrator.channelStates),
+      channels: Object.fromEntries(
+        [...orchestrator.channelStates].map(([name, state]) => {
+          const { name: _name, ...report } = channelReport(name, state);
+          return [name, report];
+        }),
+      ),
       agents: orchestrator.pool
         .sessions()
         .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),

@@ -130,14 +130,21 @@ describe("WhatsApp connection", () => {
     }
   });
 
-  it("shows the QR string when no phone number is configured", async () => {
+  it("reports the QR in its own field, never in the detail text, without a phone number", async () => {
     const { channel, host, factory } = await setup({ linked: false });
     try {
       const sock = await factory.socket(1);
       sock.handshake();
       sock.ev.emit("connection.update", { qr: "2@abc,def,ghi" });
       const pairing = await host.waitForStatus("pairing");
-      assert.equal(pairing.detail, "qr:2@abc,def,ghi");
+      assert.equal(pairing.qr, "2@abc,def,ghi");
+      assert.doesNotMatch(pairing.detail ?? "", /abc/);
+      assert.match(pairing.detail ?? "", /Linked devices/);
+      // WhatsApp shows a new QR every 20 s: each one is a new state.
+      sock.ev.emit("connection.update", { qr: "2@jkl,mno,pqr" });
+      await host.waitFor("the second QR", () =>
+        host.states.at(-1)?.qr === "2@jkl,mno,pqr" ? true : undefined,
+      );
       assert.deepEqual(sock.pairingRequests, []);
     } finally {
       await channel.stop();

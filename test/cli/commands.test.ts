@@ -12,8 +12,13 @@ const STATUS = {
   timezone: "Europe/Berlin",
   credential: "ok",
   channels: {
-    web: { status: "connected", since: Date.UTC(2025, 0, 31, 9, 0) },
-    telegram: { status: "not_configured", detail: "set TELEGRAM_BOT_TOKEN", since: 0 },
+    web: { status: "connected", detail: null, since: Date.UTC(2025, 0, 31, 9, 0), qr: false },
+    telegram: {
+      status: "not_configured",
+      detail: "set TELEGRAM_BOT_TOKEN",
+      since: 0,
+      qr: false,
+    },
   },
   agents: [{ groupId: 1, busy: true, pid: 4242 }],
   warnings: ["SLACK_BOT_TOKEN is set but SLACK_APP_TOKEN is not"],

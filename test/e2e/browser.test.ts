@@ -17,6 +17,7 @@ import {
 import { chromiumProblem } from "../../src/browser/launcher.ts";
 import { pngSize, refOf, startTestSite, type TestSite } from "../browser/site.ts";
 import {
+  channelState,
   listen,
   removeDir,
   sendChat,
@@ -103,12 +104,12 @@ describe("web browsing through the agent", { skip: chromiumProblem("/usr/bin/chr
     removeDir(dataDir);
   });
 
-  it("says on /readyz that browsing is available", async () => {
+  it("says on /readyz that browsing is available, and the owner where Chromium is", async () => {
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
-      channels: Record<string, { status: string; detail?: string }>;
+      channels: Record<string, string>;
     };
-    assert.equal(ready.channels.browser?.status, "connected");
-    assert.match(ready.channels.browser?.detail ?? "", /\/usr\/bin\/chromium/);
+    assert.equal(ready.channels.browser, "connected");
+    assert.match((await channelState(service, "browser"))?.detail ?? "", /\/usr\/bin\/chromium/);
   });
 
   it("fills and submits a form, then saves a screenshot into the group folder", async (t) => {
@@ -207,13 +208,13 @@ describe("without Chromium", () => {
     removeDir(dataDir);
   });
 
-  it("offers no browser tools and says why on /readyz", async () => {
+  it("offers no browser tools and says why on /api/status", async () => {
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
-      channels: Record<string, { status: string; detail?: string }>;
+      channels: Record<string, string>;
     };
-    assert.equal(ready.channels.browser?.status, "not_configured");
+    assert.equal(ready.channels.browser, "not_configured");
     assert.match(
-      ready.channels.browser?.detail ?? "",
+      (await channelState(service, "browser"))?.detail ?? "",
       /Chromium not found at \/nonexistent\/chromium/,
     );
     const sse = listen(service);

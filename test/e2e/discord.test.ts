@@ -12,6 +12,7 @@ import {
 import { startDiscordFake, type DiscordFake, type FakeMessage } from "../fakes/discord/server.ts";
 import {
   api,
+  channelState,
   listen,
   removeDir,
   sendChat,
@@ -556,16 +557,8 @@ describe("Discord end to end", () => {
   });
 });
 
-interface ChannelStateView {
-  status: string;
-  detail?: string;
-}
-
-async function discordState(service: Service): Promise<ChannelStateView> {
-  const body = (await (await fetch(`${service.url}/readyz`)).json()) as {
-    channels: Record<string, ChannelStateView>;
-  };
-  return body.channels.discord ?? { status: "absent" };
+async function discordState(service: Service): Promise<{ status: string; detail: string | null }> {
+  return (await channelState(service, "discord")) ?? { status: "absent", detail: null };
 }
 
 /** The bot's reaction calls on one message, in the order the fake received them. */

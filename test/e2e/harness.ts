@@ -11,6 +11,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export interface ServiceOptions {
   dataDir?: string;
   env?: Record<string, string>;
+  /** A command the service runs under, e.g. ["prlimit", "--nofile=1024:1024", "--"]. */
+  prefix?: string[];
 }
 
 export interface Service {
@@ -51,7 +53,8 @@ const TOKEN = "test-admin-token-0123456789";
 
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const dataDir = options.dataDir ?? tempDir();
-  const child = spawn(process.execPath, [join(ROOT, "src/main.ts")], {
+  const argv = [...(options.prefix ?? []), process.execPath, join(ROOT, "src/main.ts")];
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -112,6 +115,24 @@ export async function api(
       ...init.headers,
     },
   });
+}
+
+export interface ChannelStateView {
+  status: string;
+  detail: string | null;
+  since: number;
+  qr: boolean;
+}
+
+/** A channel's state with its detail, as the owner sees it (/readyz only says the status word). */
+export async function channelState(
+  service: Service,
+  name: string,
+): Promise<ChannelStateView | undefined> {
+  const status = (await (await api(service, "/api/status")).json()) as {
+    channels: Record<string, ChannelStateView>;
+  };
+  return status.channels[name];
 }
 
 export async function sendChat(service: Service, text: string): Promise<number> {

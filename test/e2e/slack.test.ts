@@ -15,12 +15,14 @@ import {
 import { startSlackFake, type SlackFake, type StoredMessage } from "../fakes/slack/server.ts";
 import {
   api,
+  channelState,
   listen,
   removeDir,
   sendChat,
   startService,
   tempDir,
   waitFor,
+  type ChannelStateView,
   type Service,
 } from "./harness.ts";
 
@@ -69,18 +71,6 @@ function modelEnv(model: AnthropicFake): Record<string, string> {
 
 function slackEnv(slack: SlackFake, botToken = BOT_TOKEN): Record<string, string> {
   return { SLACK_BOT_TOKEN: botToken, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: slack.apiUrl };
-}
-
-interface ChannelStateView {
-  status: string;
-  detail?: string;
-}
-
-async function channelState(service: Service, name: string): Promise<ChannelStateView | undefined> {
-  const body = (await (await fetch(`${service.url}/readyz`)).json()) as {
-    channels: Record<string, ChannelStateView>;
-  };
-  return body.channels[name];
 }
 
 function waitForSlackStatus(service: Service, status: string): Promise<ChannelStateView> {

@@ -73,9 +73,9 @@ async function startVoiceService(
   });
   await waitFor(async () => {
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
-      channels: Record<string, { status: string }>;
+      channels: Record<string, string>;
     };
-    return ready.channels.telegram?.status === "connected" || undefined;
+    return ready.channels.telegram === "connected" || undefined;
   }, "telegram connected");
   return service;
 }

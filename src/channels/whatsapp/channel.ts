@@ -94,6 +94,9 @@ function loggedOutDetail(authDir: string): string {
   );
 }
 
+const QR_DETAIL =
+  "Scan the QR code on the setup page: on the phone, WhatsApp → Settings → Linked devices → Link a device.";
+
 function pairingDetail(code: string, phone: string): string {
   const shown = code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
   return (
@@ -168,6 +171,7 @@ export class WhatsAppChannel implements Channel {
   private inbound: Promise<void> = Promise.resolve();
   private status: ChannelStatus | null = null;
   private detail: string | undefined;
+  private qr: string | undefined;
 
   constructor(options: WhatsAppChannelOptions) {
     this.authDir = options.authDir;
@@ -300,11 +304,16 @@ export class WhatsAppChannel implements Channel {
     await this.sendContent(chatId, { react: { text: emoji ?? "", key } }, {}, false);
   }
 
-  private setState(status: ChannelStatus, detail?: string): void {
-    if (status === this.status && detail === this.detail) return;
+  private setState(status: ChannelStatus, detail?: string, qr?: string): void {
+    if (status === this.status && detail === this.detail && qr === this.qr) return;
     this.status = status;
     this.detail = detail;
-    this.host?.setState(detail === undefined ? { status } : { status, detail });
+    this.qr = qr;
+    this.host?.setState({
+      status,
+      ...(detail === undefined ? {} : { detail }),
+      ...(qr === undefined ? {} : { qr }),
+    });
   }
 
   private connect(): void {
@@ -378,7 +387,7 @@ export class WhatsAppChannel implements Channel {
 
   private onConnectionUpdate(sock: WhatsAppSocket, update: Partial<ConnectionState>): void {
     if (sock !== this.sock) return;
-    if (update.qr && !this.phone) this.setState("pairing", `qr:${update.qr}`);
+    if (update.qr && !this.phone) this.setState("pairing", QR_DETAIL, update.qr);
     if (update.connection === "open") {
       this.failures = 0;
       this.markOpen(true);
