@@ -14,6 +14,7 @@ import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
 import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
+import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
@@ -53,18 +54,23 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   });
   await proxy.start();
 
+  const limits = clampLimits(
+    {
+      maxProcesses: config.AGENT_MAX_PROCESSES,
+      maxOpenFiles: config.AGENT_MAX_OPEN_FILES,
+      maxFileBytes: config.AGENT_MAX_FILE_MB * 1024 * 1024,
+    },
+    ownHardLimits(),
+  );
   const isolation = new AgentIsolation({
     db,
     paths,
     setting: config.AGENT_ISOLATION,
     uidBase: config.AGENT_UID_BASE,
-    limits: {
-      maxProcesses: config.AGENT_MAX_PROCESSES,
-      maxOpenFiles: config.AGENT_MAX_OPEN_FILES,
-      maxFileBytes: config.AGENT_MAX_FILE_MB * 1024 * 1024,
-    },
+    limits: limits.limits,
     logger,
   });
+  if (isolation.enabled && limits.lowered) logger.warn(limits.lowered);
 
   let listeningPort = config.PORT;
   const browsing = await setUpBrowsing({

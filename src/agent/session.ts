@@ -47,7 +47,6 @@ export interface SessionOptions {
   env: Record<string, string>;
   resume: string | undefined;
   mcpServer: McpSdkServerConfigWithInstance;
-  systemPromptAppend: string;
   additionalDirectories: string[];
   hooks: Partial<Record<"PreToolUse", HookCallbackMatcher[]>>;
   model: string | undefined;
@@ -63,6 +62,9 @@ export interface SessionOptions {
 
 export class StaleSessionError extends Error {}
 
+/** How much of a process's last stderr output is kept, for the log when it fails. */
+const STDERR_TAIL_CHARS = 2_000;
+
 export class AgentSession {
   readonly groupId: number;
   private readonly options: SessionOptions;
@@ -75,6 +77,7 @@ export class AgentSession {
   private reportedThrough = 0;
   private running: Query | undefined;
   private child: SpawnedProcess | undefined;
+  private stderrTail = "";
   lastActivity = Date.now();
 
   constructor(options: SessionOptions) {
@@ -95,7 +98,24 @@ export class AgentSession {
     return this.pushedThrough;
   }
 
-  start(): void {
+  /**
+   * Starts the agent once `ready` gives the text appended to its system prompt (the group's
+   * files are prepared meanwhile); if that fails, the session ends as a failed start.
+   */
+  startAfter(ready: Promise<string>): void {
+    ready.then(
+      (systemPromptAppend) => {
+        if (this.closed) this.options.events.onExit(undefined);
+        else this.start(systemPromptAppend);
+      },
+      (error: unknown) => {
+        this.closed = true;
+        this.options.events.onExit(this.failed(`the agent could not start: ${(error as Error).message}`));
+      },
+    );
+  }
+
+  private start(systemPromptAppend: string): void {
     const { options } = this;
     this.running = query({
       prompt: this.input(),
@@ -109,16 +129,15 @@ export class AgentSession {
         disallowedTools: DISALLOWED_TOOLS,
         mcpServers: { pincer: options.mcpServer },
         settingSources: ["user", "project"],
-        systemPrompt: { type: "preset", preset: "claude_code", append: options.systemPromptAppend },
+        systemPrompt: { type: "preset", preset: "claude_code", append: systemPromptAppend },
         additionalDirectories: options.additionalDirectories,
         hooks: options.hooks,
         pathToClaudeCodeExecutable: options.claudePath,
         // The CLI echoes each user message when a turn takes it in; that echo is how
         // we know which chat messages a finished turn has covered.
         extraArgs: { "replay-user-messages": null },
+        // Our own spawn: the SDK reads no stderr then, spawnProcess keeps its tail.
         spawnClaudeCodeProcess: (spawnOptions) => this.spawnProcess(spawnOptions),
-        stderr: (data) =>
-          options.logger.debug({ group: options.groupId, stderr: data.trimEnd() }, "agent stderr"),
       },
     });
     void this.consume(this.running);
@@ -171,12 +190,11 @@ export class AgentSession {
       gid: this.options.gid,
       signal: spawnOptions.signal,
     });
-    child.stderr.on("data", (chunk: Buffer) =>
-      this.options.logger.debug(
-        { group: this.groupId, stderr: chunk.toString("utf8").trimEnd() },
-        "agent stderr",
-      ),
-    );
+    child.stderr.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+      this.options.logger.debug({ group: this.groupId, stderr: text.trimEnd() }, "agent stderr");
+    });
     child.on("error", () => {
       // surfaced through the SDK's own error path
     });
@@ -191,17 +209,31 @@ export class AgentSession {
         this.lastActivity = Date.now();
         this.handle(message);
       }
-      events.onExit(this.closed ? undefined : new Error("the agent process ended unexpectedly"));
+      events.onExit(this.closed ? undefined : this.failed("the agent process ended unexpectedly"));
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       if (/No conversation found with session ID/i.test(text)) {
         events.onExit(new StaleSessionError(text));
       } else {
-        events.onExit(this.closed ? undefined : error instanceof Error ? error : new Error(text));
+        events.onExit(this.closed ? undefined : this.failed(text));
       }
     } finally {
       this.closed = true;
     }
+  }
+
+  /**
+   * Logs a failed process with the tail of its stderr, where the cause usually is (debug
+   * lines alone hide it), and returns the error with the cause's last line in its message.
+   */
+  private failed(what: string): Error {
+    const tail = this.stderrTail.trim();
+    this.options.logger.error(
+      { group: this.groupId, err: what, stderr: tail || undefined },
+      "agent process failed",
+    );
+    const cause = tail.split("\n").at(-1)?.trim().slice(0, 300);
+    return new Error(cause ? `${what}: ${cause}` : what);
   }
 
   private reportRead(): void {

@@ -122,6 +122,8 @@ export class Orchestrator extends EventEmitter<{
   readonly channelStates = new Map<string, ChannelState>();
   readonly pairing = new PairingCode();
   private readonly failures = new Map<number, number>();
+  /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
+  agentFailure: string | undefined;
   private readonly turnFailed = new Set<number>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -163,12 +165,7 @@ export class Orchestrator extends EventEmitter<{
 
   setChannelState(channel: string, state: Omit<ChannelState, "since">): void {
     const previous = this.channelStates.get(channel);
-    if (
-      previous?.status === state.status &&
-      previous.detail === state.detail &&
-      previous.qr === state.qr
-    )
-      return;
+    if (previous?.status === state.status && previous.detail === state.detail) return;
     const next = { ...state, since: Date.now() };
     this.channelStates.set(channel, next);
     const level =
@@ -578,6 +575,7 @@ export class Orchestrator extends EventEmitter<{
 
   private turnEnded(group: Group, session: AgentSession, through: number): void {
     this.failures.delete(group.id);
+    this.agentFailure = undefined;
     if (session.busy) {
       this.advanceWatermark(group, through, this.turnFailed.has(group.id));
       return;
@@ -607,6 +605,7 @@ export class Orchestrator extends EventEmitter<{
     } else if (error && unfinished) {
       const failures = (this.failures.get(group.id) ?? 0) + 1;
       this.failures.set(group.id, failures);
+      this.agentFailure = error.message;
       this.log.error(
         { group: group.folder, err: error.message, failures },
         "agent process failed mid-turn",

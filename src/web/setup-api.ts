@@ -20,6 +20,7 @@ export interface SetupDeps {
 }
 
 const CHANNEL_ORDER = ["web", "telegram", "discord", "slack", "whatsapp"];
+const QR_PREFIX = "qr:";
 
 export interface ChannelReport {
   name: string;
@@ -44,14 +45,17 @@ export interface SetupReport {
   warnings: string[];
 }
 
-/** A channel's state as the admin pages show it: the QR payload only as "there is one". */
+/** A channel's state as the setup page shows it (a QR payload is an image, not text). */
 export function channelReport(name: string, state: ChannelState): ChannelReport {
+  const qr = state.status === "pairing" && (state.detail ?? "").startsWith(QR_PREFIX);
   return {
     name,
     status: state.status,
-    detail: state.detail ?? null,
+    detail: qr
+      ? "Scan the QR code: on the phone, WhatsApp → Settings → Linked devices → Link a device."
+      : (state.detail ?? null),
     since: state.since,
-    qr: state.qr !== undefined,
+    qr,
   };
 }
 
@@ -88,7 +92,9 @@ export function setupReport(deps: SetupDeps): SetupReport {
         })),
     },
     isolation: deps.isolation,
-    warnings: config.warnings,
+    warnings: orchestrator.agentFailure
+      ? [...config.warnings, `Agents failing: ${orchestrator.agentFailure}`]
+      : config.warnings,
   };
 }
 
@@ -98,10 +104,10 @@ export function mountSetupRoutes(app: Hono, deps: SetupDeps): void {
   app.post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()));
 
   app.get("/api/setup/whatsapp-qr.svg", async (c) => {
-    const qr = deps.orchestrator.channelStates.get("whatsapp")?.qr;
-    if (qr === undefined)
+    const detail = deps.orchestrator.channelStates.get("whatsapp")?.detail ?? "";
+    if (!detail.startsWith(QR_PREFIX))
       return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
-    const svg = await QRCode.toString(qr, {
+    const svg = await QRCode.toString(detail.slice(QR_PREFIX.length), {
       type: "svg",
       margin: 2,
       errorCorrectionLevel: "M",
