@@ -165,7 +165,12 @@ export class Orchestrator extends EventEmitter<{
 
   setChannelState(channel: string, state: Omit<ChannelState, "since">): void {
     const previous = this.channelStates.get(channel);
-    if (previous?.status === state.status && previous.detail === state.detail) return;
+    if (
+      previous?.status === state.status &&
+      previous.detail === state.detail &&
+      previous.qr === state.qr
+    )
+      return;
     const next = { ...state, since: Date.now() };
     this.channelStates.set(channel, next);
     const level =

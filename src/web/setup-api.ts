@@ -20,7 +20,6 @@ export interface SetupDeps {
 }
 
 const CHANNEL_ORDER = ["web", "telegram", "discord", "slack", "whatsapp"];
-const QR_PREFIX = "qr:";
 
 export interface ChannelReport {
   name: string;
@@ -45,17 +44,14 @@ export interface SetupReport {
   warnings: string[];
 }
 
-/** A channel's state as the setup page shows it (a QR payload is an image, not text). */
+/** A channel's state as the admin pages show it: the QR payload only as "there is one". */
 export function channelReport(name: string, state: ChannelState): ChannelReport {
-  const qr = state.status === "pairing" && (state.detail ?? "").startsWith(QR_PREFIX);
   return {
     name,
     status: state.status,
-    detail: qr
-      ? "Scan the QR code: on the phone, WhatsApp → Settings → Linked devices → Link a device."
-      : (state.detail ?? null),
+    detail: state.detail ?? null,
     since: state.since,
-    qr,
+    qr: state.qr !== undefined,
   };
 }
 
@@ -104,10 +100,10 @@ export function mountSetupRoutes(app: Hono, deps: SetupDeps): void {
   app.post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()));
 
   app.get("/api/setup/whatsapp-qr.svg", async (c) => {
-    const detail = deps.orchestrator.channelStates.get("whatsapp")?.detail ?? "";
-    if (!detail.startsWith(QR_PREFIX))
+    const qr = deps.orchestrator.channelStates.get("whatsapp")?.qr;
+    if (qr === undefined)
       return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
-    const svg = await QRCode.toString(detail.slice(QR_PREFIX.length), {
+    const svg = await QRCode.toString(qr, {
       type: "svg",
       margin: 2,
       errorCorrectionLevel: "M",

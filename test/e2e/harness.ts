@@ -117,6 +117,24 @@ export async function api(
   });
 }
 
+export interface ChannelStateView {
+  status: string;
+  detail: string | null;
+  since: number;
+  qr: boolean;
+}
+
+/** A channel's state with its detail, as the owner sees it (/readyz only says the status word). */
+export async function channelState(
+  service: Service,
+  name: string,
+): Promise<ChannelStateView | undefined> {
+  const status = (await (await api(service, "/api/status")).json()) as {
+    channels: Record<string, ChannelStateView>;
+  };
+  return status.channels[name];
+}
+
 export async function sendChat(service: Service, text: string): Promise<number> {
   const response = await api(service, "/api/chat/messages", {
     method: "POST",
