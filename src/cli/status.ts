@@ -10,6 +10,7 @@ interface StatusReply {
   agents: { groupId: number; busy: boolean; pid: number | undefined }[];
   warnings: string[];
   pairingCode?: string;
+  pairingExpiresAt?: number;
 }
 
 interface GroupView {
@@ -61,7 +62,9 @@ export async function statusCommand(args: string[], io: CliIo): Promise<void> {
     `Credential  ${status.credential}`,
   ];
   if (status.pairingCode)
-    lines.push(`Pairing     send "/pair ${status.pairingCode}" to the bot to make a chat main`);
+    lines.push(
+      `Pairing     send "/pair ${status.pairingCode}" to the bot to make a chat main (until ${formatTime(status.pairingExpiresAt)})`,
+    );
   lines.push(
     "",
     table(

@@ -240,7 +240,7 @@ export class Orchestrator extends EventEmitter<{
     });
     if (!created) return;
     if (!group) {
-      if (!message.isGroup && this.pairing.accept(message.text)) {
+      if (!message.isGroup && this.pairing.accept(message.text, `${channel}:${message.senderId}`)) {
         const main = this.registerMainChat(
           channel,
           message.chatId,

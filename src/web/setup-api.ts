@@ -37,6 +37,8 @@ export interface SetupReport {
   channels: ChannelReport[];
   mainChat: {
     pairingCode: string;
+    /** When the code stops working (ms since the epoch); a new one is shown after that. */
+    pairingExpiresAt: number;
     chats: { channel: string; chatId: string; name: string; folder: string }[];
   };
   /** Whether agents run as their own Unix users, or only in their own folders. */
@@ -78,6 +80,7 @@ export function setupReport(deps: SetupDeps): SetupReport {
       .map(([name, state]) => channelReport(name, state)),
     mainChat: {
       pairingCode: orchestrator.pairing.code,
+      pairingExpiresAt: orchestrator.pairing.expiresAt,
       chats: listGroups(db)
         .filter((group) => group.isMain)
         .map((group) => ({

@@ -50,6 +50,7 @@ export function mountStatusRoutes(
         .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
       warnings: config.warnings,
       pairingCode: orchestrator.pairing.code,
+      pairingExpiresAt: orchestrator.pairing.expiresAt,
     }),
   );
 

@@ -23,6 +23,7 @@ const STATUS = {
   agents: [{ groupId: 1, busy: true, pid: 4242 }],
   warnings: ["SLACK_BOT_TOKEN is set but SLACK_APP_TOKEN is not"],
   pairingCode: "ABCD1234",
+  pairingExpiresAt: Date.UTC(2025, 0, 31, 9, 10),
 };
 
 const GROUPS = {
@@ -96,7 +97,7 @@ describe("pincer status, groups, tasks, token", () => {
     const run = await cli(["status"], { env: env() });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Assistant {3}Andy \(time zone Europe\/Berlin\) at http:\/\/127/);
-    assert.match(run.stdout, /Pairing {5}send "\/pair ABCD1234"/);
+    assert.match(run.stdout, /Pairing {5}send "\/pair ABCD1234" .* \(until 2025-01-31 09:10 UTC\)/);
     assert.match(run.stdout, /^CHANNEL +STATUS +SINCE +DETAIL$/m);
     assert.match(run.stdout, /^web +connected +2025-01-31 09:00 UTC$/m);
     assert.match(

@@ -97,8 +97,10 @@ $("rotate").addEventListener("click", async () => {
   shown.hidden = false;
 });
 
-// The pairing code is single-use: show the current one when the owner comes back.
+// The pairing code is single-use and expires: show the current one when the owner comes back.
 window.addEventListener("focus", async () => {
   const { ok, data } = await api("/api/setup");
-  if (ok) $("pairing-code").textContent = "/pair " + data.mainChat.pairingCode;
+  if (!ok) return;
+  $("pairing-code").textContent = "/pair " + data.mainChat.pairingCode;
+  $("pairing-expires").textContent = formatTime(data.mainChat.pairingExpiresAt);
 });

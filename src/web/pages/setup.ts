@@ -107,6 +107,12 @@ export function setupPage(
             </p>
             <p><code id="pairing-code">/pair ${report.mainChat.pairingCode}</code></p>
             <p class="hint">
+              Works once, until
+              <span id="pairing-expires"
+                >${formatTime(report.mainChat.pairingExpiresAt, report.timeZone)}</span
+              >; then a new code is shown here.
+            </p>
+            <p class="hint">
               Main chats now:
               ${report.mainChat.chats.map((chat, i) => html`${i ? ", " : ""}${chat.name} (${chat.channel})`)}
             </p>
