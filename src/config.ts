@@ -93,6 +93,23 @@ const schema = z.object({
     })
     .transform((value) => value || undefined),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  // Proxies in front of the service that append the client's address to X-Forwarded-For
+  // (1 on Railway or Fly.io). Unset, the header is the client's own word and is ignored.
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = value?.trim().toLowerCase() ?? "";
+      if (text === "" || text === "false") return 0;
+      if (text === "true") return 1;
+      if (/^\d+$/.test(text) && Number(text) <= 10) return Number(text);
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "expected how many proxies in front of Pincer add X-Forwarded-For: 0 to 10, or true (= 1)",
+      });
+      return z.NEVER;
+    }),
   MODEL: optionalString,
   MODEL_MAX_RETRIES: integer(4, 0, 10),
   DAILY_BUDGET_USD: z

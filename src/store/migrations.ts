@@ -178,4 +178,15 @@ export const migrations: Migration[] = [
         SELECT agent_uid, id, folder, created_at FROM groups WHERE agent_uid IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- Browser sessions ended by logging out, until their cookie would have expired anyway:
+      -- a copied cookie must not outlive the logout, nor come back after a restart.
+      CREATE TABLE revoked_sessions (
+        nonce TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

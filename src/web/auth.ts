@@ -1,6 +1,7 @@
 // Who may use the admin UI and API: whoever holds the admin token, either as a Bearer
 // header (the CLI, scripts) or as the session cookie that logging in with it sets (pages).
-// Guesses are rate-limited per client; cookie writes need the CSRF token (see csrf.ts).
+// Wrong guesses are limited per client (login-limit.ts); cookie writes need the CSRF token
+// (see csrf.ts); logging out revokes the session, not only the browser's copy of it.
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -14,21 +15,28 @@ import {
   issueSession,
   SESSION_COOKIE,
   SESSION_MAX_AGE_SECONDS,
+  sessionExpiresAt,
   verifySession,
   type Session,
 } from "./session.ts";
+import type { Db } from "../store/db.ts";
+import { isSessionRevoked, revokeSession } from "../store/revoked-sessions.ts";
 
 export interface AuthDeps {
   token: AdminToken;
+  db: Db;
   limiter: LoginLimiter;
+  /** Proxies in front of the service that append to X-Forwarded-For (TRUST_PROXY). */
+  trustProxy: number;
 }
 
 const loginBody = z.object({ token: z.string().min(1).max(512) }).strict();
 
-/** The request's valid browser session, if it has one. */
-export function sessionOf(c: Context, token: AdminToken): Session | undefined {
+/** The request's valid browser session, if it has one and it has not logged out. */
+export function sessionOf(c: Context, token: AdminToken, db: Db): Session | undefined {
   const value = getCookie(c, SESSION_COOKIE);
-  return value === undefined ? undefined : verifySession(token.value, value, Date.now());
+  const session = value === undefined ? undefined : verifySession(token.value, value, Date.now());
+  return session && !isSessionRevoked(db, session.nonce) ? session : undefined;
 }
 
 function startSession(c: Context, token: AdminToken): string {
@@ -51,11 +59,11 @@ function tooManyAttempts(c: Context, seconds: number) {
 
 /** Guards everything under /api/ except logging in. */
 export function apiGuard(deps: AuthDeps): MiddlewareHandler {
-  const { token, limiter } = deps;
+  const { token, db, limiter, trustProxy } = deps;
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (header !== undefined) {
-      const client = clientAddress(c);
+      const client = clientAddress(c, trustProxy);
       const wait = limiter.retryAfter(client, Date.now());
       if (wait > 0) return tooManyAttempts(c, wait);
       const presented = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
@@ -65,7 +73,7 @@ export function apiGuard(deps: AuthDeps): MiddlewareHandler {
       }
       return next();
     }
-    const session = sessionOf(c, token);
+    const session = sessionOf(c, token, db);
     if (!session)
       return c.json(
         { error: "missing or wrong admin token (Authorization: Bearer <ADMIN_TOKEN>)" },
@@ -81,10 +89,10 @@ export function apiGuard(deps: AuthDeps): MiddlewareHandler {
 
 /** POST /api/login, /api/logout and /api/token/rotate. Mount /api/login before apiGuard. */
 export function mountLoginRoute(app: Hono, deps: AuthDeps): void {
-  const { token, limiter } = deps;
+  const { token, limiter, trustProxy } = deps;
   app.post("/api/login", limitBody(4096, "body too large"), async (c) => {
     if (!sameSite(c)) return c.json({ error: "cross-site request refused" }, 403);
-    const client = clientAddress(c);
+    const client = clientAddress(c, trustProxy);
     const wait = limiter.retryAfter(client, Date.now());
     if (wait > 0) return tooManyAttempts(c, wait);
     const body = await readJsonBody(c, loginBody);
@@ -99,8 +107,11 @@ export function mountLoginRoute(app: Hono, deps: AuthDeps): void {
 }
 
 export function mountSessionRoutes(app: Hono, deps: AuthDeps): void {
-  const { token } = deps;
+  const { token, db } = deps;
   app.post("/api/logout", (c) => {
+    // A copy of the cookie (another browser, a stolen one) ends with it.
+    const session = sessionOf(c, token, db);
+    if (session) revokeSession(db, session.nonce, sessionExpiresAt(session), Date.now());
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.json({ ok: true });
   });

@@ -51,7 +51,7 @@ export function mountPageRoutes(app: Hono, deps: PageDeps): void {
 
   const page =
     (render: (c: Context, context: PageContext) => string | Response) => (c: Context) => {
-      const session = sessionOf(c, token);
+      const session = sessionOf(c, token, db);
       if (!session) {
         const next = new URL(c.req.url);
         return c.redirect(`/login?next=${encodeURIComponent(next.pathname + next.search)}`, 303);

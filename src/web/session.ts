@@ -1,6 +1,7 @@
-// Browser sessions without server state: the cookie carries when it was issued and a
-// random nonce, signed with the admin token. Rotating the token therefore ends every
-// session, and a restart ends none. The CSRF token is derived from the same nonce.
+// Browser sessions: the cookie carries when it was issued and a random nonce, signed with
+// the admin token. Rotating the token therefore ends every session, and a restart ends
+// none; logging out ends one, by keeping its nonce in the store until it would have
+// expired (store/revoked-sessions.ts). The CSRF token is derived from the same nonce.
 import { createHmac, randomBytes } from "node:crypto";
 import { safeEqual } from "./admin-token.ts";
 
@@ -27,10 +28,14 @@ export function verifySession(key: string, value: string, now: number): Session 
   if (parts.length !== 4 || parts[0] !== "v1") return undefined;
   const body = parts.slice(0, 3).join(".");
   if (!safeEqual(parts[3]!, sign(key, "session", body))) return undefined;
-  const issuedAt = parseInt(parts[1]!, 36);
-  if (!Number.isFinite(issuedAt) || now - issuedAt > SESSION_MAX_AGE_SECONDS * 1000)
-    return undefined;
-  return { nonce: parts[2]!, issuedAt };
+  const session = { nonce: parts[2]!, issuedAt: parseInt(parts[1]!, 36) };
+  if (!Number.isFinite(session.issuedAt) || now >= sessionExpiresAt(session)) return undefined;
+  return session;
+}
+
+/** When the session's cookie stops being accepted. */
+export function sessionExpiresAt(session: Session): number {
+  return session.issuedAt + SESSION_MAX_AGE_SECONDS * 1000;
 }
 
 /** The value a page must send in X-Pincer-CSRF with every write in this session. */

@@ -88,6 +88,8 @@ describe("admin API", () => {
         ANTHROPIC_API_KEY: "sk-ant-test-000000",
         ANTHROPIC_BASE_URL: fake.url,
         MAX_ATTACHMENT_BYTES: "200000",
+        // The test plays the proxy in front: its X-Forwarded-For names the client.
+        TRUST_PROXY: "1",
       },
     });
   });

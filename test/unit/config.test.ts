@@ -78,6 +78,8 @@ test("each invalid value is a ConfigError naming its variable", () => {
     ["AGENT_IDLE_TIMEOUT", "soon"],
     ["ADMIN_TOKEN", "short"],
     ["LOG_LEVEL", "loud"],
+    ["TRUST_PROXY", "yes"],
+    ["TRUST_PROXY", "11"],
     ["MODEL_MAX_RETRIES", "11"],
     ["MAX_MESSAGE_CHARS", "99"],
   ];
@@ -120,4 +122,12 @@ test("DATA_DIR is resolved to an absolute path, defaulting to /data or ./data", 
   const fallback = writableDataRoot() ? "/data" : resolve("data");
   assert.equal(loadConfig({ ...KEY }).DATA_DIR, fallback);
   assert.equal(loadConfig({ ...KEY, DATA_DIR: "  " }).DATA_DIR, fallback);
+});
+
+test("TRUST_PROXY is the number of proxies that append to X-Forwarded-For", () => {
+  assert.equal(loadConfig({ ...KEY }).TRUST_PROXY, 0);
+  assert.equal(loadConfig({ ...KEY, TRUST_PROXY: "" }).TRUST_PROXY, 0);
+  assert.equal(loadConfig({ ...KEY, TRUST_PROXY: "false" }).TRUST_PROXY, 0);
+  assert.equal(loadConfig({ ...KEY, TRUST_PROXY: "true" }).TRUST_PROXY, 1);
+  assert.equal(loadConfig({ ...KEY, TRUST_PROXY: "2" }).TRUST_PROXY, 2);
 });
