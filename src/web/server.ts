@@ -7,7 +7,6 @@ import type { Paths } from "../agent/memory.ts";
 import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
 import type { Delivery } from "../core/delivery.ts";
-import { DISK_FULL_REFUSAL, DiskFullError } from "../core/disk-space.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
 import { recentLogLines, type RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
@@ -44,8 +43,6 @@ export interface WebServerOptions {
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
   isolation: IsolationStatus;
-  /** Called after a group is unregistered: its agent user is retired (never throws). */
-  retireGroup(group: Group): Promise<void>;
   isReady(): boolean;
   /** Where GET /api/logs reads from; the service's own log by default. */
   recentLogs?: RecentLines;
@@ -80,15 +77,7 @@ export function createWebApp(options: WebServerOptions): Hono {
   });
   const app = new Hono();
 
-  app.onError((error, c) => {
-    // A write refused for lack of space is said in words (507 Insufficient Storage).
-    if (
-      error instanceof DiskFullError ||
-      orchestrator.disk.report(error, "a change made on the web")
-    )
-      return c.json({ error: DISK_FULL_REFUSAL }, 507);
-    return c.json({ error: `internal error: ${error.message}` }, 500);
-  });
+  app.onError((error, c) => c.json({ error: `internal error: ${error.message}` }, 500));
 
   app.use("*", async (c, next) => {
     await next();
@@ -122,11 +111,7 @@ export function createWebApp(options: WebServerOptions): Hono {
   mountEventRoutes(app, { db, orchestrator, activity });
   mountSetupRoutes(app, { config, db, orchestrator, checker, isolation: options.isolation });
   mountTaskRoutes(app, { db, scheduler: options.scheduler });
-  mountGroupRoutes(app, {
-    db,
-    assistantName: config.ASSISTANT_NAME,
-    retireGroup: options.retireGroup,
-  });
+  mountGroupRoutes(app, { db, assistantName: config.ASSISTANT_NAME });
   mountConversationRoutes(app, { db });
   mountMemoryRoutes(app, { db, paths: options.paths });
   mountLogRoutes(app, { recent });
