@@ -157,6 +157,7 @@ const schema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: url,
+  SLACK_FILES_URL: url,
   WHATSAPP_PHONE: z
     .string()
     .optional()

@@ -49,6 +49,7 @@ export async function configuredChannels(config: Config, logger: Logger): Promis
         botToken: config.SLACK_BOT_TOKEN,
         appToken: config.SLACK_APP_TOKEN,
         apiUrl: config.SLACK_API_URL,
+        filesUrl: config.SLACK_FILES_URL,
         logger: logger.child({ channel: "slack" }),
       }),
     );

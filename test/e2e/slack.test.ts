@@ -70,7 +70,12 @@ function modelEnv(model: AnthropicFake): Record<string, string> {
 }
 
 function slackEnv(slack: SlackFake, botToken = BOT_TOKEN): Record<string, string> {
-  return { SLACK_BOT_TOKEN: botToken, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: slack.apiUrl };
+  return {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_APP_TOKEN: APP_TOKEN,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_FILES_URL: slack.filesUrl,
+  };
 }
 
 function waitForSlackStatus(service: Service, status: string): Promise<ChannelStateView> {

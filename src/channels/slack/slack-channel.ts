@@ -45,6 +45,8 @@ export interface SlackChannelOptions {
   appToken: string;
   /** Web API base URL, e.g. "https://slack.com/api/"; the Socket Mode URL comes from it too. */
   apiUrl?: string;
+  /** Where Slack serves files (url_private), the only host the bot token goes to for them. */
+  filesUrl?: string | undefined;
   assistantName: string;
   logger: Logger;
   maxAttachmentBytes?: number;
@@ -429,7 +431,12 @@ export class SlackChannel implements Channel {
     this.announce({ chatId: event.channel, name: chatName, isGroup });
     const maxBytes = this.options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
     const attachments = (event.files ?? []).flatMap((file): Attachment[] => {
-      const attachment = fileAttachment(file, this.options.botToken, maxBytes);
+      const attachment = fileAttachment(file, {
+        botToken: this.options.botToken,
+        maxBytes,
+        filesUrl: this.options.filesUrl,
+        logger: this.logger,
+      });
       return attachment ? [attachment] : [];
     });
     const inbound: InboundEvent = {

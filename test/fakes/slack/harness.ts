@@ -33,6 +33,7 @@ export async function startSlackHarness(
     botToken: BOT_TOKEN,
     appToken: APP_TOKEN,
     apiUrl: fake.apiUrl,
+    filesUrl: fake.filesUrl,
     assistantName: "Andy",
     logger: createLogger(process.env.PINCER_TEST_LOG_LEVEL ?? "silent"),
     ...overrides,

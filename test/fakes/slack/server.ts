@@ -74,6 +74,8 @@ export interface InjectedFile {
 
 export interface SlackFake {
   apiUrl: string;
+  /** Where the fake serves url_private: the adapter's allowed file host (SLACK_FILES_URL). */
+  filesUrl: string;
   botUserId: string;
   botId: string;
   teamId: string;
@@ -515,6 +517,7 @@ export async function startSlackFake(options: {
 
   return {
     apiUrl: `${baseUrl}/api/`,
+    filesUrl: baseUrl,
     botUserId,
     botId,
     teamId,
