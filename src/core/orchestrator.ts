@@ -61,12 +61,8 @@ import {
 } from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
-import {
-  formatMessages,
-  interruptedTurnNote,
-  stripInternal,
-  systemPromptAppend,
-} from "./format.ts";
+import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
+import { backlogPrompt } from "./backlog.ts";
 import { saveAttachments } from "./attachments.ts";
 import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
@@ -354,7 +350,7 @@ export class Orchestrator extends EventEmitter<{
     const readFrom = Math.max(session.through, group.watermark);
     const pending = inboundAfter(this.db, group.channel, group.chatId, readFrom);
     if (!pending.some((message) => triggers(group, message))) return;
-    let prompt = formatMessages(pending, this.options.config.TZ);
+    let prompt = backlogPrompt(pending, this.options.config.TZ);
     if (session.through === 0) {
       const alreadySent = repliesOfUnfinishedTurn(
         this.db,
