@@ -17,6 +17,7 @@ import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
+import { DiskSpace } from "./core/disk-space.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -34,6 +35,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   const paths = dataPaths(config.DATA_DIR);
   mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
   const db = openDb(`${paths.storeDir}/pincer.db`);
+  const disk = new DiskSpace({ dir: paths.storeDir, logger });
   ensureGlobalMemory(paths, config.ASSISTANT_NAME);
 
   const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
@@ -49,7 +51,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     upstream: config.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
     credential: { apiKey: config.ANTHROPIC_API_KEY, authToken: config.ANTHROPIC_AUTH_TOKEN },
     logger,
-    onUsage: (usage) => recordUsage(db, usage),
+    onUsage: (usage) => disk.attempt("a usage record", () => recordUsage(db, usage)),
     refuse: (groupId) => budget.refusal(groupId),
   });
   await proxy.start();
@@ -96,7 +98,13 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       "voice notes are transcribed",
     );
   } else logger.info("voice notes are not transcribed: set TRANSCRIBE_URL to turn it on");
-  const delivery = new Delivery({ db, channels, logger, assistantName: config.ASSISTANT_NAME });
+  const delivery = new Delivery({
+    db,
+    channels,
+    logger,
+    assistantName: config.ASSISTANT_NAME,
+    disk,
+  });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -107,6 +115,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
     isolation,
+    disk,
     maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
     transcriber,
     extraTools: (group) => [
@@ -131,6 +140,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       if (group) orchestrator.notify(group, missedTaskNotice(task));
     },
     logger: logger.child({ component: "scheduler" }),
+    disk,
   });
 
   const mainGroup =
@@ -215,6 +225,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     await delivery.drain();
     for (const channel of channels.values()) await channel.stop();
     await proxy.stop();
+    disk.stop();
     db.close();
   };
 }

@@ -16,8 +16,9 @@ import {
   type OutboxItem,
 } from "../store/outbox.ts";
 import { insertOutbound, setPlatformIds } from "../store/messages.ts";
-import { transaction } from "../store/db.ts";
+import { isDiskFull, transaction } from "../store/db.ts";
 import type { Logger } from "../log.ts";
+import type { DiskSpace } from "./disk-space.ts";
 
 export interface DeliveryOptions {
   db: Db;
@@ -27,6 +28,8 @@ export interface DeliveryOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Told when a delivery record cannot be written for lack of space. */
+  disk?: DiskSpace;
 }
 
 export interface Reply {
@@ -39,7 +42,8 @@ export interface Reply {
 }
 
 export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [OutboxItem] }> {
-  private readonly options: Required<DeliveryOptions>;
+  private readonly options: Required<Omit<DeliveryOptions, "disk">>;
+  private readonly disk: DiskSpace | undefined;
   private readonly chains = new Map<string, Promise<void>>();
   /** Pending retry waits, each with the function that ends it early. */
   private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
@@ -49,6 +53,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   constructor(options: DeliveryOptions) {
     super();
     this.options = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, ...options };
+    this.disk = options.disk;
   }
 
   /** Writes a reply and its outbox row in one transaction, then starts sending it. */
@@ -122,11 +127,16 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   private schedule(outboxId: number, channel: string, chatId: string, delayMs = 0): void {
     const key = `${channel}\u0000${chatId}`;
     const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      if (delayMs > 0) await this.sleep(delayMs);
-      if (this.draining && delayMs > 0) return;
-      await this.deliver(outboxId);
-    });
+    const next = previous
+      .then(async () => {
+        if (delayMs > 0) await this.sleep(delayMs);
+        if (this.draining && delayMs > 0) return;
+        await this.deliver(outboxId);
+      })
+      // A chat's chain must go on (and the process live) whatever one delivery ran into.
+      .catch((error: unknown) => {
+        this.options.logger.error({ outbox: outboxId, err: String(error) }, "delivery failed");
+      });
     this.chains.set(key, next);
     void next.finally(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
@@ -148,6 +158,27 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     });
   }
 
+  /**
+   * Writes what became of a send. On a full disk the write is retried with backoff, never
+   * the send; until it succeeds the row stays pending, so a restart sends it again, as after
+   * any crash between a send and its record. False when stopped before it was written.
+   */
+  private async record(write: () => void): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        write();
+        return true;
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        this.disk?.report(error, "a delivery record");
+        if (this.stopped || this.draining) return false;
+        await this.sleep(
+          Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** attempt),
+        );
+      }
+    }
+  }
+
   // Retries wait inside the chat's chain, so later replies never overtake an earlier one.
   private async deliver(outboxId: number): Promise<void> {
     const { db, logger } = this.options;
@@ -163,15 +194,18 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           item.text,
           item.threadId ? { threadId: item.threadId } : {},
         );
-        transaction(db, () => {
-          setPlatformIds(db, item.messageId, ids);
-          markSent(db, item.id, Date.now());
-        });
+        const recorded = await this.record(() =>
+          transaction(db, () => {
+            setPlatformIds(db, item.messageId, ids);
+            markSent(db, item.id, Date.now());
+          }),
+        );
+        if (!recorded) return;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const attempts = item.attempts + 1;
         if (!(error instanceof TransientSendError) || attempts >= this.options.maxAttempts) {
-          markFailed(db, item.id, message);
+          if (!(await this.record(() => markFailed(db, item.id, message)))) return;
           logger.error(
             { outbox: item.id, channel: item.channel, attempts, err: message },
             "send failed for good",
@@ -184,7 +218,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           this.options.baseDelayMs * 2 ** (attempts - 1),
         );
         const delay = Math.max(error.retryAfterMs ?? 0, backoff * (0.8 + Math.random() * 0.4));
-        markRetry(db, item.id, message, Date.now() + delay);
+        if (!(await this.record(() => markRetry(db, item.id, message, Date.now() + delay)))) return;
         logger.warn(
           {
             outbox: item.id,

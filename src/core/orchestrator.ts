@@ -63,6 +63,7 @@ import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
 import { backlogPrompt } from "./backlog.ts";
+import { DiskSpace } from "./disk-space.ts";
 import { saveAttachments } from "./attachments.ts";
 import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
@@ -97,6 +98,8 @@ export interface OrchestratorOptions {
   /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
   transcriber?: Transcriber | undefined;
   isolation: AgentIsolation;
+  /** Where writes refused for lack of space are reported (one is made when not given). */
+  disk?: DiskSpace;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -117,6 +120,7 @@ export class Orchestrator extends EventEmitter<{
   readonly voiceNotes: VoiceNotes;
   readonly channelStates = new Map<string, ChannelState>();
   readonly pairing = new PairingCode();
+  readonly disk: DiskSpace;
   private readonly failures = new Map<number, number>();
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
   agentFailure: string | undefined;
@@ -138,6 +142,12 @@ export class Orchestrator extends EventEmitter<{
     this.options = options;
     this.db = options.db;
     this.log = options.logger;
+    this.disk =
+      options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
+    // What waited for room (a turn that could not start) goes ahead once there is some.
+    this.disk.on("recovered", () => {
+      for (const group of listGroups(this.db)) this.dispatch(group.id);
+    });
     this.pool = new AgentPool(options.config.MAX_CONCURRENT_AGENTS, {
       open: (groupId) => this.open(groupId),
     });
@@ -154,7 +164,8 @@ export class Orchestrator extends EventEmitter<{
   hostFor(channel: string): ChannelHost {
     return {
       receive: (event) => this.receive(channel, event),
-      discovered: (chat) => upsertChat(this.db, { channel, ...chat }),
+      discovered: (chat) =>
+        this.disk.attempt("a discovered chat", () => upsertChat(this.db, { channel, ...chat })),
       setState: (state) => this.setChannelState(channel, state),
     };
   }
@@ -199,18 +210,21 @@ export class Orchestrator extends EventEmitter<{
     await this.pool.closeAll();
   }
 
+  /** Stores an event; on a full disk it is refused with a DiskFullError (the adapter retries). */
   async receive(channel: string, event: InboundEvent): Promise<void> {
-    switch (event.type) {
-      case "message":
-        return this.receiveMessage(channel, event.message);
-      case "edit":
-        return this.receiveEdit(channel, event);
-      case "delete": {
-        const stored = findInbound(this.db, channel, event.chatId, event.messageId);
-        if (stored) markDeleted(this.db, stored.id);
-        return;
+    return this.disk.write(`an incoming ${event.type}`, async () => {
+      switch (event.type) {
+        case "message":
+          return this.receiveMessage(channel, event.message);
+        case "edit":
+          return this.receiveEdit(channel, event);
+        case "delete": {
+          const stored = findInbound(this.db, channel, event.chatId, event.messageId);
+          if (stored) markDeleted(this.db, stored.id);
+          return;
+        }
       }
-    }
+    });
   }
 
   private async receiveMessage(channel: string, message: InboundMessage): Promise<void> {
@@ -343,7 +357,12 @@ export class Orchestrator extends EventEmitter<{
       this.advanceWatermark(group, pending.at(-1)!.id, true);
       return;
     }
-    this.pool.acquire(groupId);
+    try {
+      this.pool.acquire(groupId);
+    } catch (error) {
+      // Without room for the group's files the turn waits for the disk's `recovered`.
+      if (!this.disk.report(error, "starting an agent")) throw error;
+    }
   }
 
   private feed(group: Group, session: AgentSession): void {
@@ -380,13 +399,15 @@ export class Orchestrator extends EventEmitter<{
         : latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
             triggers(group, m),
           );
-    this.options.delivery.enqueue({
-      channel: group.channel,
-      chatId: group.chatId,
-      threadId: answered?.threadId ?? undefined,
-      text,
-      turnThrough,
-    });
+    this.disk.attempt("a reply", () =>
+      this.options.delivery.enqueue({
+        channel: group.channel,
+        chatId: group.chatId,
+        threadId: answered?.threadId ?? undefined,
+        text,
+        turnThrough,
+      }),
+    );
   }
 
   private open(key: number): AgentSession {
@@ -404,7 +425,13 @@ export class Orchestrator extends EventEmitter<{
         // Over the daily budget the chat is told once a day; later messages that day are
         // kept (and their turn ends as usual, so they are not all answered tomorrow).
         const refusal = budgetRefusalIn(detail);
-        if (refusal && !firstNoticeToday(this.db, group.id, this.options.config.TZ)) {
+        // On a full disk the notice cannot be noted: the chat is told (again).
+        const toldToday =
+          refusal &&
+          this.disk.attempt("a budget notice", () =>
+            firstNoticeToday(this.db, group.id, this.options.config.TZ),
+          ) === false;
+        if (toldToday) {
           this.log.info({ group: group.folder }, `message not answered: ${refusal}`);
           return;
         }
@@ -412,7 +439,10 @@ export class Orchestrator extends EventEmitter<{
         this.reply(group, modelErrorText(kind, detail), through);
       },
       onIdle: (through) => this.turnEnded(group, session, through),
-      onSessionId: (sessionId) => saveSessionId(this.db, group.id, sessionId, Date.now()),
+      onSessionId: (sessionId) =>
+        this.disk.attempt("a session id", () =>
+          saveSessionId(this.db, group.id, sessionId, Date.now()),
+        ),
       onExit: (error) => this.sessionEnded(group, session, error),
     });
     this.log.info({ group: group.folder, resume: Boolean(resume) }, "agent session starting");
@@ -561,7 +591,8 @@ export class Orchestrator extends EventEmitter<{
 
   private advanceWatermark(group: Group, through: number, failed: boolean): void {
     const previous = getGroup(this.db, group.id)?.watermark ?? group.watermark;
-    setWatermark(this.db, group.id, through);
+    // Lost on a full disk: the messages are then read again after a restart.
+    this.disk.attempt("a chat's read position", () => setWatermark(this.db, group.id, through));
     if (through > previous) this.finishAcknowledgements(group, previous, through, !failed);
     const waiting = this.readWaiters.get(group.id);
     if (!waiting) return;
@@ -602,7 +633,7 @@ export class Orchestrator extends EventEmitter<{
         { group: group.folder },
         "stored agent session could not be resumed; starting a fresh one",
       );
-      clearSessionId(this.db, group.id);
+      this.disk.attempt("a session id", () => clearSessionId(this.db, group.id));
     } else if (error && unfinished) {
       const failures = (this.failures.get(group.id) ?? 0) + 1;
       this.failures.set(group.id, failures);

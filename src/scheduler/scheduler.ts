@@ -14,6 +14,7 @@ import {
 } from "../store/tasks.ts";
 import { DEFAULT_ONCE_GRACE_MS } from "./schedule.ts";
 import type { Logger } from "../log.ts";
+import type { DiskSpace } from "../core/disk-space.ts";
 
 /** setTimeout keeps delays in a signed 32-bit integer; longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -28,6 +29,8 @@ export interface SchedulerOptions {
   /** A once task came back later than the grace period and will not run. */
   onMissed?: (task: Task) => void;
   logger: Logger;
+  /** Told when a store write fails for lack of space (logged there once, not every retry). */
+  disk?: DiskSpace;
 }
 
 export class Scheduler {
@@ -37,6 +40,8 @@ export class Scheduler {
   readonly #runTask: SchedulerOptions["runTask"];
   readonly #onMissed: (task: Task) => void;
   readonly #logger: Logger;
+  readonly #disk: DiskSpace | undefined;
+  #recovered = false;
   #timer: NodeJS.Timeout | undefined;
   #wakeAt: number | undefined;
   #running = false;
@@ -49,6 +54,7 @@ export class Scheduler {
     this.#runTask = options.runTask;
     this.#onMissed = options.onMissed ?? (() => {});
     this.#logger = options.logger;
+    this.#disk = options.disk;
   }
 
   /**
@@ -60,11 +66,26 @@ export class Scheduler {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const interrupted = recoverInterruptedRuns(this.#db, this.#clock());
-    if (interrupted > 0) {
-      this.#logger.warn({ interrupted }, "scheduler: marked runs interrupted by restart as failed");
-    }
     this.#fire();
+  }
+
+  /** Recovery before the first claim; false (and retried later) while the store refuses it. */
+  #recoverOnce(): boolean {
+    if (this.#recovered) return true;
+    try {
+      const interrupted = recoverInterruptedRuns(this.#db, this.#clock());
+      if (interrupted > 0) {
+        this.#logger.warn(
+          { interrupted },
+          "scheduler: marked runs interrupted by restart as failed",
+        );
+      }
+    } catch (error) {
+      this.#retryLater(error);
+      return false;
+    }
+    this.#recovered = true;
+    return true;
   }
 
   /** Disarms the timer. Runs already started finish and are recorded; see idle(). */
@@ -123,14 +144,15 @@ export class Scheduler {
   }
 
   #retryLater(error: unknown): void {
-    this.#logger.error({ err: error }, "scheduler: store error, retrying");
+    if (!this.#disk?.report(error, "scheduled tasks"))
+      this.#logger.error({ err: error }, "scheduler: store error, retrying");
     this.#disarm();
     this.#setTimer(RETRY_AFTER_ERROR_MS, this.#clock() + RETRY_AFTER_ERROR_MS);
   }
 
   /** Claims every due slot, starting each run without waiting for the one before. */
   #fire(): void {
-    if (!this.#running) return;
+    if (!this.#running || !this.#recoverOnce()) return;
     for (;;) {
       let claim: ClaimedRun | undefined;
       try {
@@ -174,10 +196,21 @@ export class Scheduler {
       { taskId: task.id, runId: run.id, status: outcome.status },
       "scheduler: run finished",
     );
-    try {
-      finishRun(this.#db, run.id, outcome, this.#clock());
-    } catch (error) {
-      this.#logger.error({ err: error, runId: run.id }, "scheduler: could not record run outcome");
+    // On a full disk the outcome waits for room: until it is recorded the task stays held.
+    for (;;) {
+      try {
+        finishRun(this.#db, run.id, outcome, this.#clock());
+      } catch (error) {
+        if (this.#running && this.#disk?.report(error, "a task run's outcome")) {
+          await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
+          continue;
+        }
+        this.#logger.error(
+          { err: error, runId: run.id },
+          "scheduler: could not record run outcome",
+        );
+      }
+      break;
     }
     // The task's next slot may have come due while this run held it back.
     this.changed();

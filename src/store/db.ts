@@ -7,6 +7,8 @@ import { migrations } from "./migrations.ts";
 
 export type Db = DatabaseSync;
 
+const SQLITE_FULL = 13;
+
 export function openDb(file: string): Db {
   mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
@@ -42,7 +44,21 @@ export function transaction<T>(db: Db, fn: () => T): T {
     db.exec("COMMIT");
     return result;
   } catch (error) {
-    db.exec("ROLLBACK");
+    // SQLite has already rolled back after some errors (SQLITE_FULL among them); a second
+    // ROLLBACK would throw and hide the error that matters.
+    if (db.isTransaction) db.exec("ROLLBACK");
     throw error;
   }
+}
+
+/**
+ * True for a write refused because the file system (or the database's size cap) is full:
+ * SQLITE_FULL from the store, ENOSPC or EDQUOT from a file write.
+ */
+export function isDiskFull(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { errcode, code } = error as { errcode?: unknown; code?: unknown };
+  // The low byte is the primary result code; extended codes keep it.
+  if (typeof errcode === "number" && (errcode & 0xff) === SQLITE_FULL) return true;
+  return code === "ENOSPC" || code === "EDQUOT";
 }

@@ -7,6 +7,7 @@ import type { Paths } from "../agent/memory.ts";
 import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
 import type { Delivery } from "../core/delivery.ts";
+import { DISK_FULL_REFUSAL, DiskFullError } from "../core/disk-space.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
 import { recentLogLines, type RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
@@ -77,7 +78,15 @@ export function createWebApp(options: WebServerOptions): Hono {
   });
   const app = new Hono();
 
-  app.onError((error, c) => c.json({ error: `internal error: ${error.message}` }, 500));
+  app.onError((error, c) => {
+    // A write refused for lack of space is said in words (507 Insufficient Storage).
+    if (
+      error instanceof DiskFullError ||
+      orchestrator.disk.report(error, "a change made on the web")
+    )
+      return c.json({ error: DISK_FULL_REFUSAL }, 507);
+    return c.json({ error: `internal error: ${error.message}` }, 500);
+  });
 
   app.use("*", async (c, next) => {
     await next();

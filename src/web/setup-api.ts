@@ -91,9 +91,11 @@ export function setupReport(deps: SetupDeps): SetupReport {
         })),
     },
     isolation: deps.isolation,
-    warnings: orchestrator.agentFailure
-      ? [...config.warnings, `Agents failing: ${orchestrator.agentFailure}`]
-      : config.warnings,
+    warnings: [
+      ...config.warnings,
+      ...(orchestrator.agentFailure ? [`Agents failing: ${orchestrator.agentFailure}`] : []),
+      ...(orchestrator.disk.warning ? [orchestrator.disk.warning] : []),
+    ],
   };
 }
 

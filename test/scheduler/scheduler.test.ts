@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDb } from "../../src/store/db.ts";
+import { DiskSpace } from "../../src/core/disk-space.ts";
+import { fillDiskOnWrites } from "../unit/helpers.ts";
 import { MAX_TIMER_MS, Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { planSchedule, type ScheduleSpec } from "../../src/scheduler/schedule.ts";
 import {
@@ -303,4 +305,39 @@ test("a real timer fires a once task when it is due", async (t) => {
   await s.idle();
   assert.equal(getTask(store.db, task.id)?.status, "completed");
   assert.equal(s.wakeAt, undefined);
+});
+
+test("on a full disk start does not throw; interrupted runs are recovered and slots fire once there is room", async (t) => {
+  const store = openTestStore();
+  const clock = fakeClock(T);
+  const ran: number[] = [];
+  const disk = new DiskSpace({ dir: store.dir, logger: silentLogger, checkEveryMs: HOUR });
+  const s = scheduler({
+    db: store.db,
+    clock: clock.now,
+    disk,
+    runTask: async (task) => {
+      ran.push(task.id);
+      return { status: "succeeded" };
+    },
+  });
+  t.after(() => {
+    s.stop();
+    disk.stop();
+    store.close();
+  });
+  const task = add(store, { kind: "interval", every: "1h" });
+  const stale = claimDueRun(store.db, T + HOUR);
+  assert.equal(stale?.task.id, task.id);
+  const full = fillDiskOnWrites(store.db, "task_runs");
+  clock.set(T + 3 * HOUR);
+  s.start();
+  assert.equal(disk.full, true, "the refused write was reported");
+  assert.deepEqual(ran, []);
+  full.free();
+  await until(() => ran.length === 1, "the slot to fire after the disk has room");
+  await s.idle();
+  const [run, interrupted] = listRuns(store.db, task.id);
+  assert.equal(run?.status, "succeeded");
+  assert.deepEqual([interrupted?.status, interrupted?.error], ["failed", "interrupted by restart"]);
 });

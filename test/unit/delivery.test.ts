@@ -10,7 +10,7 @@ import { Delivery, type DeliveryOptions } from "../../src/core/delivery.ts";
 import { createLogger } from "../../src/log.ts";
 import { getMessage, insertOutbound } from "../../src/store/messages.ts";
 import { enqueueDelivery, getDelivery, type OutboxItem } from "../../src/store/outbox.ts";
-import { deferred, openTempStore } from "./helpers.ts";
+import { deferred, fillDiskOnWrites, openTempStore } from "./helpers.ts";
 
 interface SendCall {
   chatId: string;
@@ -317,3 +317,33 @@ test("drain sends what is ready and leaves a reply that waits out Retry-After fo
   assert.equal(left.attempts, 1);
   assert.ok(left.nextAttemptAt > Date.now(), "due after the platform's Retry-After");
 });
+
+test(
+  "a sent reply whose record cannot be written on a full disk is recorded once there is room, not sent twice",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channel, make } = setup(t);
+    const delivery = make();
+    const delivered = collect(delivery, "delivered", 2);
+    const first = delivery.enqueue({ channel: "web", chatId: "c1", text: "first" });
+    const second = delivery.enqueue({ channel: "web", chatId: "c1", text: "second" });
+    // Before the first send starts (it waits for the next turn of the event loop).
+    const disk = fillDiskOnWrites(db, "outbox");
+    await waitUntil(() => channel.calls.length === 1);
+    assert.equal(getDelivery(db, first)!.status, "pending", "not recorded while the disk is full");
+    disk.free();
+    assert.deepEqual(
+      (await delivered).map((item) => item.id),
+      [first, second],
+    );
+    assert.deepEqual(
+      channel.calls.map((c) => c.text),
+      ["first", "second"],
+    );
+    assert.equal(getDelivery(db, first)!.status, "sent");
+  },
+);
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}

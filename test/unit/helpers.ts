@@ -46,3 +46,24 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
   });
   return { promise, resolve };
 }
+
+/**
+ * From now on every insert or update of `table` fails with SQLITE_FULL, as on a full disk
+ * (each needs a new page of a store that may not grow), until `free()`.
+ */
+export function fillDiskOnWrites(db: Db, table: string): { free(): void } {
+  db.exec("CREATE TABLE IF NOT EXISTS disk_filler (x BLOB)");
+  for (const event of ["INSERT", "UPDATE"]) {
+    db.exec(
+      `CREATE TEMP TRIGGER fill_${table}_${event} AFTER ${event} ON ${table} BEGIN INSERT INTO disk_filler VALUES (randomblob(65536)); END`,
+    );
+  }
+  const pages = (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+  db.exec(`PRAGMA max_page_count = ${pages + 2}`);
+  return {
+    free() {
+      for (const event of ["INSERT", "UPDATE"]) db.exec(`DROP TRIGGER fill_${table}_${event}`);
+      db.exec("PRAGMA max_page_count = 1073741823");
+    },
+  };
+}
