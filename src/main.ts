@@ -26,6 +26,8 @@ import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
 import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 import { setUpBrowsing } from "./browser/browsing.ts";
+import { SECRET_VARIABLES, takeSecretsFromEnvironment } from "./secret-env.ts";
+import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
 /** How long closing up may take after the running turns' grace period, before exiting anyway. */
@@ -213,6 +215,14 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       `Pincer is up: web chat on http://localhost:${info.port}`,
     );
   });
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) => reject(listenError(error, config.PORT, config.HOST) ?? error);
+    server.once("error", failed);
+    server.once("listening", () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
   if (config.credentialProblem) logger.warn(config.credentialProblem);
   for (const warning of config.warnings) logger.warn(warning);
 
@@ -231,9 +241,11 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
 }
 
 async function main(): Promise<void> {
+  // First: a secret in the environment block makes this re-execute itself without it.
+  const secrets = takeSecretsFromEnvironment();
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig({ ...process.env, ...secrets });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -241,17 +253,20 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  registerSecret(config.ANTHROPIC_API_KEY);
-  registerSecret(config.ANTHROPIC_AUTH_TOKEN);
-  registerSecret(config.CLAUDE_CODE_OAUTH_TOKEN);
-  registerSecret(config.TELEGRAM_BOT_TOKEN);
-  registerSecret(config.DISCORD_BOT_TOKEN);
-  registerSecret(config.SLACK_BOT_TOKEN);
-  registerSecret(config.SLACK_APP_TOKEN);
-  registerSecret(config.TRANSCRIBE_API_KEY);
+  for (const name of SECRET_VARIABLES) registerSecret(config[name]);
   const logger = createLogger(config.LOG_LEVEL);
   routeConsoleToLogger(logger);
-  const stop = await start(config, logger);
+  let stop: () => Promise<void>;
+  try {
+    ensureDataDir(config.DATA_DIR);
+    stop = await start(config, logger);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    // A setting to fix, said in one line; exiting flushes the log (a token generated
+    // before the failure is already in DATA_DIR/admin-token and printed above).
+    logger.fatal(error.message);
+    process.exit(2);
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -1,0 +1,42 @@
+// The re-executed service takes its secrets from the hand-over file, and only from a
+// private file of its own user that secret-env wrote: never another path by that name.
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { takeSecretsFromEnvironment } from "../../src/secret-env.ts";
+
+function handover(content: string, mode = 0o600): string {
+  const dir = mkdtempSync(join(tmpdir(), "pincer-secrets-"));
+  const file = join(dir, "secrets.json");
+  writeFileSync(file, content, { mode });
+  chmodSync(file, mode);
+  return file;
+}
+
+describe("secrets handed over to the re-executed service", () => {
+  afterEach(() => delete process.env.PINCER_SECRETS_FILE);
+
+  it("are read from the hand-over file, which is deleted with its directory", () => {
+    const file = handover(JSON.stringify({ ANTHROPIC_API_KEY: "sk-ant-handed-over" }));
+    process.env.PINCER_SECRETS_FILE = file;
+    assert.deepEqual(takeSecretsFromEnvironment(), { ANTHROPIC_API_KEY: "sk-ant-handed-over" });
+    assert.equal(existsSync(join(file, "..")), false);
+    assert.equal(process.env.PINCER_SECRETS_FILE, undefined);
+  });
+
+  it("refuse a path that is not a hand-over file, and leave it alone", () => {
+    process.env.PINCER_SECRETS_FILE = "/etc/passwd";
+    assert.throws(() => takeSecretsFromEnvironment(), /is not a hand-over file.*unset it/);
+    assert.ok(existsSync("/etc/passwd"));
+  });
+
+  it("refuse a hand-over file others may read, and leave it alone", () => {
+    const file = handover("{}", 0o644);
+    process.env.PINCER_SECRETS_FILE = file;
+    assert.throws(() => takeSecretsFromEnvironment(), /is not a private file of this user/);
+    assert.ok(existsSync(file));
+    rmSync(join(file, ".."), { recursive: true });
+  });
+});
