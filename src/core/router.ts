@@ -5,7 +5,10 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** "@Andy" anywhere as a word, case-insensitive. Adapters turn real mentions into it. */
+/**
+ * "@Andy" anywhere as a word, case-insensitive. Adapters turn real mentions of the bot into
+ * it, and write nobody else's mention so that it reads like it (channels/mention.ts).
+ */
 export function mentionsTrigger(text: string, trigger: string): boolean {
   return new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRegExp(trigger)}(?![\\p{L}\\p{N}_])`, "iu").test(
     text,

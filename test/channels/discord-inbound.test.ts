@@ -8,6 +8,7 @@ import type { DiscordFake } from "../fakes/discord/server.ts";
 import type { InboundMessage } from "../../src/channels/channel.ts";
 import type { DiscordChannel } from "../../src/channels/discord/channel.ts";
 import { AttachmentTooLargeError } from "../../src/channels/discord/download.ts";
+import { mentionsTrigger } from "../../src/core/router.ts";
 
 const GUILD = "200000000000000001";
 const GENERAL = "300000000000000001";
@@ -15,6 +16,9 @@ const RANDOM = "300000000000000002";
 const DM = "400000000000000001";
 const ALICE = { id: "500000000000000001", username: "alice", global_name: "Alice A." };
 const BOB = { id: "500000000000000002", username: "bob" };
+/** Members who happen to be named like the assistant. */
+const ANDY = { id: "500000000000000003", username: "andy", global_name: ASSISTANT_NAME };
+const ANDY_SMITH = { id: "500000000000000004", username: "asmith", global_name: "Andy Smith" };
 
 describe("Discord channel: inbound", () => {
   let fake: DiscordFake;
@@ -92,6 +96,28 @@ describe("Discord channel: inbound", () => {
     const message = await host.waitForMessage(`@${ASSISTANT_NAME} ask @Alice A. about it`);
     assert.equal(message.mentionsBot, true);
     assert.equal(message.senderName, "bob");
+  });
+
+  it("does not take a mention of a member named like the assistant for the trigger", async () => {
+    fake.injectMessage({ channelId: GENERAL, guildId: GUILD, author: ANDY, content: "andy here" });
+    fake.injectMessage({
+      channelId: GENERAL,
+      guildId: GUILD,
+      author: ANDY_SMITH,
+      content: "me too",
+    });
+    await host.waitForMessage("me too");
+    fake.injectMessage({
+      channelId: GENERAL,
+      author: BOB,
+      content: `<@${ANDY.id}> and <@${ANDY_SMITH.id}>, the crabs are loose`,
+    });
+    const loose = () => host.messages().find((m) => m.text.endsWith("the crabs are loose"));
+    await host.waitFor(() => loose() !== undefined, "the message mentioning the members");
+    const message = loose()!;
+    assert.equal(message.mentionsBot, false);
+    assert.match(message.text, /Andy .*Andy Smith/);
+    assert.equal(mentionsTrigger(message.text, `@${ASSISTANT_NAME}`), false, message.text);
   });
 
   it("includes the message replied to", async () => {

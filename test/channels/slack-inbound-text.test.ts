@@ -7,6 +7,7 @@ import {
   slackTsToMs,
 } from "../../src/channels/slack/inbound-text.ts";
 import { reactionName } from "../../src/channels/slack/reactions.ts";
+import { mentionsTrigger } from "../../src/core/router.ts";
 
 const context = { botUserId: "UBOT", assistantName: "Andy", userNames: new Map([["U1", "Alice"]]) };
 
@@ -19,6 +20,22 @@ test("the bot's mention becomes @assistantName and other mentions become names",
   assert.deepEqual(mentionedUserIds("<@UBOT> <@U1> <@U1|x>"), ["UBOT", "U1"]);
   assert.equal(mentionsUser("hey <@UBOT|pincer>", "UBOT"), true);
   assert.equal(mentionsUser("hey @Andy", "UBOT"), false);
+});
+
+test("a mention of a member named like the assistant does not read as its trigger", () => {
+  const named = {
+    ...context,
+    userNames: new Map([
+      ["U2", "Andy"],
+      ["U3", "Andy Smith"],
+    ]),
+  };
+  for (const raw of ["<@U2> lunch?", "<@U3> lunch?", "<@U4|andy> lunch?", "<!subteam^S1|@andy>"]) {
+    const text = slackTextToMarkdown(raw, named);
+    assert.match(text, /andy/i);
+    assert.equal(mentionsTrigger(text, "@Andy"), false, text);
+  }
+  assert.equal(mentionsTrigger(slackTextToMarkdown("<@UBOT> lunch?", named), "@Andy"), true);
 });
 
 test("channels, broadcasts and links are unwrapped and entities decoded", () => {

@@ -6,6 +6,7 @@ import {
   toInboundMessage,
   type InboundContext,
 } from "../../src/channels/telegram/inbound.ts";
+import { mentionsTrigger } from "../../src/core/router.ts";
 
 const context: InboundContext = { bot: { id: 42, username: "pincer_bot" }, assistantName: "Andy" };
 const alice = { id: 7, is_bot: false, first_name: "Alice" };
@@ -52,6 +53,24 @@ test("a text_mention of the bot and a command addressed to it count as mentions"
     context,
   );
   assert.deepEqual(command, { text: "/status@pincer_bot", mentionsBot: true });
+});
+
+test("a text_mention of someone else that reads like the trigger does not count", () => {
+  const result = resolveMentions(
+    "@Andy, your turn",
+    [
+      {
+        type: "text_mention",
+        offset: 0,
+        length: 5,
+        user: { id: 9, is_bot: false, first_name: "@Andy" },
+      },
+    ],
+    context,
+  );
+  assert.equal(result.mentionsBot, false);
+  assert.match(result.text, /^Andy .*, your turn$/);
+  assert.equal(mentionsTrigger(result.text, "@Andy"), false, result.text);
 });
 
 test("in a forum topic the implicit reply to the topic's first message is not a reply", () => {

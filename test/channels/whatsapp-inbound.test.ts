@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { proto, type WAMessage } from "baileys";
 import { WhatsAppChannel } from "../../src/channels/whatsapp/channel.ts";
 import { AttachmentTooLargeError } from "../../src/channels/whatsapp/attachments.ts";
+import { mentionsTrigger } from "../../src/core/router.ts";
 import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
 import { RecordingHost } from "../fakes/recording-host.ts";
@@ -20,6 +21,8 @@ const BOT_LID = "88880000000:7@lid";
 const ALICE = "15551234567@s.whatsapp.net";
 const BOB = "15559999999@s.whatsapp.net";
 const BOB_LID = "70000000001@lid";
+/** A person whose push name is the assistant's name. */
+const ANDY = "15557777777@s.whatsapp.net";
 const GROUP = "120363000000000001@g.us";
 const T = 1_700_000_000;
 
@@ -228,6 +231,35 @@ describe("WhatsApp inbound", () => {
       assert.equal(received(c, "M2").text, "@Andy hi");
       assert.equal(received(c, "M2").mentionsBot, true);
       assert.equal(received(c, "M3").mentionsBot, false);
+    } finally {
+      await c.channel.stop();
+    }
+  });
+
+  it("does not turn a mention of a person pushing the assistant's name into the trigger", async () => {
+    const c = await connected();
+    try {
+      await deliver(c, [
+        message(
+          { remoteJid: GROUP, fromMe: false, id: "A0", participant: ANDY },
+          { conversation: "hello all" },
+          "Andy",
+        ),
+        message(
+          { remoteJid: GROUP, fromMe: false, id: "A1", participant: ALICE },
+          {
+            extendedTextMessage: {
+              text: "@15557777777 your turn",
+              contextInfo: { mentionedJid: [ANDY] },
+            },
+          },
+          "Alice",
+        ),
+      ]);
+      const mention = received(c, "A1");
+      assert.equal(mention.mentionsBot, false);
+      assert.match(mention.text, /Andy/);
+      assert.equal(mentionsTrigger(mention.text, "@Andy"), false, mention.text);
     } finally {
       await c.channel.stop();
     }

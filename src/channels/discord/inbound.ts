@@ -3,6 +3,7 @@
 import { MessageFlags, MessageReferenceType } from "discord.js";
 import type { Attachment as DiscordAttachment, Message, PartialMessage } from "discord.js";
 import type { Attachment, InboundMessage } from "../channel.ts";
+import { mentionOf } from "../mention.ts";
 import { downloadCapped } from "./download.ts";
 
 export interface InboundContext {
@@ -13,7 +14,10 @@ export interface InboundContext {
 
 type AnyMessage = Message | PartialMessage;
 
-/** `<@id>` becomes `@Name`, the bot `@<assistantName>`, so typed and real mentions read alike. */
+/**
+ * `<@id>` becomes `@Name`, the bot `@<assistantName>`, so typed and real mentions read alike
+ * (a member named like the assistant without the "@": see mention.ts).
+ */
 export function readableText(message: AnyMessage, context: InboundContext): string {
   const content = message.content ?? "";
   return content.replace(/<@!?(\d+)>/g, (whole, id: string) => {
@@ -21,7 +25,7 @@ export function readableText(message: AnyMessage, context: InboundContext): stri
     const member = message.mentions.members?.get(id);
     const user = message.mentions.users.get(id);
     const name = member?.displayName ?? user?.displayName;
-    return name ? `@${name}` : whole;
+    return name ? mentionOf(name, context.assistantName) : whole;
   });
 }
 

@@ -1,6 +1,8 @@
 // Slack message text to what the core stores: Slack writes mentions, channels and links as
 // <…> tokens and escapes &, <, > as entities. The bot's own mention becomes
-// "@<assistantName>" so the core's typed-trigger rules see the assistant's name.
+// "@<assistantName>" so the core's typed-trigger rules see the assistant's name; nobody
+// else's reads like it (see mention.ts).
+import { mentionOf } from "../mention.ts";
 
 const USER_MENTION = /<@([UW][A-Z0-9]+)(?:\|([^>]*))?>/g;
 
@@ -29,15 +31,14 @@ export function slackTextToMarkdown(text: string, context: InboundTextContext): 
     .replace(USER_MENTION, (_, id: string, label: string | undefined) =>
       id === context.botUserId
         ? `@${context.assistantName}`
-        : `@${context.userNames.get(id) ?? label ?? id}`,
+        : mentionOf(context.userNames.get(id) ?? label ?? id, context.assistantName),
     )
     .replace(
       /<#([A-Z0-9]+)(?:\|([^>]*))?>/g,
       (_, id: string, name: string | undefined) => `#${name || id}`,
     )
-    .replace(
-      /<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g,
-      (_, label: string | undefined) => label ?? "@group",
+    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_, label: string | undefined) =>
+      label ? mentionOf(label.replace(/^@/, ""), context.assistantName) : "@group",
     )
     .replace(/<!date\^[^|>]*\|([^>]*)>/g, "$1")
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, "@$1")

@@ -2,6 +2,7 @@
 // whether it addresses the bot, and what it replies to. Pure functions over Bot API objects.
 import type { Chat, Message, MessageEntity, User } from "grammy/types";
 import type { Attachment, DiscoveredChat, InboundMessage } from "../channel.ts";
+import { mentionOf } from "../mention.ts";
 
 export interface BotIdentity {
   id: number;
@@ -58,6 +59,13 @@ export function resolveMentions(
         result.slice(entity.offset + entity.length);
     } else if (entity.type === "bot_command" && slice.toLowerCase().endsWith(handle)) {
       mentionsBot = true;
+    } else if (entity.type === "text_mention") {
+      // Someone else, by id: their name must not read as the trigger (see mention.ts).
+      const name = slice.replace(/^@/, "");
+      const written = mentionOf(name, context.assistantName);
+      if (written !== `@${name}`)
+        result =
+          result.slice(0, entity.offset) + written + result.slice(entity.offset + entity.length);
     }
   }
   return { text: result, mentionsBot };

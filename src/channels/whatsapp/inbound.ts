@@ -11,6 +11,7 @@ import {
   type WAMessage,
 } from "baileys";
 import type { Attachment, InboundEvent, InboundMessage } from "../channel.ts";
+import { mentionOf } from "../mention.ts";
 import {
   canonicalUserJid,
   isSelf,
@@ -65,7 +66,8 @@ function escapeRegExp(text: string): string {
 /**
  * WhatsApp writes a mention as "@<number>" in the text plus the JID in mentionedJid.
  * The bot's own becomes "@<assistant name>" (so the core's trigger matches); others
- * become "@<push name>" when the person is known.
+ * become "@<push name>" when the person is known (a push name like the assistant's
+ * without the "@": see mention.ts).
  */
 async function resolveMentions(
   text: string,
@@ -77,14 +79,15 @@ async function resolveMentions(
   for (const jid of mentioned) {
     const user = jidUser(jid);
     if (!user) continue;
-    let name: string | undefined;
+    let written: string | undefined;
     if (isSelf(jid, context.self)) {
       mentionsBot = true;
-      name = context.assistantName;
+      written = `@${context.assistantName}`;
     } else {
-      name = context.names.get(await canonicalUserJid(jid, undefined, context.lids));
+      const name = context.names.get(await canonicalUserJid(jid, undefined, context.lids));
+      written = name && mentionOf(name, context.assistantName);
     }
-    if (name) out = out.replace(new RegExp(`@${escapeRegExp(user)}(?!\\d)`, "g"), `@${name}`);
+    if (written) out = out.replace(new RegExp(`@${escapeRegExp(user)}(?!\\d)`, "g"), written);
   }
   return { text: out, mentionsBot };
 }
