@@ -70,6 +70,7 @@ import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { registerChat } from "./registration.ts";
+import { groupListing } from "./group-listing.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 
 export type GroupStatus = "working" | "idle";
@@ -690,26 +691,7 @@ export class Orchestrator extends EventEmitter<{
   }
 
   private toolListGroups(): ToolResult {
-    const groups = listGroups(this.db);
-    const lines = ["Registered groups:"];
-    for (const g of groups) {
-      lines.push(
-        `- ${g.name} (folder ${g.folder}, chat ${g.channel}:${g.chatId}${g.isMain ? ", main" : ""}${g.requiresTrigger && !g.isMain ? `, trigger ${g.trigger}` : ""})`,
-      );
-    }
-    const unregistered = listChats(this.db).filter((chat) => !chat.registered);
-    lines.push(
-      "",
-      unregistered.length
-        ? "Discovered chats that can be registered:"
-        : "No other chats discovered yet.",
-    );
-    for (const chat of unregistered.slice(0, 100)) {
-      lines.push(
-        `- ${chat.name || "(no name)"}: ${chat.channel}:${chat.chatId}${chat.isGroup ? " (group)" : " (direct)"}`,
-      );
-    }
-    return { text: lines.join("\n"), isError: false };
+    return { text: groupListing(listGroups(this.db), listChats(this.db)), isError: false };
   }
 
   /** Makes a messaging chat a main chat (pairing or MAIN_CHAT); idempotent. */
