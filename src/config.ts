@@ -131,6 +131,8 @@ const schema = z.object({
   MAX_MESSAGE_CHARS: integer(32_000, 100, 1_000_000),
   CLAUDE_PATH: optionalString,
   MAX_ATTACHMENT_BYTES: integer(20_000_000, 0, 2_000_000_000),
+  GROUP_DISK_QUOTA_MB: integer(1024, 0, 100_000_000),
+  ATTACHMENT_RETENTION_DAYS: integer(90, 0, 36_500),
   CHROMIUM_PATH: z
     .string()
     .optional()

@@ -18,6 +18,7 @@ import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
 import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
 import { Delivery } from "./core/delivery.ts";
 import { DiskSpace } from "./core/disk-space.ts";
+import { DiskQuota } from "./core/disk-quota.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -107,6 +108,15 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     assistantName: config.ASSISTANT_NAME,
     disk,
   });
+  const quota = new DiskQuota({
+    db,
+    paths,
+    quotaBytes: config.GROUP_DISK_QUOTA_MB * 1024 * 1024,
+    retentionDays: config.ATTACHMENT_RETENTION_DAYS,
+    asAgent: (group, task) => task(isolation.identityFor(group)),
+    notify: (group, text) => orchestrator.notify(group, text),
+    logger,
+  });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -118,6 +128,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     bundledSkillsDir: BUNDLED_SKILLS,
     isolation,
     disk,
+    quota,
     maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
     transcriber,
     extraTools: (group) => [
@@ -127,6 +138,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   });
   orchestrator.setChannelState("browser", browsing.state);
   orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
+  orchestrator.on("sessionClosed", (groupId) => void quota.measureGroup(groupId));
   const scheduler: Scheduler = new Scheduler({
     db,
     runTask: taskRunner({
@@ -189,6 +201,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   delivery.resume();
   orchestrator.recover();
   scheduler.start();
+  quota.start();
 
   let ready = true;
   const app = createWebApp({
@@ -236,6 +249,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     for (const channel of channels.values()) await channel.stop();
     await proxy.stop();
     disk.stop();
+    quota.stop();
     db.close();
   };
 }

@@ -6,6 +6,8 @@ import type { Attachment } from "../channels/channel.ts";
 import type { AgentIdentity } from "../agent/isolation/agent-isolation.ts";
 import { writeIntoTree } from "../agent/isolation/safe-write.ts";
 import type { StoredAttachment } from "../store/messages.ts";
+import { isDiskFull } from "../store/db.ts";
+import { DISK_FULL_NOTE } from "./disk-space.ts";
 
 function safeName(name: string): string {
   const cleaned = name.replace(/[^\p{L}\p{N}._-]+/gu, "_").replace(/^\.+/, "");
@@ -71,9 +73,16 @@ export async function saveAttachments(
       saved.push({
         ...base,
         path: null,
-        note: `download failed: ${error instanceof Error ? error.message : String(error)}`,
+        note: isDiskFull(error)
+          ? DISK_FULL_NOTE
+          : `download failed: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
   }
   return saved;
+}
+
+/** What is kept of attachments that are not downloaded at all: each says why in `note`. */
+export function unsavedAttachments(attachments: Attachment[], note: string): StoredAttachment[] {
+  return attachments.map((attachment) => ({ ...storedFields(attachment), path: null, note }));
 }

@@ -12,6 +12,9 @@ import { isDiskFull } from "../store/db.ts";
 export const DISK_FULL_REFUSAL =
   "not stored: the disk that holds Pincer's data is full (once space is freed, Pincer carries on by itself)";
 
+/** The note of an attachment not saved because the disk is full. */
+export const DISK_FULL_NOTE = "not saved: the disk is full";
+
 export class DiskFullError extends Error {
   constructor() {
     super(DISK_FULL_REFUSAL);

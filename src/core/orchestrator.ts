@@ -63,8 +63,9 @@ import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
 import { backlogPrompt } from "./backlog.ts";
-import { DiskSpace } from "./disk-space.ts";
-import { saveAttachments } from "./attachments.ts";
+import { DISK_FULL_NOTE, DiskSpace } from "./disk-space.ts";
+import type { DiskQuota } from "./disk-quota.ts";
+import { saveAttachments, unsavedAttachments } from "./attachments.ts";
 import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
@@ -101,6 +102,8 @@ export interface OrchestratorOptions {
   isolation: AgentIsolation;
   /** Where writes refused for lack of space are reported (one is made when not given). */
   disk?: DiskSpace;
+  /** Per-group disk quota: over it, a group's new attachments are not saved. */
+  quota?: DiskQuota;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -122,6 +125,7 @@ export class Orchestrator extends EventEmitter<{
   readonly channelStates = new Map<string, ChannelState>();
   readonly pairing = new PairingCode();
   readonly disk: DiskSpace;
+  readonly quota: DiskQuota | undefined;
   private readonly failures = new Map<number, number>();
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
   agentFailure: string | undefined;
@@ -145,6 +149,7 @@ export class Orchestrator extends EventEmitter<{
     this.log = options.logger;
     this.disk =
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
+    this.quota = options.quota;
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -267,13 +272,16 @@ export class Orchestrator extends EventEmitter<{
       return;
     }
     if (message.attachments?.length) {
-      const saved = await saveAttachments(
-        groupDir(this.options.paths, group.folder),
-        id,
-        message.attachments,
-        this.options.maxAttachmentBytes ?? 20_000_000,
-        this.options.isolation.identityFor(group),
-      );
+      const refusal = this.disk.full ? DISK_FULL_NOTE : this.quota?.attachmentRefusal(group);
+      const saved = refusal
+        ? unsavedAttachments(message.attachments, refusal)
+        : await saveAttachments(
+            groupDir(this.options.paths, group.folder),
+            id,
+            message.attachments,
+            this.options.maxAttachmentBytes ?? 20_000_000,
+            this.options.isolation.identityFor(group),
+          );
       setAttachments(this.db, id, saved);
       // The group's turn waits for the transcripts (see dispatch).
       this.voiceNotes.start(group, id, saved);

@@ -95,6 +95,7 @@ export function setupReport(deps: SetupDeps): SetupReport {
       ...config.warnings,
       ...(orchestrator.agentFailure ? [`Agents failing: ${orchestrator.agentFailure}`] : []),
       ...(orchestrator.disk.warning ? [orchestrator.disk.warning] : []),
+      ...(orchestrator.quota?.warnings() ?? []),
     ],
   };
 }

@@ -25,6 +25,7 @@ import {
 } from "./harness.ts";
 
 const REPLY_TIMEOUT = 90_000;
+const QUOTA_MB = 16;
 const FILLER = "filler.bin";
 
 /** Mounts a 64 MB tmpfs on a new directory; the reason it cannot when it cannot. */
@@ -92,6 +93,11 @@ describe("an agent that fills the disk", { skip: "skip" in disk ? disk.skip : fa
   const dataDir = "dir" in disk ? disk.dir : "";
   let model: AnthropicFake;
   let service: Service;
+  const ENV = () => ({
+    ANTHROPIC_API_KEY: "sk-ant-disk-0000",
+    ANTHROPIC_BASE_URL: model.url,
+    GROUP_DISK_QUOTA_MB: String(QUOTA_MB),
+  });
 
   before(async () => {
     // The disk is filled once: the turn that asked for it may run again (its end could not
@@ -113,7 +119,7 @@ describe("an agent that fills the disk", { skip: "skip" in disk ? disk.skip : fa
     });
     service = await startService({
       dataDir,
-      env: { ANTHROPIC_API_KEY: "sk-ant-disk-0000", ANTHROPIC_BASE_URL: model.url },
+      env: ENV(),
     });
     const sse = listen(service);
     await sse.ready;
@@ -155,13 +161,25 @@ describe("an agent that fills the disk", { skip: "skip" in disk ? disk.skip : fa
     assert.equal(await service.stop(), 0, service.output());
     service = await startService({
       dataDir,
-      env: { ANTHROPIC_API_KEY: "sk-ant-disk-0000", ANTHROPIC_BASE_URL: model.url },
+      env: ENV(),
     });
     const outcome = await askOrRefused(service, "after the restart?");
     t.diagnostic(outcome);
     assert.match(outcome, /answered: .+|refused 507: .*disk .*full/);
     assert.equal((await fetch(`${service.url}/healthz`)).status, 200);
     assert.equal(service.child.exitCode, null, service.output());
+  });
+
+  it("measures the chat's folder at start and says it is over its quota", async () => {
+    const warning = await waitFor(
+      async () => {
+        const setup = (await (await api(service, "/api/setup")).json()) as { warnings: string[] };
+        return setup.warnings.find((w) => /over its 16 MB quota/.test(w));
+      },
+      "the quota warning",
+      REPLY_TIMEOUT,
+    );
+    assert.match(warning, /^The chat "Main" \(folder main\) takes 6\d MB, over its 16 MB quota/);
   });
 
   it("works again once the file is removed", async () => {

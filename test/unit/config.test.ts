@@ -131,3 +131,16 @@ test("TRUST_PROXY is the number of proxies that append to X-Forwarded-For", () =
   assert.equal(loadConfig({ ...KEY, TRUST_PROXY: "true" }).TRUST_PROXY, 1);
   assert.equal(loadConfig({ ...KEY, TRUST_PROXY: "2" }).TRUST_PROXY, 2);
 });
+
+test("the per-chat disk quota and attachment retention default to 1 GB and 90 days; 0 turns them off", () => {
+  const defaults = loadConfig({ ...KEY });
+  assert.equal(defaults.GROUP_DISK_QUOTA_MB, 1024);
+  assert.equal(defaults.ATTACHMENT_RETENTION_DAYS, 90);
+  const off = loadConfig({ ...KEY, GROUP_DISK_QUOTA_MB: "0", ATTACHMENT_RETENTION_DAYS: "0" });
+  assert.equal(off.GROUP_DISK_QUOTA_MB, 0);
+  assert.equal(off.ATTACHMENT_RETENTION_DAYS, 0);
+  assert.throws(
+    () => loadConfig({ ...KEY, ATTACHMENT_RETENTION_DAYS: "a week" }),
+    /ATTACHMENT_RETENTION_DAYS: expected a whole number from 0 to 36500/,
+  );
+});

@@ -1,0 +1,191 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DiskQuota, overQuotaNote, sizeText } from "../../src/core/disk-quota.ts";
+import { agentHome, dataPaths, groupDir } from "../../src/agent/memory.ts";
+import type { AgentIdentity } from "../../src/agent/isolation/as-agent.ts";
+import { createLogger } from "../../src/log.ts";
+import { deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts";
+import { deferred, openTempStore } from "../unit/helpers.ts";
+
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+function setup(
+  t: { after(fn: () => void): void },
+  options: { quotaMb?: number; days?: number } = {},
+) {
+  const store = openTempStore();
+  const paths = dataPaths(store.dir);
+  const group = (folder: string): Group =>
+    insertGroup(
+      store.db,
+      {
+        channel: "telegram",
+        chatId: folder,
+        folder,
+        name: `Chat ${folder}`,
+        trigger: "@Andy",
+        requiresTrigger: true,
+        isMain: false,
+      },
+      0,
+    );
+  const sizes = new Map<string, number | undefined>();
+  const measured: { identity: AgentIdentity | undefined; dirs: string[] }[] = [];
+  const pruned: { identity: AgentIdentity | undefined; folder: string; days: number }[] = [];
+  const told: [string, string][] = [];
+  const quota = new DiskQuota({
+    db: store.db,
+    paths,
+    quotaBytes: (options.quotaMb ?? 1024) * MB,
+    retentionDays: options.days ?? 90,
+    asAgent: (g, task) => task({ uid: 40_000 + g.id, gid: 40_000 + g.id }),
+    notify: (g, text) => told.push([g.folder, text]),
+    logger: createLogger("silent"),
+    measure: async (identity, dirs) => {
+      measured.push({ identity, dirs });
+      return sizes.get(dirs[0]!.split("/").at(-1)!);
+    },
+    prune: async (identity, folder, days) => {
+      pruned.push({ identity, folder, days });
+      return 0;
+    },
+  });
+  t.after(() => {
+    quota.stop();
+    store.close();
+  });
+  return { store, paths, group, sizes, measured, pruned, told, quota };
+}
+
+test("sizes read the way the quota is set", () => {
+  assert.equal(sizeText(GB), "1 GB");
+  assert.equal(sizeText(1.5 * GB), "1.5 GB");
+  assert.equal(sizeText(50 * MB), "50 MB");
+  assert.equal(overQuotaNote(GB), "not saved: this chat's folder is over its 1 GB quota");
+});
+
+test("a group is measured as its agent, over both of its trees", async (t) => {
+  const { group, paths, measured, quota } = setup(t);
+  const family = group("family");
+  await quota.measureGroup(family.id);
+  assert.deepEqual(measured, [
+    {
+      identity: { uid: 40_000 + family.id, gid: 40_000 + family.id },
+      dirs: [groupDir(paths, "family"), agentHome(paths, "family")],
+    },
+  ]);
+});
+
+test("over its quota a group's attachments are refused and the chat is told once", async (t) => {
+  const { group, sizes, told, quota } = setup(t);
+  const family = group("family");
+  const work = group("work");
+  sizes.set("family", 2 * GB);
+  sizes.set("work", 10 * MB);
+  await quota.measureAll();
+  assert.equal(quota.attachmentRefusal(family), overQuotaNote(GB));
+  assert.equal(quota.attachmentRefusal(work), undefined);
+  await quota.measureAll();
+  assert.deepEqual(told, [
+    [
+      "family",
+      "This chat's files take 2 GB, over its 1 GB quota: new attachments are not saved until some files are removed.",
+    ],
+  ]);
+  assert.equal(quota.warnings().length, 1);
+  assert.match(
+    quota.warnings()[0]!,
+    /"Chat family" \(folder family\) takes 2 GB, over its 1 GB quota/,
+  );
+});
+
+test("a group back under its quota saves attachments again, and is told again if it goes over again", async (t) => {
+  const { group, sizes, told, quota } = setup(t);
+  const family = group("family");
+  sizes.set("family", 2 * GB);
+  await quota.measureGroup(family.id);
+  sizes.set("family", 100 * MB);
+  await quota.measureGroup(family.id);
+  assert.equal(quota.attachmentRefusal(family), undefined);
+  assert.deepEqual(quota.warnings(), []);
+  sizes.set("family", 3 * GB);
+  await quota.measureGroup(family.id);
+  assert.equal(told.length, 2);
+});
+
+test("a quota of 0 is no quota", async (t) => {
+  const { group, sizes, told, quota } = setup(t, { quotaMb: 0 });
+  const family = group("family");
+  sizes.set("family", 500 * GB);
+  await quota.measureGroup(family.id);
+  assert.equal(quota.attachmentRefusal(family), undefined);
+  assert.deepEqual(told, []);
+});
+
+test("a failed measurement keeps what was known", async (t) => {
+  const { group, sizes, quota } = setup(t);
+  const family = group("family");
+  sizes.set("family", 2 * GB);
+  await quota.measureGroup(family.id);
+  sizes.set("family", undefined);
+  await quota.measureGroup(family.id);
+  assert.equal(quota.attachmentRefusal(family), overQuotaNote(GB));
+});
+
+test("an unregistered group's state goes with it", async (t) => {
+  const { store, group, sizes, quota } = setup(t);
+  const family = group("family");
+  sizes.set("family", 2 * GB);
+  await quota.measureGroup(family.id);
+  deleteGroup(store.db, family.id);
+  await quota.measureGroup(family.id);
+  assert.deepEqual(quota.warnings(), []);
+  assert.equal(quota.attachmentRefusal(family), undefined);
+});
+
+test("calls while a measurement runs share it", async (t) => {
+  const { store, paths, group } = setup(t);
+  const family = group("family");
+  const gate = deferred<number>();
+  let calls = 0;
+  const quota = new DiskQuota({
+    db: store.db,
+    paths,
+    quotaBytes: GB,
+    retentionDays: 90,
+    asAgent: (_g, task) => task(undefined),
+    notify: () => undefined,
+    logger: createLogger("silent"),
+    measure: async () => {
+      calls++;
+      return gate.promise;
+    },
+  });
+  const both = Promise.all([quota.measureGroup(family.id), quota.measureGroup(family.id)]);
+  gate.resolve(MB);
+  await both;
+  assert.equal(calls, 1);
+});
+
+test("retention prunes each group's attachments as its agent, then measures", async (t) => {
+  const { group, paths, pruned, measured, quota } = setup(t, { days: 30 });
+  const family = group("family");
+  await quota.retain();
+  assert.deepEqual(pruned, [
+    {
+      identity: { uid: 40_000 + family.id, gid: 40_000 + family.id },
+      folder: groupDir(paths, "family"),
+      days: 30,
+    },
+  ]);
+  assert.equal(measured.length, 1);
+});
+
+test("a retention of 0 keeps attachments", async (t) => {
+  const { group, pruned, measured, quota } = setup(t, { days: 0 });
+  group("family");
+  await quota.retain();
+  assert.deepEqual(pruned, []);
+  assert.equal(measured.length, 1);
+});
