@@ -1,5 +1,6 @@
 // Wiring only: config → store → proxy → channels → orchestrator → HTTP server.
 import { mkdirSync } from "node:fs";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Channel } from "./channels/channel.ts";
@@ -15,12 +16,14 @@ import { CredentialProxy } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
 import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
-import { dataPaths, ensureGlobalMemory } from "./agent/memory.ts";
+import { dataPaths } from "./agent/memory.ts";
+import { ensureGlobalMemory, globalMemoryDir, globalMemoryTools } from "./agent/global-memory.ts";
+import { reclaimHostFiles } from "./agent/isolation/ownership.ts";
 import { Delivery } from "./core/delivery.ts";
 import { DiskSpace } from "./core/disk-space.ts";
 import { DiskQuota } from "./core/disk-quota.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
-import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
+import { AdminToken, adminTokenFile, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
@@ -39,7 +42,6 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
   const db = openDb(`${paths.storeDir}/pincer.db`);
   const disk = new DiskSpace({ dir: paths.storeDir, logger });
-  ensureGlobalMemory(paths, config.ASSISTANT_NAME);
 
   const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
   if (admin.generated) {
@@ -76,6 +78,19 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     logger,
   });
   if (isolation.enabled && limits.lowered) logger.warn(limits.lowered);
+  if (isolation.enabled) {
+    const wrong = await reclaimHostFiles(
+      paths,
+      [{ tree: globalMemoryDir(paths), mode: 0o755 }],
+      [basename(adminTokenFile(config.DATA_DIR))],
+    );
+    if (wrong.length > 0)
+      logger.error(
+        { files: wrong.slice(0, 20), count: wrong.length },
+        "files only the service may own belonged to another user and were taken back: an agent may have had access to them; rotate the admin token and channel tokens",
+      );
+  }
+  await ensureGlobalMemory(paths, config.ASSISTANT_NAME);
 
   let listeningPort = config.PORT;
   const browsing = await setUpBrowsing({
@@ -134,6 +149,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     extraTools: (group) => [
       ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
       ...browsing.tools(group),
+      ...globalMemoryTools(group, paths),
     ],
   });
   orchestrator.setChannelState("browser", browsing.state);
@@ -219,6 +235,15 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     proxy,
     scheduler,
     isolation: isolation.status,
+    retireGroup: (group) =>
+      isolation
+        .retire(group)
+        .catch((error: unknown) =>
+          logger.error(
+            { group: group.folder, err: (error as Error).message },
+            "could not retire the unregistered group's user",
+          ),
+        ),
     isReady: () => ready,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -1,16 +1,12 @@
 // Group folders and their CLAUDE.md memory files, created from templates on first use.
-import {
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+// A group's folder and home belong to its agent, so what goes into them is created by the
+// agent's own user (a short child process), never by the host walking paths the agent
+// could have swapped for links.
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { create as createTar } from "tar";
 import type { Group } from "../store/groups.ts";
+import { runAsAgent, type AgentIdentity } from "./isolation/as-agent.ts";
 
 export interface Paths {
   dataDir: string;
@@ -36,27 +32,6 @@ export function agentHome(paths: Paths, folder: string): string {
   return join(paths.agentsDir, folder);
 }
 
-export function globalMemoryDir(paths: Paths): string {
-  return join(paths.groupsDir, "global");
-}
-
-export function globalMemoryFile(paths: Paths): string {
-  return join(globalMemoryDir(paths), "CLAUDE.md");
-}
-
-function globalTemplate(assistantName: string): string {
-  return `# ${assistantName}
-
-You are ${assistantName}, a personal assistant who lives in the owner's chats.
-
-## How to behave
-- Be brief: people read you on a phone. Use short paragraphs and lists; Markdown is rendered.
-- You remember things by writing them down: keep facts worth keeping in the CLAUDE.md of
-  the chat you are in (your working directory).
-- Memory shared by every chat lives in this file.
-`;
-}
-
 function groupTemplate(assistantName: string, group: Group): string {
   return `# ${group.name}
 
@@ -65,65 +40,79 @@ Add what you learn here: people, preferences, ongoing matters.
 `;
 }
 
-export function ensureGlobalMemory(paths: Paths, assistantName: string): void {
-  const file = globalMemoryFile(paths);
-  mkdirSync(join(paths.groupsDir, "global"), { recursive: true });
-  createIfAbsent(file, globalTemplate(assistantName));
-}
-
-/** Writes `text` to `file` unless something (a file, or a link an agent made) is there already. */
-function createIfAbsent(file: string, text: string): void {
-  try {
-    writeFileSync(file, text, { flag: "wx" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-}
-
-/** A real directory at `dir`: a symbolic link or file an agent put there is removed first. */
-function realDirectory(dir: string): void {
-  const stat = lstatSync(dir, { throwIfNoEntry: false });
-  if (stat && !stat.isDirectory()) rmSync(dir, { force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-}
-
-/** Creates the group's folder, memory file and agent home; returns their paths. */
-export function ensureGroupFiles(
-  paths: Paths,
-  group: Group,
-  assistantName: string,
-): { cwd: string; home: string } {
-  const cwd = groupDir(paths, group.folder);
-  const home = agentHome(paths, group.folder);
-  mkdirSync(cwd, { recursive: true, mode: 0o700 });
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  realDirectory(join(home, ".claude"));
-  realDirectory(join(home, "tmp"));
-  createIfAbsent(join(cwd, "CLAUDE.md"), groupTemplate(assistantName, group));
-  return { cwd, home };
-}
+// $1 folder, $2 home, $3 CLAUDE.md template, $4 "skills" when a tar of them comes on stdin.
+// A name the agent turned into a link or a file where a folder belongs is replaced; an
+// existing CLAUDE.md, whatever it is, is the agent's and stays.
+const PREPARE = `set -e
+cd "$1"
+if [ ! -e CLAUDE.md ] && [ ! -L CLAUDE.md ]; then printf '%s' "$3" > CLAUDE.md; fi
+cd "$2"
+for d in .claude .claude/skills tmp; do
+  if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f "$d"; fi
+  [ -d "$d" ] || mkdir -m 700 "$d"
+done
+if [ "$4" = skills ]; then
+  cd .claude/skills
+  tar -xmf - --no-same-owner --no-same-permissions --recursive-unlink
+fi`;
 
 /**
- * Copies the skills that ship with Pincer into the agent's user-level skills folder, so an
- * upgrade reaches every group. Each is replaced whole, never written through a link. Only
- * call this while no process of the group's agent runs.
+ * The bundled skills as a tar archive, read once: the agent extracts it into its own
+ * skills folder, each skill replaced whole, so an upgrade reaches every group.
  */
-export function installBundledSkills(home: string, bundledSkillsDir: string): void {
-  if (!existsSync(bundledSkillsDir)) return;
-  const skills = join(home, ".claude", "skills");
-  realDirectory(skills);
-  for (const entry of readdirSync(bundledSkillsDir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const target = join(skills, entry.name);
-    rmSync(target, { recursive: true, force: true });
-    cpSync(join(bundledSkillsDir, entry.name), target, { recursive: true });
+export async function bundledSkillsArchive(dir: string): Promise<Buffer | undefined> {
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return undefined;
   }
+  if (names.length === 0) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of createTar({ cwd: dir, portable: true, follow: false }, names))
+    chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
 }
 
-export function readGlobalMemory(paths: Paths): string {
-  try {
-    return readFileSync(globalMemoryFile(paths), "utf8");
-  } catch {
-    return "";
-  }
+/** Creates the group's memory file, its home's folders and skills, as the agent. */
+export async function prepareGroupFiles(
+  paths: Paths,
+  group: Group,
+  identity: AgentIdentity | undefined,
+  assistantName: string,
+  skills?: Buffer | undefined,
+): Promise<void> {
+  const result = await runAsAgent(
+    identity,
+    PREPARE,
+    [
+      groupDir(paths, group.folder),
+      agentHome(paths, group.folder),
+      groupTemplate(assistantName, group),
+      skills ? "skills" : "",
+    ],
+    { input: skills },
+  );
+  if (result.code !== 0)
+    throw new Error(
+      `could not prepare the files of ${group.folder} (exit ${result.code}): ${result.stderr.trim()}`,
+    );
+}
+
+/** Creates folders in the agent's home (e.g. the browser's profile), as the agent. */
+export async function prepareHomeDirs(
+  paths: Paths,
+  group: Group,
+  identity: AgentIdentity | undefined,
+  names: string[],
+): Promise<void> {
+  const result = await runAsAgent(
+    identity,
+    'cd "$1" && shift && for d in "$@"; do [ -L "$d" ] && rm -f "$d"; [ -d "$d" ] || mkdir -m 700 "$d"; done',
+    [agentHome(paths, group.folder), ...names],
+  );
+  if (result.code !== 0)
+    throw new Error(`could not prepare ${names.join(", ")} for ${group.folder}: ${result.stderr}`);
 }

@@ -47,8 +47,6 @@ export interface SessionOptions {
   env: Record<string, string>;
   resume: string | undefined;
   mcpServer: McpSdkServerConfigWithInstance;
-  systemPromptAppend: string;
-  additionalDirectories: string[];
   hooks: Partial<Record<"PreToolUse", HookCallbackMatcher[]>>;
   model: string | undefined;
   claudePath: string | undefined;
@@ -99,7 +97,26 @@ export class AgentSession {
     return this.pushedThrough;
   }
 
-  start(): void {
+  /**
+   * Starts the agent once `ready` gives the text appended to its system prompt (the group's
+   * files are prepared meanwhile); if that fails, the session ends as a failed start.
+   */
+  startAfter(ready: Promise<string>): void {
+    ready.then(
+      (systemPromptAppend) => {
+        if (this.closed) this.options.events.onExit(undefined);
+        else this.start(systemPromptAppend);
+      },
+      (error: unknown) => {
+        this.closed = true;
+        this.options.events.onExit(
+          this.failed(`the agent could not start: ${(error as Error).message}`),
+        );
+      },
+    );
+  }
+
+  private start(systemPromptAppend: string): void {
     const { options } = this;
     this.running = query({
       prompt: this.input(),
@@ -113,8 +130,7 @@ export class AgentSession {
         disallowedTools: DISALLOWED_TOOLS,
         mcpServers: { pincer: options.mcpServer },
         settingSources: ["user", "project"],
-        systemPrompt: { type: "preset", preset: "claude_code", append: options.systemPromptAppend },
-        additionalDirectories: options.additionalDirectories,
+        systemPrompt: { type: "preset", preset: "claude_code", append: systemPromptAppend },
         hooks: options.hooks,
         pathToClaudeCodeExecutable: options.claudePath,
         // The CLI echoes each user message when a turn takes it in; that echo is how

@@ -1,9 +1,8 @@
 // Which parts of DATA_DIR go into a backup. The live database files are left out (an
 // online snapshot stands in for them), as are caches, symbolic links (a restore refuses
 // links), sockets and other special files, and what an earlier restore left behind.
-import { lstat, readdir } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { join } from "node:path";
+import { walkTree } from "../agent/isolation/tree-fs.ts";
 import { STORE_PATH } from "./manifest.ts";
 
 export interface DataEntry {
@@ -52,47 +51,26 @@ function skipReason(name: string, stat: Stats, topLevel: boolean): string | null
   return stat.isSocket() ? "socket" : "not a regular file";
 }
 
-async function lstatIfPresent(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    // Something the service deleted between listing and looking is simply not backed up.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
+/**
+ * Lists what a backup takes, through descriptors: agents own parts of DATA_DIR, so no name
+ * below it is followed if it is a link, however it changes during the walk.
+ */
 export async function walkDataDir(
   dataDir: string,
 ): Promise<{ entries: DataEntry[]; skipped: SkippedEntry[] }> {
   const entries: DataEntry[] = [];
   const skipped: SkippedEntry[] = [];
-  const visit = async (relativeDir: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = (await readdir(join(dataDir, relativeDir))).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    for (const name of names) {
-      const path = relativeDir ? `${relativeDir}/${name}` : name;
-      if (LIVE_DATABASE.has(path)) continue;
-      const stat = await lstatIfPresent(join(dataDir, path));
-      if (!stat) continue;
-      const reason = skipReason(name, stat, relativeDir === "");
+  await walkTree(dataDir, {
+    entry: async ({ path, name, stat, depth }) => {
+      if (LIVE_DATABASE.has(path)) return false;
+      const reason = skipReason(name, stat, depth === 1);
       if (reason) {
         skipped.push({ path, reason });
-        continue;
+        return false;
       }
-      if (stat.isDirectory()) {
-        entries.push({ path, type: "directory", stat });
-        await visit(path);
-      } else {
-        entries.push({ path, type: "file", stat });
-      }
-    }
-  };
-  await visit("");
+      entries.push({ path, type: stat.isDirectory() ? "directory" : "file", stat });
+      return true;
+    },
+  });
   return { entries, skipped };
 }

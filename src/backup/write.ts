@@ -4,7 +4,7 @@
 // appends to) contributes a consistent prefix instead of failing the backup.
 import { once } from "node:events";
 import { createWriteStream, existsSync, type Stats } from "node:fs";
-import { mkdtemp, open, rename, rm, stat } from "node:fs/promises";
+import { mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -19,6 +19,7 @@ import {
   STORE_PATH,
   type BackupManifest,
 } from "./manifest.ts";
+import { openTreeFile, TreeFileError } from "../agent/isolation/tree-fs.ts";
 import { snapshotDatabase } from "./snapshot.ts";
 import { walkDataDir } from "./walk.ts";
 
@@ -69,23 +70,22 @@ function addDirectory(pack: Pack, path: string, stat: Stats): void {
   folder.end();
 }
 
-/** Adds one file's first `size` bytes (as they are at opening) to the pack. */
+/**
+ * Adds one file's first `size` bytes (as they are at opening) to the pack. The file is
+ * reached through descriptors (agents own parts of DATA_DIR and may swap names for links
+ * or FIFOs at any moment); undefined when it is gone.
+ */
 async function addFile(
   pack: Pack,
-  absolute: string,
+  root: string,
+  relative: string,
   path: string,
   signal: AbortSignal,
 ): Promise<number | undefined> {
-  let handle;
+  const opened = await openTreeFile(root, relative);
+  if (!opened) return undefined;
+  const { handle, stat } = opened;
   try {
-    handle = await open(absolute, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return undefined;
     const target = entry({
       path: DATA_PREFIX + path,
       type: "File",
@@ -147,7 +147,7 @@ export async function openBackup(options: BackupOptions): Promise<BackupArchive>
     addDirectory(pack, DATA_PREFIX, await stat(dataDir));
     let storeAdded = false;
     const addStore = async () => {
-      const size = await addFile(pack, join(staging, "pincer.db"), STORE_PATH, abort.signal);
+      const size = await addFile(pack, staging, "pincer.db", STORE_PATH, abort.signal);
       files.push({ path: STORE_PATH, size: size! });
       storeAdded = true;
     };
@@ -159,7 +159,15 @@ export async function openBackup(options: BackupOptions): Promise<BackupArchive>
         if (item.path === "store") await addStore();
         continue;
       }
-      const size = await addFile(pack, join(dataDir, item.path), item.path, abort.signal);
+      let size: number | undefined;
+      try {
+        size = await addFile(pack, dataDir, item.path, item.path, abort.signal);
+      } catch (error) {
+        // Became a link, a FIFO or a second name for another file since the walk.
+        if (!(error instanceof TreeFileError)) throw error;
+        walked.skipped.push({ path: item.path, reason: error.message });
+        continue;
+      }
       if (size !== undefined) files.push({ path: item.path, size });
     }
     if (!storeAdded) await addStore();

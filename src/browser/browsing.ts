@@ -1,14 +1,14 @@
 // Web browsing as one feature for main.ts: the browser tools when Chromium is there (Playwright
 // is imported only then), and otherwise a plain statement of why they are missing, which the
 // service shows next to its channels on /readyz and the status page.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentTool } from "../agent/tools.ts";
-import { agentHome, groupDir, type Paths } from "../agent/memory.ts";
+import { prepareHomeDirs, type Paths } from "../agent/memory.ts";
+import type { Prepare } from "../agent/isolation/agent-isolation.ts";
 import type { Logger } from "../log.ts";
 import type { Group } from "../store/groups.ts";
 import type { UserLease } from "./group-browser.ts";
-import { chromiumProblem } from "./launcher.ts";
+import { BROWSER_DIRS, chromiumProblem } from "./launcher.ts";
 
 export interface BrowsingOptions {
   chromiumPath: string;
@@ -19,7 +19,7 @@ export interface BrowsingOptions {
   /** This service's own ports, which pages must not reach. */
   servicePorts(): readonly number[];
   /** The isolation layer: the browser claims the group's Unix user through it. */
-  isolation?: { acquire(group: Group, prepare: () => void): UserLease } | undefined;
+  isolation?: { acquire(group: Group, prepare: Prepare): UserLease } | undefined;
   logger: Logger;
 }
 
@@ -34,12 +34,6 @@ export interface Browsing {
 const MAX_RESULT_CHARS = 30_000;
 const ACTION_TIMEOUT_MS = 10_000;
 const SETTLE_MS = 3_000;
-
-/** What must exist before the isolation layer hands a group's tree to its user. */
-function groupDirs(paths: Paths, group: Group): void {
-  for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)])
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-}
 
 function withoutBrowsing(problem: string, logger: Logger): Browsing {
   logger.info(`No browser tools: ${problem}`);
@@ -89,7 +83,12 @@ export async function setUpBrowsing(options: BrowsingOptions): Promise<Browsing>
         manager,
         paths,
         maxChars: MAX_RESULT_CHARS,
-        lease: isolation && ((group) => isolation.acquire(group, () => groupDirs(paths, group))),
+        lease:
+          isolation &&
+          ((group) =>
+            isolation.acquire(group, (identity) =>
+              prepareHomeDirs(paths, group, identity, Object.values(BROWSER_DIRS)),
+            )),
       }),
     closeGroup: (groupId) => manager.closeGroup(groupId),
     closeAll: () => manager.closeAll(),

@@ -1,12 +1,12 @@
 // One group's browser: a persistent Chromium context on the group's own profile, its SOCKS
 // guard, the file:// rule, downloads into the group folder, and the notes (refusals,
 // downloads) the next tool result should carry.
-import { existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BrowserContext, Cookie, Download, Frame, Page, Request } from "playwright-core";
-import { browserEnvironment, launcherFor, type RunAs } from "./launcher.ts";
+import { BROWSER_DIRS, browserEnvironment, launcherFor, type RunAs } from "./launcher.ts";
 import { moveToNewFile, safeFileName } from "./group-files.ts";
 import { SocksGuard } from "./socks-guard.ts";
 import { fileAllowed, isInside } from "./url-policy.ts";
@@ -15,6 +15,8 @@ import { fileAllowed, isInside } from "./url-policy.ts";
 export interface UserLease {
   /** The user to run as; undefined when isolation is off. */
   identity: RunAs | undefined;
+  /** Settles once the user's folders (the browser's included) are ready for it. */
+  ready: Promise<void>;
   release(): void;
 }
 
@@ -53,16 +55,6 @@ const CHROMIUM_ARGS = [
   "--no-default-browser-check",
 ];
 
-/** A directory the browser (maybe running as the group's uid) can write. */
-function ensureOwnedDir(dir: string, runAs: RunAs | undefined): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (!runAs) return;
-  const stat = lstatSync(dir);
-  if (!stat.isDirectory()) throw new Error(`${dir} is not a directory`);
-  // lchown never follows a link the agent may have planted.
-  if (stat.uid !== runAs.uid || stat.gid !== runAs.gid) lchownSync(dir, runAs.uid, runAs.gid);
-}
-
 function realOrSelf(path: string): string {
   try {
     return realpathSync(path);
@@ -99,8 +91,8 @@ export class GroupBrowser {
   }
 
   static async launch(group: BrowserGroup, settings: LaunchSettings): Promise<GroupBrowser> {
-    const profileDir = join(group.home, "browser-profile");
-    const downloadsDir = join(group.home, "browser-downloads");
+    const profileDir = join(group.home, BROWSER_DIRS.profile);
+    const downloadsDir = join(group.home, BROWSER_DIRS.downloads);
     const lease = group.lease?.();
     const runAs = lease?.identity;
     let browser: GroupBrowser | undefined;
@@ -109,7 +101,11 @@ export class GroupBrowser {
       onRefused: (text) => browser?.note(text),
     });
     try {
-      for (const dir of [group.home, profileDir, downloadsDir]) ensureOwnedDir(dir, runAs);
+      // With a lease the folders are made as the agent; without one the browser is the host's.
+      if (lease) await lease.ready;
+      else
+        for (const dir of [profileDir, downloadsDir])
+          await mkdir(dir, { recursive: true, mode: 0o700 });
       await guard.start();
       // Loaded at the first launch: playwright-core costs the idle service ~40 MB.
       const { chromium } = await import("playwright-core");

@@ -6,6 +6,9 @@ import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { SETPRIV, setprivArgs, type AgentIdentity } from "../agent/isolation/as-agent.ts";
 
+/** The browser's folders in the agent's home: its profile and where downloads land first. */
+export const BROWSER_DIRS = { profile: "browser-profile", downloads: "browser-downloads" };
+
 /** The uid and gid Chromium runs as: the group's agent user. */
 export type RunAs = AgentIdentity;
 /** Why Chromium cannot be used at `path`, or undefined when it can. */

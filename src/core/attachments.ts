@@ -1,10 +1,10 @@
 // Files that arrive with messages are saved into the group's folder, so the agent can
 // open them with its own tools; the prompt names them by a path relative to that folder.
-import { mkdirSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Attachment } from "../channels/channel.ts";
 import type { AgentIdentity } from "../agent/isolation/agent-isolation.ts";
-import { writeIntoTree } from "../agent/isolation/safe-write.ts";
+import { writeTreeFile } from "../agent/isolation/tree-fs.ts";
 import type { StoredAttachment } from "../store/messages.ts";
 import { isDiskFull } from "../store/db.ts";
 import { DISK_FULL_NOTE } from "./disk-space.ts";
@@ -41,7 +41,7 @@ export async function saveAttachments(
   owner: AgentIdentity | undefined,
 ): Promise<StoredAttachment[]> {
   // A group that has not run yet has no folder; its first session hands it to its user.
-  mkdirSync(groupFolder, { recursive: true, mode: 0o700 });
+  await mkdir(groupFolder, { recursive: true, mode: 0o700 });
   const saved: StoredAttachment[] = [];
   for (const [index, attachment] of attachments.entries()) {
     const base = storedFields(attachment);
@@ -67,7 +67,7 @@ export async function saveAttachments(
         "attachments",
         `${messageId}-${index}-${safeName(attachment.fileName)}`,
       );
-      writeIntoTree(groupFolder, relative, bytes, { exclusive: true, owner });
+      await writeTreeFile(groupFolder, relative, bytes, { exclusive: true, owner });
       saved.push({ ...base, path: relative });
     } catch (error) {
       saved.push({

@@ -45,13 +45,12 @@ import { agentEnvironment } from "../agent/environment.ts";
 import { bashGuardHook } from "../agent/hooks.ts";
 import {
   agentHome,
-  ensureGroupFiles,
-  globalMemoryDir,
+  bundledSkillsArchive,
   groupDir,
-  installBundledSkills,
-  readGlobalMemory,
+  prepareGroupFiles,
   type Paths,
 } from "../agent/memory.ts";
+import { readGlobalMemory } from "../agent/global-memory.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import {
   buildToolServer,
@@ -130,6 +129,8 @@ export class Orchestrator extends EventEmitter<{
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
   agentFailure: string | undefined;
   private readonly turnFailed = new Set<number>();
+  /** The bundled skills as an archive each agent extracts, read once. */
+  private skills: Promise<Buffer | undefined> | undefined;
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly readWaiters = new Map<
@@ -272,6 +273,7 @@ export class Orchestrator extends EventEmitter<{
       return;
     }
     if (message.attachments?.length) {
+      await this.options.isolation.ensureTrees(group);
       const refusal = this.disk.full ? DISK_FULL_NOTE : this.quota?.attachmentRefusal(group);
       const saved = refusal
         ? unsavedAttachments(message.attachments, refusal)
@@ -499,10 +501,11 @@ export class Orchestrator extends EventEmitter<{
     events: SessionEvents,
   ): AgentSession {
     const { config, paths, proxy, isolation } = this.options;
-    const lease = isolation.acquire(group, () => {
-      ensureGroupFiles(paths, group, config.ASSISTANT_NAME);
-      installBundledSkills(agentHome(paths, group.folder), this.options.bundledSkillsDir);
-    });
+    this.skills ??= bundledSkillsArchive(this.options.bundledSkillsDir);
+    const skills = this.skills;
+    const lease = isolation.acquire(group, async (identity) =>
+      prepareGroupFiles(paths, group, identity, config.ASSISTANT_NAME, await skills),
+    );
     const cwd = groupDir(paths, group.folder);
     const home = agentHome(paths, group.folder);
     const token = proxy.issueToken(group.id);
@@ -526,13 +529,6 @@ export class Orchestrator extends EventEmitter<{
         searchHistory: (query, limit) => this.toolSearchHistory(group, query, limit),
         extraTools: this.options.extraTools?.(group) ?? [],
       }),
-      systemPromptAppend: systemPromptAppend({
-        assistantName: config.ASSISTANT_NAME,
-        timeZone: config.TZ,
-        isMain: group.isMain,
-        globalMemory: readGlobalMemory(paths),
-      }),
-      additionalDirectories: group.isMain ? [globalMemoryDir(paths)] : [],
       hooks: { PreToolUse: [bashGuardHook([paths.storeDir, `${paths.dataDir}/admin-token`])] },
       model: config.MODEL,
       claudePath: config.CLAUDE_PATH,
@@ -549,7 +545,22 @@ export class Orchestrator extends EventEmitter<{
         },
       },
     });
-    session.start();
+    session.startAfter(
+      lease.ready.then(async () =>
+        systemPromptAppend({
+          assistantName: config.ASSISTANT_NAME,
+          timeZone: config.TZ,
+          isMain: group.isMain,
+          globalMemory: await readGlobalMemory(paths).catch((error: unknown) => {
+            this.log.warn(
+              { err: (error as Error).message },
+              "the shared memory could not be read; sessions start without it",
+            );
+            return "";
+          }),
+        }),
+      ),
+    );
     return session;
   }
 

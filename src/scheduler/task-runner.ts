@@ -5,7 +5,7 @@ import type { Db } from "../store/db.ts";
 import { getGroup } from "../store/groups.ts";
 import type { RunOutcome, Task, TaskRun } from "../store/tasks.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
-import { agentHome, ensureGroupFiles, groupDir, type Paths } from "../agent/memory.ts";
+import { agentHome, groupDir, prepareGroupFiles, type Paths } from "../agent/memory.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import { runPreScript } from "./script.ts";
 import { describeSchedule, formatInstant } from "./schedule.ts";
@@ -40,24 +40,33 @@ export function taskRunner(
     let data: unknown;
     if (task.script) {
       // The script was written by the group's agent: it runs as the agent would.
-      const lease = deps.isolation.acquire(group, () =>
-        ensureGroupFiles(deps.paths, group, deps.assistantName),
+      const lease = deps.isolation.acquire(group, (identity) =>
+        prepareGroupFiles(deps.paths, group, identity, deps.assistantName),
       );
       const home = agentHome(deps.paths, group.folder);
-      const gate = await runPreScript(task.script, {
-        cwd: groupDir(deps.paths, group.folder),
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          HOME: home,
-          TMPDIR: `${home}/tmp`,
-          LANG: "C.UTF-8",
-          TZ: deps.timeZone,
-        },
-        timeoutMs: PRE_SCRIPT_TIMEOUT_MS,
-        uid: lease.identity?.uid,
-        gid: lease.identity?.gid,
-        wrapCommand: (command, args) => deps.isolation.command(command, args),
-      }).finally(() => lease.release());
+      const gate = await lease.ready
+        .then(() =>
+          runPreScript(task.script!, {
+            cwd: groupDir(deps.paths, group.folder),
+            env: {
+              PATH: process.env.PATH ?? "/usr/bin:/bin",
+              HOME: home,
+              TMPDIR: `${home}/tmp`,
+              LANG: "C.UTF-8",
+              TZ: deps.timeZone,
+            },
+            timeoutMs: PRE_SCRIPT_TIMEOUT_MS,
+            uid: lease.identity?.uid,
+            gid: lease.identity?.gid,
+            wrapCommand: (command, args) => deps.isolation.command(command, args),
+          }),
+        )
+        .catch((error: unknown) => ({
+          outcome: "error" as const,
+          reason: "spawn" as const,
+          message: (error as Error).message,
+        }))
+        .finally(() => lease.release());
       if (gate.outcome === "skip")
         return { status: "skipped", result: "the pre-script found nothing to do" };
       if (gate.outcome === "error") {

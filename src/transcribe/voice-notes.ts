@@ -4,8 +4,7 @@
 // a whole platform), and the group's turn waits until its notes are done so the agent sees
 // them. A failure becomes a note in the message; the message itself is never lost. Notes
 // still pending after a restart are picked up again by resume().
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readTreeFile } from "../agent/isolation/tree-fs.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
@@ -16,7 +15,7 @@ import {
   type StoredTranscription,
 } from "../store/messages.ts";
 import { voiceNoteLine } from "../core/format.ts";
-import type { Transcriber } from "./transcriber.ts";
+import { MAX_UPLOAD_BYTES, type Transcriber } from "./transcriber.ts";
 
 export const TRANSCRIPTION_OFF =
   "voice transcription is not set up, so you cannot listen to it (the owner can turn it on with TRANSCRIBE_URL)";
@@ -125,7 +124,14 @@ export class VoiceNotes {
     }
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(join(this.options.folderOf(group), attachment.path));
+      // The folder is the agent's: read through descriptors, never a link or FIFO it put there.
+      const file = await readTreeFile(
+        this.options.folderOf(group),
+        attachment.path,
+        MAX_UPLOAD_BYTES,
+      );
+      if (!file) throw new Error(`${attachment.path} is gone`);
+      bytes = file.data;
     } catch (error) {
       log.warn({ err: String(error), group: group.folder }, "voice note file unreadable");
       return { status: "failed", reason: "the recording could not be read" };

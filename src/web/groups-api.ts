@@ -9,6 +9,7 @@ import {
   listChats,
   listGroups,
   updateGroupSettings,
+  type Group,
 } from "../store/groups.ts";
 import { registerChat } from "../core/registration.ts";
 import { readJsonBody } from "./json-body.ts";
@@ -33,7 +34,15 @@ const settingsBody = z
   })
   .strict();
 
-export function mountGroupRoutes(app: Hono, deps: { db: Db; assistantName: string }): void {
+export function mountGroupRoutes(
+  app: Hono,
+  deps: {
+    db: Db;
+    assistantName: string;
+    /** Stops the unregistered group's agent user for good and takes its kept files back. */
+    retireGroup: (group: Group) => Promise<void>;
+  },
+): void {
   const { db } = deps;
   app.get("/api/groups", (c) =>
     c.json({
@@ -58,11 +67,12 @@ export function mountGroupRoutes(app: Hono, deps: { db: Db; assistantName: strin
     return c.json({ group: updateGroupSettings(db, group.id, body.value) });
   });
 
-  app.delete("/api/groups/:folder", (c) => {
+  app.delete("/api/groups/:folder", async (c) => {
     const group = getGroupByFolder(db, c.req.param("folder"));
     if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
     if (group.isMain) return c.json({ error: "the main group cannot be unregistered" }, 409);
     deleteGroup(db, group.id);
+    await deps.retireGroup(group);
     return c.json({ ok: true });
   });
 }

@@ -1,14 +1,14 @@
 // /api/memory/:folder: a group's CLAUDE.md, or with "global" the memory every group shares.
-import { dirname } from "node:path";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { globalMemoryFile, groupDir, type Paths } from "../agent/memory.ts";
-import { UnsafePathError } from "../agent/isolation/safe-write.ts";
+import { groupDir, type Paths } from "../agent/memory.ts";
+import { globalMemoryDir } from "../agent/global-memory.ts";
+import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";
 import { limitBody } from "./body-limit.ts";
 import { readJsonBody } from "./json-body.ts";
-import { MemoryLinkError, readMemory, writeMemory } from "./memory-file.ts";
+import { readMemory, writeMemory } from "./memory-file.ts";
 
 export const GLOBAL_MEMORY = "global";
 const MAX_MEMORY_CHARS = 200_000;
@@ -25,20 +25,19 @@ const memoryBody = z
 export function mountMemoryRoutes(app: Hono, deps: { db: Db; paths: Paths }): void {
   const { db, paths } = deps;
   const dirFor = (folder: string): string | undefined => {
-    if (folder === GLOBAL_MEMORY) return dirname(globalMemoryFile(paths));
+    if (folder === GLOBAL_MEMORY) return globalMemoryDir(paths);
     return getGroupByFolder(db, folder) ? groupDir(paths, folder) : undefined;
   };
+  // A link, FIFO or oversized file the agent put there: refused by name, nothing else breaks.
   const linkProblem = (error: unknown) =>
-    error instanceof MemoryLinkError || error instanceof UnsafePathError
-      ? error.message
-      : undefined;
+    error instanceof TreeFileError ? error.message : undefined;
 
-  app.get("/api/memory/:folder", (c) => {
+  app.get("/api/memory/:folder", async (c) => {
     const folder = c.req.param("folder");
     const dir = dirFor(folder);
     if (!dir) return c.json({ error: `no group with folder "${folder}"` }, 404);
     try {
-      return c.json({ folder, ...readMemory(dir) });
+      return c.json({ folder, ...(await readMemory(dir)) });
     } catch (error) {
       const problem = linkProblem(error);
       if (problem) return c.json({ error: problem }, 409);
@@ -60,7 +59,7 @@ export function mountMemoryRoutes(app: Hono, deps: { db: Db; paths: Paths }): vo
       if ("error" in body) return c.json({ error: body.error }, body.status);
       try {
         const { version } = body.value;
-        if (version !== undefined && readMemory(dir).version !== version)
+        if (version !== undefined && (await readMemory(dir)).version !== version)
           return c.json(
             {
               error:
@@ -68,7 +67,8 @@ export function mountMemoryRoutes(app: Hono, deps: { db: Db; paths: Paths }): vo
             },
             409,
           );
-        return c.json({ folder, ...writeMemory(dir, body.value.content) });
+        const mode = folder === GLOBAL_MEMORY ? 0o644 : 0o600;
+        return c.json({ folder, ...(await writeMemory(dir, body.value.content, mode)) });
       } catch (error) {
         const problem = linkProblem(error);
         if (problem) return c.json({ error: problem }, 409);

@@ -1,20 +1,11 @@
-// Reading and replacing a CLAUDE.md memory file from the admin UI. The folder may belong
-// to the group's agent (its own uid), so the file is neither read nor written through a
-// symbolic link the agent put there, and a written file keeps the folder's owner.
+// Reading and replacing a CLAUDE.md memory file from the admin UI. A group's folder belongs
+// to its agent, so the file is reached only through descriptors (tree-fs): never through a
+// link the agent put there, never blocking on a FIFO, and a written file keeps the
+// folder's owner.
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-} from "node:fs";
-import { join } from "node:path";
-import { writeIntoTree } from "../agent/isolation/safe-write.ts";
-
-export const MEMORY_FILE = "CLAUDE.md";
+import { mkdir } from "node:fs/promises";
+import { MAX_MEMORY_BYTES, MEMORY_FILE } from "../agent/global-memory.ts";
+import { openTreeDir, readTreeFile, writeTreeFile } from "../agent/isolation/tree-fs.ts";
 
 export interface MemoryContent {
   content: string;
@@ -27,30 +18,23 @@ function versionOf(content: string): string {
   return createHash("sha256").update(content).digest("hex").slice(0, 16);
 }
 
-export class MemoryLinkError extends Error {}
-
-export function readMemory(dir: string): MemoryContent {
-  let fd: number;
-  try {
-    fd = openSync(join(dir, MEMORY_FILE), constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { content: "", version: versionOf(""), updatedAt: null };
-    if (code === "ELOOP")
-      throw new MemoryLinkError(`${MEMORY_FILE} is a symbolic link; not following it`);
-    throw error;
-  }
-  try {
-    const content = readFileSync(fd, "utf8");
-    return { content, version: versionOf(content), updatedAt: fstatSync(fd).mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
+export async function readMemory(dir: string): Promise<MemoryContent> {
+  const file = await readTreeFile(dir, MEMORY_FILE, MAX_MEMORY_BYTES);
+  if (!file) return { content: "", version: versionOf(""), updatedAt: null };
+  const content = file.data.toString("utf8");
+  return { content, version: versionOf(content), updatedAt: file.stat.mtimeMs };
 }
 
-export function writeMemory(dir: string, content: string): MemoryContent {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { uid, gid } = statSync(dir);
-  writeIntoTree(dir, MEMORY_FILE, content, { exclusive: false, owner: { uid, gid } });
+/** Replaces the memory in `dir` (which must exist); a new file gets the folder's owner and `mode`. */
+export async function writeMemory(
+  dir: string,
+  content: string,
+  mode = 0o600,
+): Promise<MemoryContent> {
+  // A group that never ran has no folder yet; its first session hands it to its user.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const handle = await openTreeDir(dir);
+  const { uid, gid } = await handle.stat().finally(() => handle.close());
+  await writeTreeFile(dir, MEMORY_FILE, content, { exclusive: false, owner: { uid, gid }, mode });
   return readMemory(dir);
 }

@@ -1,9 +1,10 @@
 // The admin pages, rendered on the server from the store. Without a session every page
 // sends the browser to /login and back afterwards.
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
-import { dirname } from "node:path";
 import type { Context, Hono } from "hono";
-import { globalMemoryFile, groupDir, type Paths } from "../agent/memory.ts";
+import { groupDir, type Paths } from "../agent/memory.ts";
+import { globalMemoryDir } from "../agent/global-memory.ts";
+import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
 import type { RecentLines } from "../log.ts";
@@ -15,7 +16,7 @@ import type { AdminToken } from "./admin-token.ts";
 import { sessionOf } from "./auth.ts";
 import { groupMessages, parseMessageQuery } from "./conversations-api.ts";
 import { parseLevel } from "./logs-api.ts";
-import { MemoryLinkError, readMemory } from "./memory-file.ts";
+import { readMemory } from "./memory-file.ts";
 import { GLOBAL_MEMORY } from "./memory-api.ts";
 import type { ModelChecker } from "./model-check.ts";
 import { chatPage } from "./pages/chat.ts";
@@ -50,14 +51,17 @@ export function mountPageRoutes(app: Hono, deps: PageDeps): void {
   const { config, db, token } = deps;
 
   const page =
-    (render: (c: Context, context: PageContext) => string | Response) => (c: Context) => {
+    (
+      render: (c: Context, context: PageContext) => string | Response | Promise<string | Response>,
+    ) =>
+    async (c: Context) => {
       const session = sessionOf(c, token, db);
       if (!session) {
         const next = new URL(c.req.url);
         return c.redirect(`/login?next=${encodeURIComponent(next.pathname + next.search)}`, 303);
       }
       c.header("Cache-Control", "no-store");
-      const result = render(c, {
+      const result = await render(c, {
         assistantName: config.ASSISTANT_NAME,
         csrf: csrfToken(token.value, session),
         timeZone: config.TZ,
@@ -101,20 +105,18 @@ export function mountPageRoutes(app: Hono, deps: PageDeps): void {
 
   app.get(
     "/memory/:folder",
-    page((c, context) => {
+    page(async (c, context) => {
       const folder = c.req.param("folder") ?? "";
       const group = folder === GLOBAL_MEMORY ? undefined : getGroupByFolder(db, folder);
       if (folder !== GLOBAL_MEMORY && !group)
         return c.text(`No group with folder "${folder}".`, 404);
       const dir =
-        folder === GLOBAL_MEMORY
-          ? dirname(globalMemoryFile(deps.paths))
-          : groupDir(deps.paths, folder);
+        folder === GLOBAL_MEMORY ? globalMemoryDir(deps.paths) : groupDir(deps.paths, folder);
       let memory;
       try {
-        memory = readMemory(dir);
+        memory = await readMemory(dir);
       } catch (error) {
-        if (!(error instanceof MemoryLinkError)) throw error;
+        if (!(error instanceof TreeFileError)) throw error;
         memory = { error: error.message };
       }
       return memoryPage(

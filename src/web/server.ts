@@ -44,6 +44,8 @@ export interface WebServerOptions {
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
   isolation: IsolationStatus;
+  /** Called after a group is unregistered: its agent user is retired (never throws). */
+  retireGroup(group: Group): Promise<void>;
   isReady(): boolean;
   /** Where GET /api/logs reads from; the service's own log by default. */
   recentLogs?: RecentLines;
@@ -120,7 +122,11 @@ export function createWebApp(options: WebServerOptions): Hono {
   mountEventRoutes(app, { db, orchestrator, activity });
   mountSetupRoutes(app, { config, db, orchestrator, checker, isolation: options.isolation });
   mountTaskRoutes(app, { db, scheduler: options.scheduler });
-  mountGroupRoutes(app, { db, assistantName: config.ASSISTANT_NAME });
+  mountGroupRoutes(app, {
+    db,
+    assistantName: config.ASSISTANT_NAME,
+    retireGroup: options.retireGroup,
+  });
   mountConversationRoutes(app, { db });
   mountMemoryRoutes(app, { db, paths: options.paths });
   mountLogRoutes(app, { recent });

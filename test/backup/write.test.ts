@@ -2,14 +2,23 @@
 // and without what must not travel (live database files, links, sockets, caches).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { extract } from "tar";
 import { openDb } from "../../src/store/db.ts";
+import { migrations } from "../../src/store/migrations.ts";
 import { readArchive } from "../../src/backup/read-archive.ts";
 import { openBackup, writeBackup } from "../../src/backup/write.ts";
 import { makeDataDir, messageTexts, snapshotFiles, tempDir } from "./helpers.ts";
@@ -112,7 +121,7 @@ test("the archive holds DATA_DIR's files and a manifest, and leaves out links, s
   const manifest = await writeBackup({ dataDir, output: archive });
   assert.equal(manifest.format, "pincer-backup");
   assert.equal(manifest.version, 1);
-  assert.equal(manifest.schemaVersion, 3);
+  assert.equal(manifest.schemaVersion, migrations.at(-1)!.version);
   assert.ok(!Number.isNaN(Date.parse(manifest.createdAt)));
   const paths = manifest.files.map((file) => file.path).sort();
   assert.deepEqual(paths, [
@@ -176,4 +185,52 @@ test("a reader that stops half way (a dropped download) ends the backup and its 
   await reader.cancel();
   await assert.rejects(archive.manifest);
   assert.deepEqual(readdirSync(staging), []);
+});
+
+test("a folder swapped for a link to DATA_DIR, or a file for a FIFO, after the walk gets nothing of the host's into a backup", async (t) => {
+  // The review's case: between the walk and the read, a folder of the agent's tree became a
+  // link to ../.. (2 of 6 downloads then held admin-token), or a file became a FIFO (which
+  // parked a thread-pool thread for good). The reader pauses the backup inside big.bin,
+  // after the walk and before the files that sort after it, and the agent swaps then.
+  const dir = tempDir(t);
+  const dataDir = join(dir, "data");
+  makeDataDir(dataDir);
+  const main = join(dataDir, "groups", "main");
+  writeFileSync(join(main, "big.bin"), randomBytes(8 * 1024 * 1024));
+  writeFileSync(join(main, "files", "admin-token"), "decoy\n");
+  writeFileSync(join(main, "pipe"), "a plain file at walk time\n");
+  const archive = await openBackup({ dataDir });
+  const reader = archive.stream.getReader();
+  const chunks: Uint8Array[] = [];
+  const first = await reader.read();
+  chunks.push(first.value!);
+  renameSync(join(main, "files"), join(main, "files.real"));
+  symlinkSync("../..", join(main, "files"));
+  rmSync(join(main, "pipe"));
+  execFileSync("mkfifo", [join(main, "pipe")]);
+  let hung: NodeJS.Timeout | undefined;
+  const drained = (async () => {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) return;
+      chunks.push(next.value);
+    }
+  })();
+  await Promise.race([
+    drained,
+    new Promise((_, reject) => {
+      hung = setTimeout(() => reject(new Error("the backup hung on the FIFO")), 60_000);
+    }),
+  ]).finally(() => clearTimeout(hung));
+  const manifest = await archive.manifest;
+  const output = join(dir, "backup.tar.gz");
+  writeFileSync(output, Buffer.concat(chunks));
+  const contents = await readArchive(output);
+  assert.ok(contents.files.has("admin-token"), "the host's own token is backed up as itself");
+  assert.ok(
+    !manifest.files.some((file) => file.path === "groups/main/files/admin-token"),
+    "nothing is read through the link",
+  );
+  assert.ok(!manifest.files.some((file) => file.path === "groups/main/pipe"));
+  assert.ok(manifest.skipped.some((entry) => entry.path === "groups/main/pipe"));
 });

@@ -19,8 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BrowserManager } from "../../src/browser/browser-manager.ts";
 import { browserTools } from "../../src/browser/browser-tools.ts";
-import { chromiumProblem } from "../../src/browser/launcher.ts";
-import { agentHome, dataPaths, groupDir } from "../../src/agent/memory.ts";
+import { BROWSER_DIRS, chromiumProblem } from "../../src/browser/launcher.ts";
+import { agentHome, dataPaths, groupDir, prepareHomeDirs } from "../../src/agent/memory.ts";
 import type { AgentTool } from "../../src/agent/tools.ts";
 import { createLogger } from "../../src/log.ts";
 import type { Group } from "../../src/store/groups.ts";
@@ -88,13 +88,17 @@ describe("browser as the group's user", { skip }, () => {
       maxOpen: 1,
       logger: createLogger("silent"),
     });
-    tools = browserTools({ id: 7, folder: "team", name: "Team", isMain: false } as Group, {
+    const group = { id: 7, folder: "team", name: "Team", isMain: false } as Group;
+    tools = browserTools(group, {
       manager,
       paths,
       maxChars: 20_000,
       lease: () => {
         leases++;
-        return { identity: { uid: UID, gid: UID }, release: () => void releases++ };
+        const identity = { uid: UID, gid: UID };
+        // As the isolation layer does: the browser's folders are made by the agent's user.
+        const ready = prepareHomeDirs(paths, group, identity, Object.values(BROWSER_DIRS));
+        return { identity, ready, release: () => void releases++ };
       },
     });
   });

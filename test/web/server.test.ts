@@ -99,6 +99,7 @@ describe("public health and the WhatsApp link QR", () => {
       },
       scheduler: { changed: () => undefined },
       isolation: { kind: "directory", detail: "test" },
+      retireGroup: async () => undefined,
       isReady: () => true,
     });
     server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });

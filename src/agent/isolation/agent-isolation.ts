@@ -4,13 +4,15 @@
 // folders and the host's /proc entries. Not root: agents run as the service's user, and
 // only their working directories keep them apart; that is said once, plainly.
 import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import type { Db } from "../../store/db.ts";
 import { assignAgentUid, type Group } from "../../store/groups.ts";
 import type { Logger } from "../../log.ts";
-import { agentHome, globalMemoryDir, groupDir, type Paths } from "../memory.ts";
+import { agentHome, groupDir, type Paths } from "../memory.ts";
 import { limitedCommand, type AgentLimits } from "./limits.ts";
-import { adoptTree, secureDataDir, untraversableAncestors } from "./ownership.ts";
-import { killProcessesOf } from "./reaper.ts";
+import { secureDataDir, untraversableAncestors } from "./ownership.ts";
+import { stopAllOf } from "./reaper.ts";
+import { openTreeDir, ownTree } from "./tree-fs.ts";
 import type { AgentIdentity } from "./as-agent.ts";
 
 export type { AgentIdentity } from "./as-agent.ts";
@@ -34,10 +36,20 @@ export interface IsolationOptions {
 /** A group's claim on its uid while something of it runs; the last release reaps leftovers. */
 export interface AgentLease {
   identity: AgentIdentity | undefined;
+  /**
+   * Settles once nothing an earlier holder left of the uid is running, the group's folder
+   * and home are its own, and `prepare` has run; rejects if that could not be made so.
+   */
+  ready: Promise<void>;
   release(): void;
 }
 
+/** Creates what one user of a lease needs in the group's tree; runs as the agent. */
+export type Prepare = (identity: AgentIdentity | undefined) => Promise<void>;
+
 const PRLIMIT_CANDIDATES = ["/usr/bin/prlimit", "/bin/prlimit"];
+const TREE_MODE = 0o700;
+const ROOT = { uid: 0, gid: 0 };
 
 function systemUids(): Set<number> {
   try {
@@ -56,23 +68,27 @@ export class AgentIsolation {
   readonly status: IsolationStatus;
   private readonly options: IsolationOptions;
   private readonly prlimitPath: string | undefined;
-  private readonly leases = new Map<number, number>();
+  private readonly log: Logger;
+  /** Per uid: how many hold it, and the start every holder waits for. */
+  private readonly holders = new Map<number, { count: number; started: Promise<void> }>();
+  /** Per uid: the reaping after its last release, which a new start waits for. */
+  private readonly reaping = new Map<number, Promise<void>>();
 
   constructor(options: IsolationOptions) {
     this.options = options;
     this.prlimitPath = options.prlimitPath ?? PRLIMIT_CANDIDATES.find((path) => existsSync(path));
     this.status = this.decide();
-    const log = options.logger.child({ component: "isolation" });
+    this.log = options.logger.child({ component: "isolation" });
     if (this.status.kind === "users") {
       secureDataDir(options.paths);
-      log.info(this.status.detail);
+      this.log.info(this.status.detail);
       if (readSysctl("fs/protected_hardlinks") === "0") {
-        log.warn(
+        this.log.warn(
           "fs.protected_hardlinks is 0: agents could hard-link files they cannot read into their folders; Pincer never hands such files to them, but consider enabling it",
         );
       }
     } else {
-      log.warn(this.status.detail);
+      this.log.warn(this.status.detail);
     }
   }
 
@@ -129,55 +145,115 @@ export class AgentIsolation {
   }
 
   /**
-   * Claims the group's uid for one agent process (a session, a pre-script). `prepare`
-   * creates the group's files; it runs, as do the ownership fixes, only while no process of
-   * the group's uid is alive (after killing anything an earlier run left), so nothing can
-   * race a walk through the agent's tree.
+   * The group's folder and agent home exist and belong to its user. Both sit in folders
+   * only the host writes, so they are made by name; a tree that is not the user's yet (a
+   * restore, isolation newly on) is handed over through descriptors, never followed links.
    */
-  acquire(group: Group, prepare: () => void): AgentLease {
+  async ensureTrees(group: Group): Promise<void> {
+    const identity = this.identityFor(group);
+    const { paths } = this.options;
+    for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
+      await mkdir(dir, { recursive: true, mode: TREE_MODE });
+      if (!identity || (await ownedBy(dir, identity))) continue;
+      const changed = await ownTree(dir, identity, TREE_MODE);
+      if (changed.length > 0)
+        this.log.info(
+          { group: group.folder, uid: identity.uid, files: changed.length },
+          "handed the group's files to its user",
+        );
+    }
+  }
+
+  /**
+   * Claims the group's uid for one agent process (a session, a pre-script, a browser).
+   * The first claim stops whatever an earlier one left running, so every start begins
+   * from a uid with no process; `prepare` then runs as the agent for this claim.
+   */
+  acquire(group: Group, prepare: Prepare): AgentLease {
     const identity = this.identityFor(group);
     if (!identity) {
-      prepare();
-      return { identity, release: () => undefined };
+      const ready = this.ensureTrees(group).then(() => prepare(undefined));
+      return { identity, ready, release: () => undefined };
     }
-    const held = this.leases.get(identity.uid) ?? 0;
-    if (held === 0) {
-      killProcessesOf(identity.uid);
-      prepare();
-      const { paths } = this.options;
-      adoptTree(groupDir(paths, group.folder), identity.uid, identity.gid, 0o700);
-      adoptTree(agentHome(paths, group.folder), identity.uid, identity.gid, 0o700);
-      // The main chat keeps the memory every chat shares; others may read it.
-      if (group.isMain) adoptTree(globalMemoryDir(paths), identity.uid, identity.gid, 0o755);
+    let holder = this.holders.get(identity.uid);
+    if (!holder) {
+      const reaped = this.reaping.get(identity.uid) ?? Promise.resolve();
+      holder = {
+        count: 0,
+        started: reaped.then(async () => {
+          await stopAllOf(identity);
+          await this.ensureTrees(group);
+        }),
+      };
+      this.holders.set(identity.uid, holder);
     }
-    this.leases.set(identity.uid, held + 1);
+    holder.count++;
+    const claim = holder;
+    const ready = claim.started.then(() => prepare(identity));
     let released = false;
     return {
       identity,
+      ready,
       release: () => {
         if (released) return;
         released = true;
-        const left = (this.leases.get(identity.uid) ?? 1) - 1;
-        if (left > 0) {
-          this.leases.set(identity.uid, left);
-          return;
-        }
-        this.leases.delete(identity.uid);
-        const killed = killProcessesOf(identity.uid);
-        if (killed > 0) {
-          this.options.logger.info(
-            { group: group.folder, killed },
-            "killed processes the agent left running",
-          );
-        }
+        claim.count--;
+        if (claim.count > 0) return;
+        if (this.holders.get(identity.uid) === claim) this.holders.delete(identity.uid);
+        const reap = this.reap(group, identity, claim.started);
+        this.reaping.set(identity.uid, reap);
+        void reap.then(() => {
+          if (this.reaping.get(identity.uid) === reap) this.reaping.delete(identity.uid);
+        });
       },
     };
+  }
+
+  private async reap(group: Group, identity: AgentIdentity, started: Promise<void>): Promise<void> {
+    await started.catch(() => undefined);
+    try {
+      const killed = await stopAllOf(identity);
+      if (killed > 0)
+        this.log.info({ group: group.folder, killed }, "killed processes the agent left running");
+    } catch (error) {
+      this.log.error({ group: group.folder, err: (error as Error).message }, "could not reap");
+    }
+  }
+
+  /**
+   * An unregistered group's user goes away for good: its processes are stopped and its
+   * kept folder and home are handed back to root, so no uid owns them any more (uids are
+   * never reused, and this leaves nothing for a later one to inherit either).
+   */
+  async retire(group: Group): Promise<void> {
+    if (!this.enabled || group.agentUid === null) return;
+    const identity = { uid: group.agentUid, gid: group.agentUid };
+    await (this.reaping.get(identity.uid) ?? Promise.resolve());
+    await stopAllOf(identity);
+    const { paths } = this.options;
+    for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
+      await ownTree(dir, ROOT, TREE_MODE).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      });
+    }
+    this.log.info({ group: group.folder, uid: identity.uid }, "retired the group's user");
   }
 
   /** The command to spawn for an agent process: under prlimit when isolation is on. */
   command(command: string, args: string[]): { command: string; args: string[] } {
     if (!this.enabled || !this.prlimitPath) return { command, args };
     return limitedCommand(this.prlimitPath, this.options.limits, command, args);
+  }
+}
+
+/** Whether the directory `dir` (never a link) belongs to `identity`. */
+async function ownedBy(dir: string, identity: AgentIdentity): Promise<boolean> {
+  const handle = await openTreeDir(dir);
+  try {
+    const stat = await handle.stat();
+    return stat.uid === identity.uid && stat.gid === identity.gid;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,9 +1,11 @@
 // File ownership and modes that keep agents apart when each group runs as its own uid:
 // DATA_DIR and the folders holding group trees can be traversed but not listed, the store
 // stays root-only, and a group's folder and agent home belong to its uid with mode 0700.
-import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+// Nothing here walks an agent's tree by name: ownership changes go through tree-fs.
+import { chmodSync, lstatSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Paths } from "../memory.ts";
+import { openFileAt, openTreeDir, ownTree } from "./tree-fs.ts";
 
 /** Modes for the shared parts of DATA_DIR; called once at start. */
 export function secureDataDir(paths: Paths): void {
@@ -15,27 +17,72 @@ export function secureDataDir(paths: Paths): void {
   chmodSync(paths.storeDir, 0o700);
 }
 
+const HOST_MODES: [keyof Paths, number][] = [
+  ["dataDir", 0o711],
+  ["groupsDir", 0o711],
+  ["agentsDir", 0o711],
+];
+
 /**
- * Hands a tree to `uid`: every directory and regular file not already owned by it is
- * lchown'd (links themselves, never their targets), and the root gets `rootMode`.
- * Only call this while no process of `uid` runs, so nothing can swap parts of the tree
- * under the walk. A file with several hard links is left alone: it may be a link an agent
- * made to a file it must not own.
+ * Gives back to the service what only it may own: DATA_DIR and the folders holding group
+ * trees (the top of each, through a descriptor), the whole store, the admin token and the
+ * shared memory. Returns each path that had another owner, with that owner, so start-up
+ * can say so loudly: it means something took them since the last run.
  */
-export function adoptTree(root: string, uid: number, gid: number, rootMode: number): void {
-  const visit = (path: string): void => {
-    const stat = lstatSync(path);
-    if (stat.isSymbolicLink()) {
-      if (stat.uid !== uid) lchownSync(path, uid, gid);
-      return;
+export async function reclaimHostFiles(
+  paths: Paths,
+  /** Trees besides the store that only the service writes, with the mode of their top. */
+  hostTrees: { tree: string; mode: number }[],
+  /** Files directly in DATA_DIR that only the service reads (e.g. the admin token). */
+  topFiles: string[],
+): Promise<string[]> {
+  const owner = { uid: process.getuid!(), gid: process.getgid!() };
+  const wrong: string[] = [];
+  for (const [key, mode] of HOST_MODES) {
+    const dir = await openTreeDir(paths[key]);
+    try {
+      const stat = await dir.stat();
+      if (stat.uid !== owner.uid) wrong.push(`${paths[key]} (was uid ${stat.uid})`);
+      if (stat.uid !== owner.uid || stat.gid !== owner.gid) await dir.chown(owner.uid, owner.gid);
+      if ((stat.mode & 0o7777) !== mode) await dir.chmod(mode);
+    } finally {
+      await dir.close();
     }
-    if (stat.isFile() && stat.nlink > 1) return;
-    if (!stat.isFile() && !stat.isDirectory()) return;
-    if (stat.uid !== uid || stat.gid !== gid) lchownSync(path, uid, gid);
-    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
-  };
-  visit(root);
-  chmodSync(root, rootMode);
+  }
+  const top = await openTreeDir(paths.dataDir);
+  try {
+    for (const name of topFiles) {
+      let file;
+      try {
+        file = await openFileAt(top, name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw error;
+      }
+      try {
+        const stat = await file.stat();
+        if (stat.uid !== owner.uid)
+          wrong.push(`${join(paths.dataDir, name)} (was uid ${stat.uid})`);
+        await file.chown(owner.uid, owner.gid);
+        await file.chmod(0o600);
+      } finally {
+        await file.close();
+      }
+    }
+  } finally {
+    await top.close();
+  }
+  for (const { tree, mode } of [{ tree: paths.storeDir, mode: 0o700 }, ...hostTrees]) {
+    let changed;
+    try {
+      changed = await ownTree(tree, owner, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw error;
+    }
+    for (const { path, from } of changed) wrong.push(`${join(tree, path)} (was uid ${from.uid})`);
+  }
+  return wrong;
 }
 
 /** Ancestors of `dir` that another uid cannot pass through (no o+x), outermost first. */
