@@ -22,6 +22,7 @@ import { reclaimHostFiles } from "./agent/isolation/ownership.ts";
 import { Delivery } from "./core/delivery.ts";
 import { DiskSpace } from "./core/disk-space.ts";
 import { DiskQuota } from "./core/disk-quota.ts";
+import { agentLimitsStatement, detectCgroupDelegation } from "./agent/isolation/cgroup.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { AdminToken, adminTokenFile, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -42,6 +43,8 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
   const db = openDb(`${paths.storeDir}/pincer.db`);
   const disk = new DiskSpace({ dir: paths.storeDir, logger });
+  // Logged with the other warnings below, and shown on the setup page.
+  config.warnings.push(agentLimitsStatement(detectCgroupDelegation()));
 
   const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
   if (admin.generated) {

@@ -157,6 +157,14 @@ describe("an agent that fills the disk", { skip: "skip" in disk ? disk.skip : fa
     assert.equal(errorLines(service, /disk .*full/i).length, 1, service.output());
   });
 
+  it("says on the setup page that agents have no memory or CPU bound, and why", async () => {
+    const setup = (await (await api(service, "/api/setup")).json()) as { warnings: string[] };
+    assert.ok(
+      setup.warnings.some((w) => /^No memory or CPU limit per agent: .+\(.+\)\.$/.test(w)),
+      JSON.stringify(setup.warnings),
+    );
+  });
+
   it("comes up again after a restart on the full disk", async (t) => {
     assert.equal(await service.stop(), 0, service.output());
     service = await startService({
