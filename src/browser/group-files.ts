@@ -1,8 +1,8 @@
 // Files the browser tools put into a group's folder (screenshots, downloads). With isolation
 // the folder belongs to the group's uid, which could swap any directory on the way for a
 // symbolic link; so the writing is done by a short child process running as that uid, with
-// exactly its rights, instead of by the root host.
-import { constants, copyFileSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
+// exactly its rights, instead of by the root host (without isolation, as the service's
+// user, the same way: never a blocking call on the agent's folder in the service itself).
 import { extname, join } from "node:path";
 import { runAsAgent } from "../agent/isolation/as-agent.ts";
 import type { RunAs } from "./launcher.ts";
@@ -43,11 +43,6 @@ async function placeUnder(
   throw new Error(`no free file name like ${name} in ${dir}`);
 }
 
-function takenOr(error: unknown): "taken" {
-  if ((error as NodeJS.ErrnoException).code === "EEXIST") return "taken";
-  throw error;
-}
-
 /** Writes `data` as a new file `dir/name` (or `name-1`, … if taken); returns its path. */
 export function writeNewFile(
   dir: string,
@@ -55,19 +50,9 @@ export function writeNewFile(
   data: Buffer,
   runAs: RunAs | undefined,
 ): Promise<string> {
-  return placeUnder(dir, name, async (fileName) => {
-    if (runAs)
-      return exitVerdict(
-        (await runAsAgent(runAs, WRITE_NEW, [dir, fileName], { input: data })).code,
-      );
-    mkdirSync(dir, { recursive: true });
-    try {
-      writeFileSync(join(dir, fileName), data, { flag: "wx" });
-      return "ok";
-    } catch (error) {
-      return takenOr(error);
-    }
-  });
+  return placeUnder(dir, name, async (fileName) =>
+    exitVerdict((await runAsAgent(runAs, WRITE_NEW, [dir, fileName], { input: data })).code),
+  );
 }
 
 /** Moves `source` to a new file `dir/name` (or `name-1`, …); returns its path. */
@@ -77,18 +62,9 @@ export function moveToNewFile(
   name: string,
   runAs: RunAs | undefined,
 ): Promise<string> {
-  return placeUnder(dir, name, async (fileName) => {
-    if (runAs)
-      return exitVerdict((await runAsAgent(runAs, MOVE_NEW, [source, dir, fileName])).code);
-    mkdirSync(dir, { recursive: true });
-    try {
-      copyFileSync(source, join(dir, fileName), constants.COPYFILE_EXCL);
-    } catch (error) {
-      return takenOr(error);
-    }
-    unlinkSync(source);
-    return "ok";
-  });
+  return placeUnder(dir, name, async (fileName) =>
+    exitVerdict((await runAsAgent(runAs, MOVE_NEW, [source, dir, fileName])).code),
+  );
 }
 
 function exitVerdict(code: number): "ok" | "taken" {
