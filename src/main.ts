@@ -131,7 +131,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     paths,
     quotaBytes: config.GROUP_DISK_QUOTA_MB * 1024 * 1024,
     retentionDays: config.ATTACHMENT_RETENTION_DAYS,
-    asAgent: (group, task) => task(isolation.identityFor(group)),
+    isolation,
     notify: (group, text) => orchestrator.notify(group, text),
     logger,
   });

@@ -5,6 +5,7 @@
 // over its quota, the group's new attachments are not saved (the agent sees why in the
 // attachment's note) and the chat is told once. Attachments older than the retention are
 // deleted daily and at start.
+import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentIdentity } from "../agent/isolation/as-agent.ts";
 import { measureTrees, pruneAttachments } from "../agent/isolation/disk-usage.ts";
 import { agentHome, groupDir, type Paths } from "../agent/memory.ts";
@@ -19,8 +20,8 @@ export interface DiskQuotaOptions {
   quotaBytes: number;
   /** ATTACHMENT_RETENTION_DAYS; 0: attachments are kept. */
   retentionDays: number;
-  /** Runs `task` as the group's agent (identity undefined: as the service's own user). */
-  asAgent<T>(group: Group, task: (identity: AgentIdentity | undefined) => Promise<T>): Promise<T>;
+  /** Whose uid each group's agent has; measuring holds a lease on it like any agent process. */
+  isolation: Pick<AgentIsolation, "acquire">;
   /** Tells a chat something (the orchestrator's notify). */
   notify(group: Group, text: string): void;
   logger: Logger;
@@ -110,14 +111,12 @@ export class DiskQuota {
     const { retentionDays, paths, logger } = this.options;
     for (const group of listGroups(this.options.db)) {
       if (retentionDays > 0) {
-        const deleted = await this.options
-          .asAgent(group, (identity) =>
-            this.prune(identity, groupDir(paths, group.folder), retentionDays),
-          )
-          .catch((error: unknown) => {
-            logger.warn({ group: group.folder, err: String(error) }, "attachment retention failed");
-            return undefined;
-          });
+        const deleted = await this.asAgent(group, (identity) =>
+          this.prune(identity, groupDir(paths, group.folder), retentionDays),
+        ).catch((error: unknown) => {
+          logger.warn({ group: group.folder, err: String(error) }, "attachment retention failed");
+          return undefined;
+        });
         if (deleted)
           logger.info(
             { group: group.folder, deleted, days: retentionDays },
@@ -137,15 +136,33 @@ export class DiskQuota {
       return;
     }
     const dirs = [groupDir(paths, group.folder), agentHome(paths, group.folder)];
-    const bytes = await this.options
-      .asAgent(group, (identity) => this.measure(identity, dirs))
-      .catch((error: unknown) => {
+    const bytes = await this.asAgent(group, (identity) => this.measure(identity, dirs)).catch(
+      (error: unknown) => {
         logger.warn({ group: group.folder, err: String(error) }, "could not measure disk use");
         return undefined;
-      });
+      },
+    );
     if (bytes === undefined) return;
     this.usage.set(groupId, bytes);
     this.decide(group, bytes);
+  }
+
+  /**
+   * Runs `task` as the group's agent (identity undefined: the service's own user), holding
+   * the uid's lease so that reaping its processes never stops the task midway, nor the task
+   * outlive a reap.
+   */
+  private async asAgent<T>(
+    group: Group,
+    task: (identity: AgentIdentity | undefined) => Promise<T>,
+  ): Promise<T> {
+    const lease = this.options.isolation.acquire(group, async () => undefined);
+    try {
+      await lease.ready;
+      return await task(lease.identity);
+    } finally {
+      lease.release();
+    }
   }
 
   private decide(group: Group, bytes: number): void {

@@ -8,6 +8,23 @@ import { deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts"
 import { deferred, openTempStore } from "../unit/helpers.ts";
 
 const MB = 1024 * 1024;
+
+/** Leases as AgentIsolation hands them out, counting those still held. */
+function fakeLeases(identityOf: (group: Group) => AgentIdentity | undefined) {
+  const held = new Set<object>();
+  return {
+    held,
+    acquire(group: Group) {
+      const lease = {
+        identity: identityOf(group),
+        ready: Promise.resolve(),
+        release: () => void held.delete(lease),
+      };
+      held.add(lease);
+      return lease;
+    },
+  };
+}
 const GB = 1024 * MB;
 
 function setup(
@@ -34,12 +51,13 @@ function setup(
   const measured: { identity: AgentIdentity | undefined; dirs: string[] }[] = [];
   const pruned: { identity: AgentIdentity | undefined; folder: string; days: number }[] = [];
   const told: [string, string][] = [];
+  const leases = fakeLeases((g) => ({ uid: 40_000 + g.id, gid: 40_000 + g.id }));
   const quota = new DiskQuota({
     db: store.db,
     paths,
     quotaBytes: (options.quotaMb ?? 1024) * MB,
     retentionDays: options.days ?? 90,
-    asAgent: (g, task) => task({ uid: 40_000 + g.id, gid: 40_000 + g.id }),
+    isolation: leases,
     notify: (g, text) => told.push([g.folder, text]),
     logger: createLogger("silent"),
     measure: async (identity, dirs) => {
@@ -55,7 +73,7 @@ function setup(
     quota.stop();
     store.close();
   });
-  return { store, paths, group, sizes, measured, pruned, told, quota };
+  return { store, paths, group, sizes, measured, pruned, told, quota, leases };
 }
 
 test("sizes read the way the quota is set", () => {
@@ -65,10 +83,11 @@ test("sizes read the way the quota is set", () => {
   assert.equal(overQuotaNote(GB), "not saved: this chat's folder is over its 1 GB quota");
 });
 
-test("a group is measured as its agent, over both of its trees", async (t) => {
-  const { group, paths, measured, quota } = setup(t);
+test("a group is measured as its agent, over both of its trees, holding its lease", async (t) => {
+  const { group, paths, measured, quota, leases } = setup(t);
   const family = group("family");
   await quota.measureGroup(family.id);
+  assert.equal(leases.held.size, 0, "the lease is released");
   assert.deepEqual(measured, [
     {
       identity: { uid: 40_000 + family.id, gid: 40_000 + family.id },
@@ -154,7 +173,7 @@ test("calls while a measurement runs share it", async (t) => {
     paths,
     quotaBytes: GB,
     retentionDays: 90,
-    asAgent: (_g, task) => task(undefined),
+    isolation: fakeLeases(() => undefined),
     notify: () => undefined,
     logger: createLogger("silent"),
     measure: async () => {
@@ -188,4 +207,31 @@ test("a retention of 0 keeps attachments", async (t) => {
   await quota.retain();
   assert.deepEqual(pruned, []);
   assert.equal(measured.length, 1);
+});
+
+test("a failing prune is logged, its lease released, and the group still measured", async (t) => {
+  const { store, paths, group } = setup(t);
+  const family = group("family");
+  const leases = fakeLeases(() => undefined);
+  let measuredGroups = 0;
+  const quota = new DiskQuota({
+    db: store.db,
+    paths,
+    quotaBytes: GB,
+    retentionDays: 90,
+    isolation: leases,
+    notify: () => undefined,
+    logger: createLogger("silent"),
+    prune: async () => {
+      throw new Error("spawn setpriv ENOENT");
+    },
+    measure: async () => {
+      measuredGroups++;
+      return 2 * GB;
+    },
+  });
+  await quota.retain();
+  assert.equal(leases.held.size, 0);
+  assert.equal(measuredGroups, 1);
+  assert.equal(quota.attachmentRefusal(family), overQuotaNote(GB));
 });
