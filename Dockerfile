@@ -3,8 +3,7 @@
 #
 # Node runs the TypeScript sources directly (type stripping), so "building" means checking
 # them with the dev dependencies; the runtime stage gets the production dependencies only.
-# The runtime stage's `COPY --from=build /app/...` lines are the one list of what ships:
-# scripts/runtime-layout.sh reads them to rebuild this stage without Docker in CI.
+# CI builds and runs this image with buildah (test/deploy/image.test.ts).
 
 FROM node:24-bookworm-slim AS build
 # Build steps run as the image's unprivileged `node` user.

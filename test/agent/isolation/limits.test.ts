@@ -2,7 +2,11 @@
 // unprivileged uid, which cannot raise a hard limit, so asking for more fails every agent.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { clampLimits, ownHardLimits, parseHardLimits } from "../../../src/agent/isolation/limits.ts";
+import {
+  clampLimits,
+  ownHardLimits,
+  parseHardLimits,
+} from "../../../src/agent/isolation/limits.ts";
 
 // /proc/self/limits of a container started with --ulimit nofile=1024:1024.
 const CONTAINER = `Limit                     Soft Limit           Hard Limit           Units
