@@ -24,6 +24,7 @@ import { DiskSpace } from "./core/disk-space.ts";
 import { DiskQuota } from "./core/disk-quota.ts";
 import { agentLimitsStatement, detectCgroupDelegation } from "./agent/isolation/cgroup.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
+import { PAIRING_CODE_LIFETIME_MS } from "./core/pairing.ts";
 import { AdminToken, adminTokenFile, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
@@ -215,7 +216,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     });
   }
   logger.info(
-    `Main-chat pairing code: send "/pair ${orchestrator.pairing.code}" to the bot in a direct message`,
+    `Main-chat pairing code: send "/pair ${orchestrator.pairing.code}" to the bot in a direct message within ${PAIRING_CODE_LIFETIME_MS / 60_000} minutes (later codes: the setup page or \`pincer status\`)`,
   );
   delivery.resume();
   orchestrator.recover();
