@@ -1,0 +1,337 @@
+// Wiring only: config → store → proxy → channels → orchestrator → HTTP server (main.ts starts it).
+import { mkdirSync } from "node:fs";
+import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import type { Channel } from "./channels/channel.ts";
+import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
+import { configuredChannels } from "./channels/registry.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createLogger, registerSecret, type Logger } from "./log.ts";
+import { routeConsoleToLogger } from "./console-capture.ts";
+import { openDb } from "./store/db.ts";
+import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
+import { recordUsage } from "./store/usage.ts";
+import { CredentialProxy } from "./agent/credential-proxy.ts";
+import { Budget } from "./budget/budget.ts";
+import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
+import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
+import { dataPaths } from "./agent/memory.ts";
+import { ensureGlobalMemory, globalMemoryDir, globalMemoryTools } from "./agent/global-memory.ts";
+import { reclaimHostFiles } from "./agent/isolation/ownership.ts";
+import { Delivery } from "./core/delivery.ts";
+import { DiskSpace } from "./core/disk-space.ts";
+import { DiskQuota } from "./core/disk-quota.ts";
+import { agentLimitsStatement, detectCgroupDelegation } from "./agent/isolation/cgroup.ts";
+import { Orchestrator } from "./core/orchestrator.ts";
+import { PAIRING_CODE_LIFETIME_MS } from "./core/pairing.ts";
+import { AdminToken, adminTokenFile, loadAdminToken } from "./web/admin-token.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { taskTools } from "./scheduler/agent-tools.ts";
+import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
+import { createWebApp } from "./web/server.ts";
+import { transcriberFromConfig } from "./transcribe/transcriber.ts";
+import { setUpBrowsing } from "./browser/browsing.ts";
+import { SECRET_VARIABLES } from "./secret-env.ts";
+import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
+
+const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
+/** How long closing up may take after the running turns' grace period, before exiting anyway. */
+const SHUTDOWN_CLEANUP_MS = 5_000;
+
+async function start(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  const paths = dataPaths(config.DATA_DIR);
+  mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
+  const db = openDb(`${paths.storeDir}/pincer.db`);
+  const disk = new DiskSpace({ dir: paths.storeDir, logger });
+  // Logged with the other warnings below, and shown on the setup page.
+  config.warnings.push(agentLimitsStatement(detectCgroupDelegation()));
+
+  const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
+  if (admin.generated) {
+    logger.info(
+      `Generated an admin token (kept in ${config.DATA_DIR}/admin-token); use it to log in to the web UI: ${admin.token}`,
+    );
+  }
+  registerSecret(admin.token);
+
+  const budget = new Budget({ db, timeZone: config.TZ, defaultDailyUsd: config.DAILY_BUDGET_USD });
+  const proxy = new CredentialProxy({
+    upstream: config.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
+    credential: { apiKey: config.ANTHROPIC_API_KEY, authToken: config.ANTHROPIC_AUTH_TOKEN },
+    logger,
+    onUsage: (usage) => disk.attempt("a usage record", () => recordUsage(db, usage)),
+    refuse: (groupId) => budget.refusal(groupId),
+  });
+  await proxy.start();
+
+  const limits = clampLimits(
+    {
+      maxProcesses: config.AGENT_MAX_PROCESSES,
+      maxOpenFiles: config.AGENT_MAX_OPEN_FILES,
+      maxFileBytes: config.AGENT_MAX_FILE_MB * 1024 * 1024,
+    },
+    ownHardLimits(),
+  );
+  const isolation = new AgentIsolation({
+    db,
+    paths,
+    setting: config.AGENT_ISOLATION,
+    uidBase: config.AGENT_UID_BASE,
+    limits: limits.limits,
+    logger,
+  });
+  if (isolation.enabled && limits.lowered) logger.warn(limits.lowered);
+  if (isolation.enabled) {
+    const wrong = await reclaimHostFiles(
+      paths,
+      [{ tree: globalMemoryDir(paths), mode: 0o755 }],
+      [basename(adminTokenFile(config.DATA_DIR))],
+    );
+    if (wrong.length > 0)
+      logger.error(
+        { files: wrong.slice(0, 20), count: wrong.length },
+        "files only the service may own belonged to another user and were taken back: an agent may have had access to them; rotate the admin token and channel tokens",
+      );
+  }
+  await ensureGlobalMemory(paths, config.ASSISTANT_NAME);
+
+  let listeningPort = config.PORT;
+  const browsing = await setUpBrowsing({
+    chromiumPath: config.CHROMIUM_PATH,
+    maxOpen: config.BROWSER_MAX_OPEN,
+    pageTimeoutMs: config.BROWSER_PAGE_TIMEOUT,
+    paths,
+    servicePorts: () => [listeningPort, Number(new URL(proxy.url).port)],
+    isolation,
+    logger,
+  });
+
+  const web = new WebChannel();
+  const plan = await configuredChannels(config, logger);
+  const channels = new Map<string, Channel>([
+    ["web", web],
+    ...plan.channels.map((c) => [c.name, c] as const),
+  ]);
+  const transcriber = transcriberFromConfig(config);
+  if (transcriber) {
+    logger.info(
+      { endpoint: transcriber.endpoint, model: transcriber.model },
+      "voice notes are transcribed",
+    );
+  } else logger.info("voice notes are not transcribed: set TRANSCRIBE_URL to turn it on");
+  const delivery = new Delivery({
+    db,
+    channels,
+    logger,
+    assistantName: config.ASSISTANT_NAME,
+    disk,
+  });
+  const quota = new DiskQuota({
+    db,
+    paths,
+    quotaBytes: config.GROUP_DISK_QUOTA_MB * 1024 * 1024,
+    retentionDays: config.ATTACHMENT_RETENTION_DAYS,
+    isolation,
+    notify: (group, text) => orchestrator.notify(group, text),
+    logger,
+  });
+  const orchestrator = new Orchestrator({
+    config,
+    db,
+    paths,
+    proxy,
+    delivery,
+    channels,
+    logger,
+    bundledSkillsDir: BUNDLED_SKILLS,
+    isolation,
+    disk,
+    quota,
+    maxAttachmentBytes: config.MAX_ATTACHMENT_BYTES,
+    transcriber,
+    extraTools: (group) => [
+      ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
+      ...browsing.tools(group),
+      ...globalMemoryTools(group, paths),
+    ],
+  });
+  orchestrator.setChannelState("browser", browsing.state);
+  orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
+  orchestrator.on("sessionClosed", (groupId) => void quota.measureGroup(groupId));
+  const scheduler: Scheduler = new Scheduler({
+    db,
+    runTask: taskRunner({
+      db,
+      orchestrator,
+      paths,
+      timeZone: config.TZ,
+      assistantName: config.ASSISTANT_NAME,
+      isolation,
+    }),
+    onMissed: (task) => {
+      const group = getGroup(db, task.groupId);
+      if (group) orchestrator.notify(group, missedTaskNotice(task));
+    },
+    logger: logger.child({ component: "scheduler" }),
+    disk,
+  });
+
+  const mainGroup =
+    getGroupByChat(db, "web", WEB_CHAT_ID) ??
+    insertGroup(
+      db,
+      {
+        channel: "web",
+        chatId: WEB_CHAT_ID,
+        folder: "main",
+        name: "Main",
+        trigger: `@${config.ASSISTANT_NAME}`,
+        requiresTrigger: false,
+        isMain: true,
+      },
+      Date.now(),
+    );
+
+  if (config.MAIN_CHAT) {
+    const [channel, ...rest] = config.MAIN_CHAT.split(":");
+    orchestrator.registerMainChat(channel!, rest.join(":"), "Owner");
+  }
+  await web.start(orchestrator.hostFor("web"));
+  for (const skipped of plan.skipped) {
+    orchestrator.setChannelState(skipped.name, {
+      status: "not_configured",
+      detail: skipped.detail,
+    });
+  }
+  // Platforms connect in the background: one that is slow or down must not hold up the
+  // web chat or the others.
+  for (const channel of plan.channels) {
+    orchestrator.setChannelState(channel.name, { status: "connecting" });
+    channel.start(orchestrator.hostFor(channel.name)).catch((error: unknown) => {
+      orchestrator.setChannelState(channel.name, {
+        status: "reconnecting",
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+  logger.info(
+    `Main-chat pairing code: send "/pair ${orchestrator.pairing.code}" to the bot in a direct message within ${PAIRING_CODE_LIFETIME_MS / 60_000} minutes (later codes: the setup page or \`pincer status\`)`,
+  );
+  delivery.resume();
+  orchestrator.recover();
+  scheduler.start();
+  quota.start();
+
+  let ready = true;
+  const app = createWebApp({
+    config,
+    db,
+    paths,
+    adminToken: new AdminToken(admin.token, {
+      dataDir: config.DATA_DIR,
+      fromEnvironment: config.ADMIN_TOKEN !== undefined,
+    }),
+    mainGroup,
+    web,
+    orchestrator,
+    delivery,
+    proxy,
+    scheduler,
+    isolation: isolation.status,
+    retireGroup: (group) =>
+      isolation
+        .retire(group)
+        .catch((error: unknown) =>
+          logger.error(
+            { group: group.folder, err: (error as Error).message },
+            "could not retire the unregistered group's user",
+          ),
+        ),
+    isReady: () => ready,
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    listeningPort = info.port;
+    logger.info(
+      { port: info.port, dataDir: config.DATA_DIR },
+      `Pincer is up: web chat on http://localhost:${info.port}`,
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) => reject(listenError(error, config.PORT, config.HOST) ?? error);
+    server.once("error", failed);
+    server.once("listening", () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
+  if (config.credentialProblem) logger.warn(config.credentialProblem);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  return async () => {
+    ready = false;
+    server.close();
+    scheduler.stop();
+    await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
+    await browsing.closeAll();
+    await delivery.drain();
+    for (const channel of channels.values()) await channel.stop();
+    await proxy.stop();
+    disk.stop();
+    quota.stop();
+    db.close();
+  };
+}
+
+/** Runs the service with the secret settings main.ts took out of the environment. */
+export async function main(secrets: Record<string, string>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig({ ...process.env, ...secrets });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  for (const name of SECRET_VARIABLES) registerSecret(config[name]);
+  const logger = createLogger(config.LOG_LEVEL);
+  routeConsoleToLogger(logger);
+  let stop: () => Promise<void>;
+  try {
+    ensureDataDir(config.DATA_DIR);
+    stop = await start(config, logger);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    // A setting to fix, said in one line; exiting flushes the log (a token generated
+    // before the failure is already in DATA_DIR/admin-token and printed above).
+    logger.fatal(error.message);
+    process.exit(2);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    // Running turns get SHUTDOWN_GRACE_SECONDS. Should closing up after them hang (a channel
+    // that will not disconnect, a delivery waiting out a backoff), exit anyway, before the
+    // host's SIGKILL: what is committed is safe in SQLite and is picked up after restart.
+    setTimeout(
+      () => {
+        logger.error("shutdown did not finish in time; exiting");
+        process.exit(1);
+      },
+      config.SHUTDOWN_GRACE_SECONDS * 1000 + SHUTDOWN_CLEANUP_MS,
+    ).unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: String(error) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
