@@ -84,6 +84,23 @@ export interface TurnOutcome {
 /** The sender id of messages the scheduler puts into a chat. */
 export const SCHEDULER_SENDER = `${SYSTEM_SENDER_PREFIX}scheduler`;
 
+/** What the conversation path needs of a group's agent session (AgentSession in service). */
+export interface ConversationSession {
+  readonly busy: boolean;
+  readonly through: number;
+  readonly lastActivity: number;
+  readonly pid?: number | undefined;
+  push(text: string, through: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts an agent session for a group; tests hand in a fake one. */
+export type StartSession = (
+  group: Group,
+  resume: string | undefined,
+  events: SessionEvents,
+) => ConversationSession;
+
 export interface OrchestratorOptions {
   config: Config;
   db: Db;
@@ -103,6 +120,8 @@ export interface OrchestratorOptions {
   disk?: DiskSpace;
   /** Per-group disk quota: over it, a group's new attachments are not saved. */
   quota?: DiskQuota;
+  /** Starts a group's agent session; by default a real AgentSession (see createSession). */
+  startSession?: StartSession;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -119,7 +138,7 @@ export class Orchestrator extends EventEmitter<{
   private readonly options: OrchestratorOptions;
   private readonly db: Db;
   private readonly log: Logger;
-  readonly pool: AgentPool<AgentSession>;
+  readonly pool: AgentPool<ConversationSession>;
   readonly voiceNotes: VoiceNotes;
   readonly channelStates = new Map<string, ChannelState>();
   readonly pairing = new PairingCode();
@@ -142,6 +161,7 @@ export class Orchestrator extends EventEmitter<{
     { group: Group; prompt: string; resolve: (outcome: TurnOutcome) => void }
   >();
   private stopping = false;
+  private readonly startSession: StartSession;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -151,6 +171,9 @@ export class Orchestrator extends EventEmitter<{
     this.disk =
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
+    this.startSession =
+      options.startSession ??
+      ((group, resume, events) => this.createSession(group, resume, events));
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -376,7 +399,7 @@ export class Orchestrator extends EventEmitter<{
     }
   }
 
-  private feed(group: Group, session: AgentSession): void {
+  private feed(group: Group, session: ConversationSession): void {
     const readFrom = Math.max(session.through, group.watermark);
     const pending = inboundAfter(this.db, group.channel, group.chatId, readFrom);
     if (!pending.some((message) => triggers(group, message))) return;
@@ -421,11 +444,11 @@ export class Orchestrator extends EventEmitter<{
     );
   }
 
-  private open(key: number): AgentSession {
+  private open(key: number): ConversationSession {
     if (key < 0) return this.openIsolated(-key);
     const group = getGroup(this.db, key)!;
     const resume = getSessionId(this.db, group.id);
-    const session: AgentSession = this.createSession(group, resume, {
+    const session: ConversationSession = this.startSession(group, resume, {
       onText: (text, through) => {
         const clean = stripInternal(text);
         if (clean) this.reply(group, clean, through);
@@ -462,7 +485,7 @@ export class Orchestrator extends EventEmitter<{
   }
 
   /** A fresh session outside the group's conversation, for one isolated task run. */
-  private openIsolated(runId: number): AgentSession {
+  private openIsolated(runId: number): ConversationSession {
     const pending = this.isolatedRuns.get(runId)!;
     const { group } = pending;
     const texts: string[] = [];
@@ -471,7 +494,7 @@ export class Orchestrator extends EventEmitter<{
       this.isolatedRuns.delete(runId);
       pending.resolve({ failed, texts });
     };
-    const session: AgentSession = this.createSession(group, undefined, {
+    const session = this.startSession(group, undefined, {
       onText: (text) => {
         const clean = stripInternal(text);
         if (!clean) return;
@@ -625,7 +648,7 @@ export class Orchestrator extends EventEmitter<{
     else this.readWaiters.delete(group.id);
   }
 
-  private turnEnded(group: Group, session: AgentSession, through: number): void {
+  private turnEnded(group: Group, session: ConversationSession, through: number): void {
     this.failures.delete(group.id);
     this.agentFailure = undefined;
     if (session.busy) {
@@ -644,7 +667,7 @@ export class Orchestrator extends EventEmitter<{
     this.idleTimers.set(group.id, timer);
   }
 
-  private sessionEnded(group: Group, session: AgentSession, error: Error | undefined): void {
+  private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
     this.emit("sessionClosed", group.id);
     const unfinished = session.busy;
@@ -693,7 +716,7 @@ export class Orchestrator extends EventEmitter<{
     group: Group,
     target: string | undefined,
     text: string,
-    session: AgentSession,
+    session: ConversationSession,
   ): ToolResult {
     let destination = group;
     if (target && target !== group.folder) {

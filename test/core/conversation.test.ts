@@ -1,0 +1,317 @@
+// The conversation path in process, with a fake agent session the test drives by hand:
+// what reaches the outbox and when the watermark moves, folding of messages that arrive
+// during a turn, failed turns, the idle close and the agent cap. No process, no network.
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
+import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.ts";
+import { dataPaths } from "../../src/agent/memory.ts";
+import type { SessionEvents } from "../../src/agent/session.ts";
+import type { InboundMessage } from "../../src/channels/channel.ts";
+import { loadConfig, type Config } from "../../src/config.ts";
+import type { Delivery, Reply } from "../../src/core/delivery.ts";
+import { Orchestrator, type ConversationSession } from "../../src/core/orchestrator.ts";
+import { createLogger } from "../../src/log.ts";
+import { getGroup, insertGroup, type Group } from "../../src/store/groups.ts";
+import { findInbound } from "../../src/store/messages.ts";
+import { openTempStore } from "../unit/helpers.ts";
+
+/** A group's agent as the orchestrator sees it; the test plays the model. */
+class FakeSession implements ConversationSession {
+  readonly pushes: { text: string; through: number }[] = [];
+  closed = false;
+  lastActivity = Date.now();
+  private reported = 0;
+
+  readonly group: Group;
+  readonly events: SessionEvents;
+
+  constructor(group: Group, events: SessionEvents) {
+    this.group = group;
+    this.events = events;
+  }
+
+  get through(): number {
+    return this.pushes.at(-1)?.through ?? 0;
+  }
+
+  get busy(): boolean {
+    return this.through > this.reported;
+  }
+
+  push(text: string, through: number): void {
+    this.pushes.push({ text, through });
+  }
+
+  /** The agent says something in the running turn. */
+  say(text: string): void {
+    this.events.onText(text, this.through);
+  }
+
+  /** The agent has answered everything it was given. */
+  finishTurn(): void {
+    this.reported = this.through;
+    this.events.onIdle(this.through);
+  }
+
+  /** The process dies. */
+  crash(message = "the agent process ended unexpectedly"): void {
+    this.closed = true;
+    this.events.onExit(new Error(message));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Like the real session: the end is reported once the process has gone.
+    await Promise.resolve();
+    this.events.onExit(undefined);
+  }
+}
+
+interface Recorded {
+  reply: Reply;
+  /** The group's stored watermark when the reply reached the outbox. */
+  watermarkThen: number;
+}
+
+function setup(t: TestContext, overrides: Partial<Config> = {}) {
+  const store = openTempStore();
+  t.after(() => store.close());
+  const config: Config = {
+    ...loadConfig({ ANTHROPIC_API_KEY: "sk-ant-test-key", DATA_DIR: store.dir }),
+    ACK_REACTION: "",
+    ...overrides,
+  };
+  const sessions: FakeSession[] = [];
+  const outbox: Recorded[] = [];
+  const groups: Group[] = [];
+  const delivery = {
+    enqueue(reply: Reply): number {
+      const group = groups.find((g) => g.chatId === reply.chatId)!;
+      outbox.push({ reply, watermarkThen: getGroup(store.db, group.id)!.watermark });
+      return outbox.length;
+    },
+  } as unknown as Delivery;
+  // The fake session replaces everything that touches processes, credentials and files.
+  const unused = {} as unknown;
+  const orchestrator = new Orchestrator({
+    config,
+    db: store.db,
+    paths: dataPaths(store.dir),
+    proxy: unused as CredentialProxy,
+    isolation: unused as AgentIsolation,
+    delivery,
+    channels: new Map(),
+    logger: createLogger("silent"),
+    bundledSkillsDir: store.dir,
+    startSession: (group, _resume, events) => {
+      const session = new FakeSession(group, events);
+      sessions.push(session);
+      return session;
+    },
+  });
+  t.after(() => orchestrator.stop(0));
+  const addGroup = (chatId: string): Group => {
+    const group = insertGroup(
+      store.db,
+      {
+        channel: "web",
+        chatId,
+        folder: chatId,
+        name: chatId,
+        trigger: "@Andy",
+        requiresTrigger: false,
+        isMain: false,
+      },
+      Date.now(),
+    );
+    groups.push(group);
+    return group;
+  };
+  let nextId = 1;
+  const send = async (group: Group, text: string): Promise<number> => {
+    const message: InboundMessage = {
+      chatId: group.chatId,
+      messageId: `m${nextId++}`,
+      senderId: "u1",
+      senderName: "Uma",
+      text,
+      timestamp: Date.now(),
+      isGroup: true,
+      mentionsBot: false,
+    };
+    await orchestrator.receive("web", { type: "message", message });
+    return findInbound(store.db, "web", group.chatId, message.messageId)!.id;
+  };
+  const watermark = (group: Group) => getGroup(store.db, group.id)!.watermark;
+  return { orchestrator, sessions, outbox, addGroup, send, watermark, db: store.db };
+}
+
+test("the watermark moves past a message only after the turn's replies are in the outbox", async (t) => {
+  const { sessions, outbox, addGroup, send, watermark } = setup(t);
+  const group = addGroup("chat-a");
+  const id = await send(group, "hello there");
+  assert.equal(sessions.length, 1);
+  const [session] = sessions;
+  assert.equal(session!.pushes.length, 1);
+  assert.match(session!.pushes[0]!.text, /hello there/);
+  assert.equal(session!.pushes[0]!.through, id);
+
+  session!.say("Hi Uma!");
+  session!.say("<internal>thinking</internal>");
+  assert.deepEqual(
+    outbox.map((r) => [r.reply.text, r.reply.turnThrough, r.watermarkThen]),
+    [["Hi Uma!", id, 0]],
+  );
+  assert.equal(watermark(group), 0, "not read yet while the turn runs");
+
+  session!.finishTurn();
+  assert.equal(watermark(group), id);
+});
+
+test("messages that arrive during a turn are folded into the running session", async (t) => {
+  const { sessions, addGroup, send, watermark } = setup(t);
+  const group = addGroup("chat-a");
+  const first = await send(group, "first");
+  const second = await send(group, "second");
+  const third = await send(group, "third");
+  assert.equal(sessions.length, 1, "one session serves the whole burst");
+  const [session] = sessions;
+  assert.deepEqual(
+    session!.pushes.map((p) => p.through),
+    [first, second, third],
+  );
+  assert.match(session!.pushes[1]!.text, /second/);
+  assert.doesNotMatch(session!.pushes[1]!.text, /first/, "each push carries only what is new");
+
+  session!.finishTurn();
+  assert.equal(watermark(group), third);
+  // A message after the turn reuses the warm session.
+  const fourth = await send(group, "fourth");
+  assert.equal(sessions.length, 1);
+  assert.equal(session!.through, fourth);
+});
+
+test("a model error is told to the chat and the turn still ends", async (t) => {
+  const { sessions, outbox, addGroup, send, watermark } = setup(t);
+  const group = addGroup("chat-a");
+  const id = await send(group, "hello");
+  const [session] = sessions;
+  session!.events.onModelError("rate_limit", "429 too many requests", id);
+  session!.events.onModelError("server_error", "API Error: 529 overloaded_error", id);
+  assert.deepEqual(
+    outbox.map((r) => r.reply.text),
+    [
+      "Sorry, I hit the model API's rate limit and could not answer. Please try again later.",
+      "Sorry, Claude is overloaded right now and did not answer after several tries. Please try again in a few minutes.",
+    ],
+  );
+  session!.finishTurn();
+  assert.equal(watermark(group), id, "the failed message is not read again forever");
+});
+
+test("a crashed turn is retried with a new session; after three crashes the chat is told", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { orchestrator, sessions, outbox, addGroup, send, watermark } = setup(t);
+  const group = addGroup("chat-a");
+  const id = await send(group, "hello");
+
+  sessions[0]!.crash("boom one");
+  assert.equal(orchestrator.agentFailure, "boom one");
+  assert.equal(sessions.length, 1, "the retry waits a moment");
+  t.mock.timers.tick(1_000);
+  assert.equal(sessions.length, 2);
+  assert.deepEqual(
+    sessions[1]!.pushes.map((p) => p.through),
+    [id],
+    "the new session reads the same message again",
+  );
+
+  sessions[1]!.crash("boom two");
+  t.mock.timers.tick(1_999);
+  assert.equal(sessions.length, 2, "the wait grows with each failure");
+  t.mock.timers.tick(1);
+  assert.equal(sessions.length, 3);
+  assert.equal(outbox.length, 0);
+  assert.equal(watermark(group), 0);
+
+  sessions[2]!.crash("boom three");
+  assert.deepEqual(
+    outbox.map((r) => r.reply.text),
+    [
+      "Sorry, I could not process that: my agent process keeps failing. The error is in the service log.",
+    ],
+  );
+  assert.equal(watermark(group), id, "the message is given up on");
+  t.mock.timers.tick(3_000);
+  assert.equal(sessions.length, 3, "nothing is left to answer");
+
+  // A turn that ends well clears the failure shown on the setup page.
+  await send(group, "again");
+  assert.equal(sessions.length, 4);
+  sessions[3]!.finishTurn();
+  assert.equal(orchestrator.agentFailure, undefined);
+});
+
+test("an idle session is closed after AGENT_IDLE_TIMEOUT, and a new message starts another", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { orchestrator, sessions, addGroup, send } = setup(t, { AGENT_IDLE_TIMEOUT: 60_000 });
+  const closed: number[] = [];
+  orchestrator.on("sessionClosed", (groupId) => closed.push(groupId));
+  const group = addGroup("chat-a");
+  await send(group, "hello");
+  sessions[0]!.finishTurn();
+  t.mock.timers.tick(59_999);
+  assert.equal(sessions[0]!.closed, false);
+  t.mock.timers.tick(1);
+  assert.equal(sessions[0]!.closed, true);
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.deepEqual(closed, [group.id]);
+
+  await send(group, "back again");
+  assert.equal(sessions.length, 2);
+  assert.match(sessions[1]!.pushes[0]!.text, /back again/);
+});
+
+test("under the agent cap a group whose turn ended makes way for a waiting group", async (t) => {
+  const { orchestrator, sessions, addGroup, send, watermark } = setup(t, {
+    MAX_CONCURRENT_AGENTS: 1,
+  });
+  const a = addGroup("chat-a");
+  const b = addGroup("chat-b");
+  const fromA = await send(a, "from a");
+  const fromB = await send(b, "from b");
+  assert.equal(sessions.length, 1, "b waits: the only slot is busy");
+  assert.equal(sessions[0]!.group.id, a.id);
+
+  sessions[0]!.finishTurn();
+  assert.equal(watermark(a), fromA);
+  assert.equal(sessions[0]!.closed, true, "a gives its warm session up for b");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sessions.length, 2);
+  assert.equal(sessions[1]!.group.id, b.id);
+  assert.equal(sessions[1]!.through, fromB);
+  assert.deepEqual(
+    orchestrator.pool.sessions().map(([groupId]) => groupId),
+    [b.id],
+  );
+});
+
+test("stop() lets the running turn finish, then closes every session", async (t) => {
+  const { orchestrator, sessions, addGroup, send, watermark } = setup(t);
+  const group = addGroup("chat-a");
+  const id = await send(group, "hello");
+  let stopped = false;
+  const stopping = orchestrator.stop(60_000).then(() => (stopped = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stopped, false, "the turn is still running");
+  assert.equal(sessions[0]!.closed, false);
+  sessions[0]!.finishTurn();
+  await stopping;
+  assert.equal(watermark(group), id);
+  assert.equal(sessions[0]!.closed, true);
+  await send(group, "after stop");
+  assert.equal(sessions.length, 1, "no new turn starts once stopping");
+});
