@@ -3,7 +3,7 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { parseDuration } from "./core/duration.ts";
+import { parseDuration } from "./time/duration.ts";
 
 function isTimeZone(value: string): boolean {
   try {

@@ -7,7 +7,7 @@ import type { Db } from "../store/db.ts";
 import { getGroup } from "../store/groups.ts";
 import { deleteSetting, getGroupDailyBudget, getSetting, setSetting } from "../store/settings.ts";
 import { addSpend, lastUsageId, usageAfter, usageBetween, type Spend } from "../store/usage.ts";
-import { dayBounds, dayOf, type DayBounds } from "./day.ts";
+import { dayBounds, dayOf, type DayBounds } from "../time/day.ts";
 
 const OVERALL_KEY = "daily_budget_usd";
 const NO_CAP = "none";

@@ -1,6 +1,7 @@
 // Text in and out of the agent: chat messages become one prompt with who said what and
 // when; replies lose the <internal>…</internal> notes the agent keeps for itself.
-import type { StoredAttachment, StoredMessage } from "../store/messages.ts";
+import type { StoredMessage } from "../store/messages.ts";
+import { voiceNoteLine } from "../transcribe/voice-note-line.ts";
 
 /** Escapes element text: the sender cannot close or open a tag. */
 function escapeXml(text: string): string {
@@ -29,39 +30,6 @@ function formatTime(timestamp: number, timeZone: string): string {
     timeFormats.set(timeZone, format);
   }
   return format.format(new Date(timestamp));
-}
-
-/** 42 → "0:42", 3725 → "1:02:05". */
-export function clockDuration(totalSeconds: number): string {
-  const seconds = Math.max(0, Math.round(totalSeconds));
-  const s = String(seconds % 60).padStart(2, "0");
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}:${s}`;
-  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${s}`;
-}
-
-/**
- * How a voice note reads in the chat: its transcript, marked as a machine transcription,
- * or why there is none. The line is stored in the message text too, so history and search
- * carry it; it is the sender's words, never an instruction from the system.
- */
-export function voiceNoteLine(attachment: StoredAttachment): string | undefined {
-  if (!attachment.voice) return undefined;
-  const length =
-    attachment.durationSeconds === undefined
-      ? ""
-      : `, ${clockDuration(attachment.durationSeconds)}`;
-  const transcription = attachment.transcription;
-  if (transcription?.status === "done") {
-    return transcription.text
-      ? `[voice note${length}, transcribed automatically — may contain errors] ${transcription.text}`
-      : `[voice note${length} — transcribed, but no speech was recognised]`;
-  }
-  const reason =
-    transcription?.status === "failed"
-      ? transcription.reason
-      : (attachment.note ?? "transcription did not finish");
-  return `[voice note${length} — not transcribed: ${reason}]`;
 }
 
 export function formatMessages(messages: StoredMessage[], timeZone: string): string {

@@ -4,7 +4,7 @@
 // message the bot, so each sender gets a few wrong tries per code: guessing 40 bits five
 // at a time every ten minutes goes nowhere, and a guesser cannot change the owner's code.
 import { randomInt } from "node:crypto";
-import { safeEqual } from "../web/admin-token.ts";
+import { safeEqual } from "../secrets.ts";
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 export const PAIRING_CODE_LIFETIME_MS = 10 * 60_000;

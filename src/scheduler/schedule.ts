@@ -1,9 +1,7 @@
 // Schedule specs for tasks: validation with messages an agent can relay to a user, and
 // next-run arithmetic. Pure: every function takes the current time as an argument.
 import { Cron, CronDate } from "croner";
-import { formatDuration, parseDuration } from "../core/duration.ts";
-
-export { formatDuration, parseDuration };
+import { formatDuration, parseDuration } from "../time/duration.ts";
 
 export type ScheduleKind = "cron" | "interval" | "once";
 

@@ -2,9 +2,9 @@
 // slot inside one IMMEDIATE transaction, so schedulers on separate connections to the same
 // file never fire the same slot twice.
 import { transaction, type Db } from "./db.ts";
+import { formatDuration } from "../time/duration.ts";
 import {
   DEFAULT_ONCE_GRACE_MS,
-  formatDuration,
   nextRunAfter,
   type ScheduleKind,
   type SchedulePlan,

@@ -1,7 +1,7 @@
 // Token usage per model response, as the credential proxy observed it.
 import type { Db } from "./db.ts";
 import { costUsd } from "../budget/pricing.ts";
-import { addDays, dayBounds, dayOf } from "../budget/day.ts";
+import { addDays, dayBounds, dayOf } from "../time/day.ts";
 
 export interface UsageRecord {
   groupId: number | null;

@@ -4,7 +4,7 @@
 // over the size or duration cap is refused before anything is uploaded.
 import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config.ts";
-import { clockDuration } from "../core/format.ts";
+import { clockDuration } from "../time/duration.ts";
 import { backoffDelayMs, requestedDelayMs } from "./backoff.ts";
 import { toneWav } from "./wav.ts";
 

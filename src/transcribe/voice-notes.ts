@@ -14,7 +14,7 @@ import {
   type StoredAttachment,
   type StoredTranscription,
 } from "../store/messages.ts";
-import { voiceNoteLine } from "../core/format.ts";
+import { voiceNoteLine } from "./voice-note-line.ts";
 import { MAX_UPLOAD_BYTES, type Transcriber } from "./transcriber.ts";
 
 export const TRANSCRIPTION_OFF =

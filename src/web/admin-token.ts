@@ -1,9 +1,10 @@
 // The admin token guards the web UI and API. It comes from ADMIN_TOKEN or, when that is
 // unset, is generated at first start and kept in DATA_DIR/admin-token (mode 0600).
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerSecret } from "../log.ts";
+import { safeEqual } from "../secrets.ts";
 
 export function adminTokenFile(dataDir: string): string {
   return join(dataDir, "admin-token");
@@ -66,10 +67,4 @@ export class AdminToken {
     this.current = token;
     return token;
   }
-}
-
-/** Compares in time that depends on neither content nor length (both are hashed first). */
-export function safeEqual(a: string, b: string): boolean {
-  const digest = (text: string) => createHash("sha256").update(text).digest();
-  return timingSafeEqual(digest(a), digest(b)) && a === b;
 }

@@ -4,7 +4,7 @@
 // a request that says where it came from must come from this site. Bearer-token clients
 // (the CLI) need neither: a browser never attaches that header on its own.
 import type { Context } from "hono";
-import { safeEqual } from "./admin-token.ts";
+import { safeEqual } from "../secrets.ts";
 
 export const CSRF_HEADER = "x-pincer-csrf";
 

@@ -3,7 +3,7 @@
 // none; logging out ends one, by keeping its nonce in the store until it would have
 // expired (store/revoked-sessions.ts). The CSRF token is derived from the same nonce.
 import { createHmac, randomBytes } from "node:crypto";
-import { safeEqual } from "./admin-token.ts";
+import { safeEqual } from "../secrets.ts";
 
 export const SESSION_COOKIE = "pincer_session";
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;

@@ -10,7 +10,7 @@ import { CredentialProxy } from "../../src/agent/credential-proxy.ts";
 import { UsageMeter } from "../../src/agent/usage-meter.ts";
 import { bashGuardProblem } from "../../src/agent/hooks.ts";
 import { AgentPool, type PoolSession } from "../../src/core/agent-pool.ts";
-import { splitMessage } from "../../src/core/split.ts";
+import { splitMessage } from "../../src/channels/split.ts";
 import { Delivery } from "../../src/core/delivery.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDb } from "../../src/store/db.ts";

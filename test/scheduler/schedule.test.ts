@@ -2,14 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ScheduleError,
-  formatDuration,
   nextRunAfter,
-  parseDuration,
   planSchedule,
   validatePrompt,
   type ScheduleSpec,
   type TaskSchedule,
 } from "../../src/scheduler/schedule.ts";
+import { formatDuration, parseDuration } from "../../src/time/duration.ts";
 
 const HOUR = 3_600_000;
 

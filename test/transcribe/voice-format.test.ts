@@ -2,7 +2,8 @@
 // sender's message, escaped like any text, or saying why there is no transcript.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clockDuration, formatMessages, voiceNoteLine } from "../../src/core/format.ts";
+import { formatMessages } from "../../src/core/format.ts";
+import { voiceNoteLine } from "../../src/transcribe/voice-note-line.ts";
 import type { StoredAttachment, StoredMessage } from "../../src/store/messages.ts";
 
 function message(text: string, attachments: StoredAttachment[]): StoredMessage {
@@ -32,16 +33,6 @@ const note = (extra: Partial<StoredAttachment>): StoredAttachment => ({
   voice: true,
   durationSeconds: 42,
   ...extra,
-});
-
-test("durations read as a clock", () => {
-  assert.deepEqual([0, 7.4, 42, 600, 3725].map(clockDuration), [
-    "0:00",
-    "0:07",
-    "0:42",
-    "10:00",
-    "1:02:05",
-  ]);
 });
 
 test("a transcript is marked, a missing one says why, other audio has no line", () => {

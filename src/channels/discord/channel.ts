@@ -25,7 +25,7 @@ import type {
   REST,
 } from "discord.js";
 import type { Logger } from "../../log.ts";
-import { splitMessage } from "../../core/split.ts";
+import { splitMessage } from "../split.ts";
 import { TransientSendError } from "../channel.ts";
 import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
 import { readableText, toInboundMessage } from "./inbound.ts";

@@ -10,7 +10,7 @@
 import { basename } from "node:path";
 import { App, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "../../log.ts";
-import { splitMessage } from "../../core/split.ts";
+import { splitMessage } from "../split.ts";
 import type {
   Attachment,
   Channel,

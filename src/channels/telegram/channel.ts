@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { Api, InputFile } from "grammy";
 import type { Chat, Message, Update } from "grammy/types";
 import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
-import { splitMessage } from "../../core/split.ts";
+import { splitMessage } from "../split.ts";
 import { registerSecret, type Logger } from "../../log.ts";
 import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./attachments.ts";
 import {

@@ -23,7 +23,7 @@ import {
   type InboundEvent,
   type SendOptions,
 } from "../channel.ts";
-import { splitMessage } from "../../core/split.ts";
+import { splitMessage } from "../split.ts";
 import type { Logger } from "../../log.ts";
 import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type MediaSource } from "./attachments.ts";
 import { useAtomicAuthState, type AtomicAuthState } from "./auth-state.ts";

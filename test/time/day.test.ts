@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { addDays, dayBounds, dayOf, startOfDay } from "../../src/budget/day.ts";
+import { addDays, dayBounds, dayOf, startOfDay } from "../../src/time/day.ts";
 
 const HOUR = 3600_000;
 const localTime = (at: number, timeZone: string) =>

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, parseDuration } from "../../src/core/duration.ts";
+import { clockDuration, formatDuration, parseDuration } from "../../src/time/duration.ts";
 
 test("parseDuration reads units, compounds and words", () => {
   const cases: [string, number][] = [
@@ -51,4 +51,14 @@ test("formatDuration output parses back to the same duration", () => {
   for (const ms of [1_000, 61_000, 5_400_000, 90_061_000, 7 * 86_400_000]) {
     assert.equal(parseDuration(formatDuration(ms)), ms, String(ms));
   }
+});
+
+test("durations read as a clock", () => {
+  assert.deepEqual([0, 7.4, 42, 600, 3725].map(clockDuration), [
+    "0:00",
+    "0:07",
+    "0:42",
+    "10:00",
+    "1:02:05",
+  ]);
 });

@@ -1,7 +1,7 @@
 // Regression: a code block cut between chunks kept its indentation only on the first chunk.
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { splitMessage } from "../../src/core/split.ts";
+import { splitMessage } from "../../src/channels/split.ts";
 
 it("keeps the indentation of code lines that start a continued chunk", () => {
   const lines = Array.from({ length: 200 }, (_, i) => `    indented line ${i}`);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { splitMessage } from "../../src/core/split.ts";
-import { seededRandom } from "./helpers.ts";
+import { splitMessage } from "../../src/channels/split.ts";
+import { seededRandom } from "../unit/helpers.ts";
 
 const FENCE_LINE = /^(```|~~~)(\S*)$/;
 

@@ -54,3 +54,12 @@ export function formatDuration(ms: number): string {
   }
   return parts.length > 0 ? parts.join(" ") : "0s";
 }
+
+/** 42 → "0:42", 3725 → "1:02:05". */
+export function clockDuration(totalSeconds: number): string {
+  const seconds = Math.max(0, Math.round(totalSeconds));
+  const s = String(seconds % 60).padStart(2, "0");
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}:${s}`;
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${s}`;
+}
