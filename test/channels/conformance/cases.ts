@@ -40,7 +40,7 @@ export interface ConformanceTarget {
   host: RecordingHost;
   /** A one-to-one chat with `person`, and a group chat the bot and `person` are in. */
   directChatId: string;
-  groupChatId: string;
+  groupChatId?: string;
   person: { id: string; name: string };
   /** A message from `person`; resolves with its message id. */
   injectText(chatId: string, text: string): Promise<string>;
@@ -148,7 +148,7 @@ export function runConformanceCases(platform: ConformancePlatform): void {
     },
 
     async edit(target) {
-      const { host, groupChatId: chatId } = target;
+      const { host, directChatId: chatId } = target;
       await host.waitForCurrentStatus("connected");
       const id = await target.injectText(chatId, "frist");
       await messageWithId(host, id);
@@ -161,7 +161,7 @@ export function runConformanceCases(platform: ConformancePlatform): void {
     },
 
     async delete(target) {
-      const { host, groupChatId: chatId } = target;
+      const { host, directChatId: chatId } = target;
       await host.waitForCurrentStatus("connected");
       const id = await target.injectText(chatId, "oops");
       await messageWithId(host, id);
@@ -171,8 +171,9 @@ export function runConformanceCases(platform: ConformancePlatform): void {
     },
 
     async mention(target) {
-      const { host, groupChatId: chatId } = target;
+      const { host } = target;
       await host.waitForCurrentStatus("connected");
+      const chatId = need(target.groupChatId, "group chat");
       const inject = need(target.injectMention, "mention");
       const toBot = await messageWithId(host, await inject(chatId, "bot"));
       assert.equal(toBot.mentionsBot, true);
@@ -247,7 +248,7 @@ export function runConformanceCases(platform: ConformancePlatform): void {
     },
 
     async reconnect(target) {
-      const { host, groupChatId: chatId } = target;
+      const { host, directChatId: chatId } = target;
       await host.waitForCurrentStatus("connected");
       const before = await target.injectText(chatId, "before the drop");
       await messageWithId(host, before);
