@@ -8,17 +8,19 @@
 //   failed reconnects reject promises nobody handles and it retries token_revoked forever;
 //   our loop stops on auth errors, honours Retry-After and backs off otherwise.
 import { basename } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { App, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "../../log.ts";
 import { splitMessage } from "../split.ts";
-import type {
-  Attachment,
-  Channel,
-  ChannelHost,
-  ChannelStatus,
-  DiscoveredChat,
-  InboundEvent,
-  SendOptions,
+import {
+  TransientSendError,
+  type Attachment,
+  type Channel,
+  type ChannelHost,
+  type ChannelStatus,
+  type DiscoveredChat,
+  type InboundEvent,
+  type SendOptions,
 } from "../channel.ts";
 import { fileAttachment, type SlackFile } from "./attachments.ts";
 import { boltLogger } from "./bolt-logger.ts";
@@ -59,6 +61,9 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const RECONNECT_BASE_MS = 500;
 const RECONNECT_MAX_MS = 60_000;
 const MAX_DISCOVERY_PAGES = 20;
+/** A later chunk of a reply waits out a rate limit this many times, each at most this long. */
+const CHUNK_ATTEMPTS = 4;
+const MAX_CHUNK_WAIT_MS = 60_000;
 /** Message subtypes that are a person's message; the rest (joins, topics, bots) are not. */
 const PERSON_SUBTYPES = new Set(["file_share", "thread_broadcast", "me_message"]);
 
@@ -166,18 +171,37 @@ export class SlackChannel implements Channel {
 
   async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
     const ids: string[] = [];
-    for (const text of splitMessage(markdownToMrkdwn(markdown), SLACK_TEXT_LIMIT)) {
-      const result = await this.call("chat.postMessage", () =>
-        this.web.chat.postMessage({
-          channel: chatId,
-          text,
-          thread_ts: options.threadId,
-          mrkdwn: true,
-        }),
-      );
+    const chunks = splitMessage(markdownToMrkdwn(markdown), SLACK_TEXT_LIMIT);
+    for (const [index, text] of chunks.entries()) {
+      const post = () =>
+        this.call("chat.postMessage", () =>
+          this.web.chat.postMessage({
+            channel: chatId,
+            text,
+            thread_ts: options.threadId,
+            mrkdwn: true,
+          }),
+        );
+      const result = index === 0 ? await post() : await this.postLaterChunk(post);
       if (result.ts) ids.push(result.ts);
     }
     return ids;
+  }
+
+  // Once part of a reply is out, the outbox retrying the whole reply would repeat that part,
+  // so a later chunk waits out Slack's Retry-After here instead.
+  private async postLaterChunk<T>(post: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await post();
+      } catch (error) {
+        const wait = error instanceof TransientSendError ? error.retryAfterMs : undefined;
+        if (wait === undefined || wait > MAX_CHUNK_WAIT_MS || attempt >= CHUNK_ATTEMPTS)
+          throw error;
+        this.logger.warn({ retryInMs: wait }, "slack rate-limited a reply chunk");
+        await sleep(wait);
+      }
+    }
   }
 
   /** Returns the Slack file ids: Slack shares the file into the channel asynchronously. */

@@ -26,6 +26,7 @@ export type CaseName =
   | "reaction"
   | "typing"
   | "rate limit"
+  | "rate limit mid-reply"
   | "reconnect"
   | "auth failure";
 
@@ -56,8 +57,8 @@ export interface ConformanceTarget {
   reactionsOn?(chatId: string, messageId: string): string[];
   /** Resolves once the platform was told the bot is typing in the chat. */
   waitForTyping?(chatId: string): Promise<void>;
-  /** The next post to the chat is answered 429 with this Retry-After. */
-  rateLimitNextSend?(chatId: string, retryAfterSeconds: number): void;
+  /** The post to the chat after the next `after` ones is answered 429 with this Retry-After. */
+  rateLimitSend?(chatId: string, retryAfterSeconds: number, after: number): void;
   /** Cuts the connection to the platform, once the adapter is listening on it. */
   dropConnection?(): Promise<void>;
   /** Lets a reconnect the adapter scheduled happen now (for fakes on manual timers). */
@@ -238,13 +239,38 @@ export function runConformanceCases(platform: ConformancePlatform): void {
       const attempts = need(target.postAttempts, "count of post attempts");
       const id = await target.injectText(chatId, "hi");
       await messageWithId(host, id);
-      need(target.rateLimitNextSend, "rate limit")(chatId, 1);
+      need(target.rateLimitSend, "rate limit")(chatId, 1, 0);
       const text = "after the rate limit";
       const ids = await sendLikeTheOutbox(channel, chatId, text, 1000);
       assert.equal(ids.length, 1);
       const [message] = await target.delivered(chatId, ids);
       assert.equal(message?.text, text);
       assert.equal(attempts(chatId, text), 2, "one refused with 429, one stored");
+    },
+
+    async "rate limit mid-reply"(target) {
+      const { host, channel, directChatId: chatId } = target;
+      await host.waitForCurrentStatus("connected");
+      const attempts = need(target.postAttempts, "count of post attempts");
+      const id = await target.injectText(chatId, "hi");
+      await messageWithId(host, id);
+      need(target.rateLimitSend, "rate limit")(chatId, 1, 1);
+      const half = (label: string) =>
+        `${label}: ${"a rate limited reply ".repeat(Math.floor((platform.textLimit * 0.7) / 21)).trim()}.`;
+      const ids = await sendLikeTheOutbox(
+        channel,
+        chatId,
+        `${half("First part")}\n\n${half("Second part")}`,
+        1000,
+      );
+      const [first, second, ...more] = await target.delivered(chatId, ids);
+      assert.ok(first && second && more.length === 0, `${ids.length} messages`);
+      assert.equal(
+        attempts(chatId, first.text),
+        1,
+        "the chunk sent before the 429 is not repeated",
+      );
+      assert.equal(attempts(chatId, second.text), 2, "the refused chunk is sent again");
     },
 
     async reconnect(target) {

@@ -67,8 +67,8 @@ runConformanceCases({
       waitForTyping: async (chatId) => {
         await fake.waitForCall("POST", `/channels/${chatId}/typing`);
       },
-      rateLimitNextSend: (chatId, retryAfterSeconds) =>
-        fake.failNext("POST", messagesPath(chatId), { status: 429, retryAfter: retryAfterSeconds }),
+      rateLimitSend: (chatId, retryAfter, skip) =>
+        fake.failNext("POST", messagesPath(chatId), { status: 429, retryAfter, skip }),
       dropConnection: async () => {
         fake.dropConnections();
       },

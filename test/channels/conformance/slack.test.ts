@@ -66,7 +66,11 @@ runConformanceCases({
         (fake.messages(chatId).find((message) => message.ts === ts)?.reactions ?? []).map((name) =>
           name === reactionName(EYES) ? EYES : name,
         ),
-      rateLimitNextSend: (_chatId, retryAfter) => fake.failNext("chat.postMessage", { retryAfter }),
+      rateLimitSend: (_chatId, retryAfter, after) => {
+        // The fake's failures queue per method; an empty one lets its call through.
+        for (let i = 0; i < after; i++) fake.failNext("chat.postMessage", {});
+        fake.failNext("chat.postMessage", { retryAfter });
+      },
       dropConnection: async () => fake.dropConnections(),
       stop: async () => {
         await channel.stop();

@@ -83,11 +83,12 @@ runConformanceCases({
           (call) => String(call.params.chat_id) === chatId && call.params.action === "typing",
         );
       },
-      rateLimitNextSend: () =>
+      rateLimitSend: (_chatId, retryAfter, after) =>
         fake.failNext("sendMessage", {
           status: 429,
-          description: "Too Many Requests: retry after 1",
-          retry_after: 1,
+          description: `Too Many Requests: retry after ${retryAfter}`,
+          retry_after: retryAfter,
+          skip: after,
         }),
       dropConnection: async () => {
         // Cut a long poll in the middle of its request, after the last update was confirmed.

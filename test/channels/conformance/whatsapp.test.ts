@@ -12,6 +12,7 @@ import { RecordingHost } from "../../fakes/recording-host.ts";
 import { ASSISTANT_NAME, runConformanceCases, type ConformanceTarget } from "./cases.ts";
 
 const ALICE = "15551234567@s.whatsapp.net";
+const NO_RATE_LIMIT = "WhatsApp has no HTTP 429 or Retry-After, and crabline cannot refuse a send";
 const CRABLINE_INJECTS = "crabline injects only new text and audio messages";
 
 runConformanceCases({
@@ -24,7 +25,8 @@ runConformanceCases({
     mention: `${CRABLINE_INJECTS}, without mentions, and has no group chats`,
     reaction:
       "crabline keeps a sent reaction only as its encrypted node: the emoji cannot be read back",
-    "rate limit": "WhatsApp has no HTTP 429 or Retry-After, and crabline cannot refuse a send",
+    "rate limit": NO_RATE_LIMIT,
+    "rate limit mid-reply": NO_RATE_LIMIT,
   },
   async start({ refuseAuth = false } = {}): Promise<ConformanceTarget> {
     const dir = await mkdtemp(join(tmpdir(), "pincer-conformance-whatsapp-"));

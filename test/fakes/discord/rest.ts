@@ -34,6 +34,8 @@ export interface FailureSpec {
   global?: boolean;
   /** How many consecutive matching requests fail (default 1). */
   times?: number;
+  /** How many matching requests succeed before the failures start (default 0). */
+  skip?: number;
 }
 
 export type PathPattern = string | RegExp;
@@ -137,6 +139,10 @@ export class FakeRest {
       (candidate) => candidate.method === method && pathMatches(candidate.pattern, path),
     );
     if (!rule) return null;
+    if (rule.skip) {
+      rule.skip -= 1;
+      return null;
+    }
     rule.left -= 1;
     if (rule.left <= 0) this.#failures.splice(this.#failures.indexOf(rule), 1);
     if (rule.status !== 429) return error(rule.status, 0, `${rule.status}: injected failure`);
