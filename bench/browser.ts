@@ -7,7 +7,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { dataPaths, groupDir } from "../src/agent/memory.ts";
+import { dataPaths, groupDir } from "../src/data-layout.ts";
 import type { AgentTool } from "../src/agent/tools.ts";
 import { BrowserManager } from "../src/browser/browser-manager.ts";
 import { browserTools } from "../src/browser/browser-tools.ts";

@@ -16,8 +16,8 @@ import { CredentialProxy } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
 import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
-import { dataPaths } from "./agent/memory.ts";
-import { ensureGlobalMemory, globalMemoryDir, globalMemoryTools } from "./agent/global-memory.ts";
+import { ensureGlobalMemory, globalMemoryTools } from "./agent/global-memory.ts";
+import { adminTokenFile, databaseFile, dataPaths, globalMemoryDir } from "./data-layout.ts";
 import { reclaimHostFiles } from "./agent/isolation/ownership.ts";
 import { Delivery } from "./core/delivery.ts";
 import { DiskSpace } from "./core/disk-space.ts";
@@ -25,7 +25,7 @@ import { DiskQuota } from "./core/disk-quota.ts";
 import { agentLimitsStatement, detectCgroupDelegation } from "./agent/isolation/cgroup.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { PAIRING_CODE_LIFETIME_MS } from "./core/pairing.ts";
-import { AdminToken, adminTokenFile, loadAdminToken } from "./web/admin-token.ts";
+import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
@@ -42,7 +42,7 @@ const SHUTDOWN_CLEANUP_MS = 5_000;
 async function start(config: Config, logger: Logger): Promise<() => Promise<void>> {
   const paths = dataPaths(config.DATA_DIR);
   mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
-  const db = openDb(`${paths.storeDir}/pincer.db`);
+  const db = openDb(databaseFile(paths));
   const disk = new DiskSpace({ dir: paths.storeDir, logger });
   // Logged with the other warnings below, and shown on the setup page.
   config.warnings.push(agentLimitsStatement(detectCgroupDelegation()));
@@ -50,7 +50,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
   if (admin.generated) {
     logger.info(
-      `Generated an admin token (kept in ${config.DATA_DIR}/admin-token); use it to log in to the web UI: ${admin.token}`,
+      `Generated an admin token (kept in ${adminTokenFile(config.DATA_DIR)}); use it to log in to the web UI: ${admin.token}`,
     );
   }
   registerSecret(admin.token);

@@ -3,21 +3,16 @@
 // environment or the admin token, say) would have the host read secrets into a prompt.
 // The owner edits it on the admin page; the main chat's agent edits it with a tool.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { z } from "zod";
 import { tool } from "@anthropic-ai/claude-agent-sdk";
 import type { Group } from "../store/groups.ts";
 import { readTreeFile, writeTreeFile } from "./isolation/tree-fs.ts";
-import type { Paths } from "./memory.ts";
+import { globalMemoryDir, type Paths } from "../data-layout.ts";
 import type { AgentTool } from "./tools.ts";
 
 export const MEMORY_FILE = "CLAUDE.md";
 /** Longest memory file the host reads or writes (characters of the admin editor's limit, in UTF-8). */
 export const MAX_MEMORY_BYTES = 800_000;
-
-export function globalMemoryDir(paths: Paths): string {
-  return join(paths.groupsDir, "global");
-}
 
 function globalTemplate(assistantName: string): string {
   return `# ${assistantName}

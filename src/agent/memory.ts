@@ -3,34 +3,10 @@
 // agent's own user (a short child process), never by the host walking paths the agent
 // could have swapped for links.
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { create as createTar } from "tar";
 import type { Group } from "../store/groups.ts";
+import { agentHome, groupDir, type Paths } from "../data-layout.ts";
 import { runAsAgent, type AgentIdentity } from "./isolation/as-agent.ts";
-
-export interface Paths {
-  dataDir: string;
-  groupsDir: string;
-  agentsDir: string;
-  storeDir: string;
-}
-
-export function dataPaths(dataDir: string): Paths {
-  return {
-    dataDir,
-    groupsDir: join(dataDir, "groups"),
-    agentsDir: join(dataDir, "agents"),
-    storeDir: join(dataDir, "store"),
-  };
-}
-
-export function groupDir(paths: Paths, folder: string): string {
-  return join(paths.groupsDir, folder);
-}
-
-export function agentHome(paths: Paths, folder: string): string {
-  return join(paths.agentsDir, folder);
-}
 
 function groupTemplate(assistantName: string, group: Group): string {
   return `# ${group.name}

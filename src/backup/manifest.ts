@@ -8,8 +8,6 @@ export const BACKUP_FORMAT = "pincer-backup";
 export const BACKUP_VERSION = 1;
 export const MANIFEST_PATH = "manifest.json";
 export const DATA_PREFIX = "data/";
-/** The store's path inside DATA_DIR (and, under DATA_PREFIX, inside the archive). */
-export const STORE_PATH = "store/pincer.db";
 
 /** A sortable UTC time for file names: 20250131T235959Z. */
 export function compactTimestamp(date = new Date()): string {

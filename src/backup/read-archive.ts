@@ -2,13 +2,8 @@
 // contains: absolute paths, "..", links, devices, entries outside data/, duplicates, and
 // files that the manifest does not account for (or that differ in size from it).
 import { list, type ReadEntry } from "tar";
-import {
-  DATA_PREFIX,
-  MANIFEST_PATH,
-  parseManifest,
-  STORE_PATH,
-  type BackupManifest,
-} from "./manifest.ts";
+import { DATABASE_PATH } from "../data-layout.ts";
+import { DATA_PREFIX, MANIFEST_PATH, parseManifest, type BackupManifest } from "./manifest.ts";
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
@@ -93,7 +88,7 @@ export async function readArchive(archive: string): Promise<ArchiveContents> {
   }
   for (const path of files.keys())
     if (!listed.has(path)) problems.push(`${path}: in the archive but not in the manifest`);
-  if (!listed.has(STORE_PATH)) problems.push(`it has no ${STORE_PATH}`);
+  if (!listed.has(DATABASE_PATH)) problems.push(`it has no ${DATABASE_PATH}`);
   if (problems.length > 0) throw new InvalidBackupError(archive, problems);
   return { manifest, files };
 }

@@ -6,8 +6,9 @@ import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { extract } from "tar";
+import { DATABASE_PATH } from "../data-layout.ts";
 import { migrations } from "../store/migrations.ts";
-import { compactTimestamp, STORE_PATH, type BackupManifest } from "./manifest.ts";
+import { compactTimestamp, type BackupManifest } from "./manifest.ts";
 import { readArchive } from "./read-archive.ts";
 import { schemaVersionOf } from "./snapshot.ts";
 import { lockStore } from "./store-lock.ts";
@@ -93,7 +94,7 @@ export async function restoreBackup(
     try {
       await extract({ file: archive, cwd: staging, strict: true });
       const restored = join(staging, "data");
-      checkDatabase(join(restored, STORE_PATH));
+      checkDatabase(join(restored, DATABASE_PATH));
       if (!exists) {
         await rename(restored, target);
         return { manifest, previous: undefined };

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { STORE_PATH } from "./manifest.ts";
+import { DATABASE_PATH } from "../data-layout.ts";
 
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
@@ -17,14 +17,14 @@ export interface StoreLock {
 export class StoreInUseError extends Error {
   constructor(dataDir: string) {
     super(
-      `${join(dataDir, STORE_PATH)} is in use: stop the Pincer service that runs on ${dataDir} (or whatever else has the database open), then try again`,
+      `${join(dataDir, DATABASE_PATH)} is in use: stop the Pincer service that runs on ${dataDir} (or whatever else has the database open), then try again`,
     );
     this.name = "StoreInUseError";
   }
 }
 
 export function lockStore(dataDir: string): StoreLock {
-  const file = join(dataDir, STORE_PATH);
+  const file = join(dataDir, DATABASE_PATH);
   if (!existsSync(file)) return { release() {} };
   const db = new DatabaseSync(file);
   try {

@@ -3,7 +3,7 @@
 // links), sockets and other special files, and what an earlier restore left behind.
 import type { Stats } from "node:fs";
 import { walkTree } from "../agent/isolation/tree-fs.ts";
-import { STORE_PATH } from "./manifest.ts";
+import { DATABASE_PATH } from "../data-layout.ts";
 
 export interface DataEntry {
   /** Relative to DATA_DIR, "/"-separated. */
@@ -22,7 +22,7 @@ export const RESTORE_STAGING_PREFIX = ".restore-";
 export const PREVIOUS_DATA_PREFIX = ".before-restore-";
 
 const LIVE_DATABASE = new Set(
-  ["", "-wal", "-shm", "-journal"].map((suffix) => STORE_PATH + suffix),
+  ["", "-wal", "-shm", "-journal"].map((suffix) => DATABASE_PATH + suffix),
 );
 // XDG and npm caches in agent homes, and the caches inside a Chromium profile (the browser
 // keeps one per group in the agent's home): all rebuilt on demand, often large.

@@ -6,17 +6,17 @@ import { once } from "node:events";
 import { createWriteStream, existsSync, type Stats } from "node:fs";
 import { mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Header, Pack, ReadEntry } from "tar";
+import { DATABASE_PATH } from "../data-layout.ts";
 import type { Db } from "../store/db.ts";
 import {
   BACKUP_FORMAT,
   BACKUP_VERSION,
   DATA_PREFIX,
   MANIFEST_PATH,
-  STORE_PATH,
   type BackupManifest,
 } from "./manifest.ts";
 import { openTreeFile, TreeFileError } from "../agent/isolation/tree-fs.ts";
@@ -118,9 +118,9 @@ async function addFile(
  */
 export async function openBackup(options: BackupOptions): Promise<BackupArchive> {
   const { dataDir } = options;
-  const store = join(dataDir, STORE_PATH);
+  const store = join(dataDir, DATABASE_PATH);
   if (!options.db && !existsSync(store))
-    throw new Error(`${dataDir} has no ${STORE_PATH}: is it a Pincer data directory?`);
+    throw new Error(`${dataDir} has no ${DATABASE_PATH}: is it a Pincer data directory?`);
   const staging = await mkdtemp(join(tmpdir(), "pincer-backup-"));
   let schemaVersion: number;
   try {
@@ -147,8 +147,8 @@ export async function openBackup(options: BackupOptions): Promise<BackupArchive>
     addDirectory(pack, DATA_PREFIX, await stat(dataDir));
     let storeAdded = false;
     const addStore = async () => {
-      const size = await addFile(pack, staging, "pincer.db", STORE_PATH, abort.signal);
-      files.push({ path: STORE_PATH, size: size! });
+      const size = await addFile(pack, staging, "pincer.db", DATABASE_PATH, abort.signal);
+      files.push({ path: DATABASE_PATH, size: size! });
       storeAdded = true;
     };
     for (const item of walked.entries) {
@@ -156,7 +156,7 @@ export async function openBackup(options: BackupOptions): Promise<BackupArchive>
       if (item.type === "directory") {
         addDirectory(pack, `${DATA_PREFIX}${item.path}/`, item.stat);
         // The snapshot takes the live file's place, right after its folder.
-        if (item.path === "store") await addStore();
+        if (item.path === dirname(DATABASE_PATH)) await addStore();
         continue;
       }
       let size: number | undefined;

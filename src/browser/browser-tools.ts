@@ -8,7 +8,7 @@ import { relative } from "node:path";
 import type { Page } from "playwright-core";
 import { z } from "zod";
 import type { AgentTool } from "../agent/tools.ts";
-import { agentHome, groupDir, type Paths } from "../agent/memory.ts";
+import { agentHome, groupDir, type Paths } from "../data-layout.ts";
 import type { Group } from "../store/groups.ts";
 import type { BrowserManager } from "./browser-manager.ts";
 import type { BrowserGroup, GroupBrowser, UserLease } from "./group-browser.ts";

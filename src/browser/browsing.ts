@@ -1,9 +1,9 @@
 // Web browsing as one feature for main.ts: the browser tools when Chromium is there (Playwright
 // is imported only then), and otherwise a plain statement of why they are missing, which the
 // service shows next to its channels on /readyz and the status page.
-import { join } from "node:path";
 import type { AgentTool } from "../agent/tools.ts";
-import { prepareHomeDirs, type Paths } from "../agent/memory.ts";
+import { prepareHomeDirs } from "../agent/memory.ts";
+import { browserStateDir, type Paths } from "../data-layout.ts";
 import type { Prepare } from "../agent/isolation/agent-isolation.ts";
 import type { Logger } from "../log.ts";
 import type { Group } from "../store/groups.ts";
@@ -65,7 +65,7 @@ export async function setUpBrowsing(options: BrowsingOptions): Promise<Browsing>
   const { isolation, paths } = options;
   const manager = new BrowserManager({
     chromiumPath: options.chromiumPath,
-    stateDir: join(options.paths.storeDir, "browser"),
+    stateDir: browserStateDir(options.paths),
     servicePorts: options.servicePorts,
     pageTimeoutMs: options.pageTimeoutMs,
     actionTimeoutMs: Math.min(ACTION_TIMEOUT_MS, options.pageTimeoutMs),

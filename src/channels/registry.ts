@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import { channelAuthDir } from "../data-layout.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, ChannelName } from "./channel.ts";
 
@@ -58,7 +59,7 @@ export async function configuredChannels(config: Config, logger: Logger): Promis
       name: "slack",
       detail: "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to connect Slack",
     });
-  const whatsappAuthDir = join(config.DATA_DIR, "store/channels/whatsapp");
+  const whatsappAuthDir = channelAuthDir(config.DATA_DIR, "whatsapp");
   // An existing link keeps WhatsApp on after WHATSAPP_PHONE is removed from the variables.
   if (
     config.WHATSAPP_PHONE ||

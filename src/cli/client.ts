@@ -2,7 +2,7 @@
 // wrong into one clear sentence: where it tried, which token source it used (never the
 // token itself), what the service said.
 import { existsSync, readFileSync } from "node:fs";
-import { adminTokenFile } from "../web/admin-token.ts";
+import { adminTokenFile } from "../data-layout.ts";
 import { CliError } from "./errors.ts";
 
 export interface TokenChoice {

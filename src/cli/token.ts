@@ -1,6 +1,6 @@
 // pincer token: the admin token from DATA_DIR/admin-token, or a new one from the service.
 import { existsSync, readFileSync } from "node:fs";
-import { adminTokenFile } from "../web/admin-token.ts";
+import { adminTokenFile } from "../data-layout.ts";
 import { CliError } from "./errors.ts";
 import {
   clientFor,

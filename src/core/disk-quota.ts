@@ -8,7 +8,7 @@
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentIdentity } from "../agent/isolation/as-agent.ts";
 import { measureTrees, pruneAttachments } from "../agent/isolation/disk-usage.ts";
-import { agentHome, groupDir, type Paths } from "../agent/memory.ts";
+import { agentHome, groupDir, type Paths } from "../data-layout.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroup, listGroups, type Group } from "../store/groups.ts";

@@ -43,13 +43,8 @@ import { AgentSession, StaleSessionError, type SessionEvents } from "../agent/se
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
 import { agentEnvironment } from "../agent/environment.ts";
 import { bashGuardHook } from "../agent/hooks.ts";
-import {
-  agentHome,
-  bundledSkillsArchive,
-  groupDir,
-  prepareGroupFiles,
-  type Paths,
-} from "../agent/memory.ts";
+import { bundledSkillsArchive, prepareGroupFiles } from "../agent/memory.ts";
+import { agentHome, groupDir, type Paths } from "../data-layout.ts";
 import { readGlobalMemory } from "../agent/global-memory.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import {

@@ -2,13 +2,9 @@
 // unset, is generated at first start and kept in DATA_DIR/admin-token (mode 0600).
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { adminTokenFile } from "../data-layout.ts";
 import { registerSecret } from "../log.ts";
 import { safeEqual } from "../secrets.ts";
-
-export function adminTokenFile(dataDir: string): string {
-  return join(dataDir, "admin-token");
-}
 
 export function loadAdminToken(
   dataDir: string,

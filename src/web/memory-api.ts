@@ -1,8 +1,7 @@
 // /api/memory/:folder: a group's CLAUDE.md, or with "global" the memory every group shares.
 import type { Hono } from "hono";
 import { z } from "zod";
-import { groupDir, type Paths } from "../agent/memory.ts";
-import { globalMemoryDir } from "../agent/global-memory.ts";
+import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";

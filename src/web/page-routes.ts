@@ -2,8 +2,7 @@
 // sends the browser to /login and back afterwards.
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 import type { Context, Hono } from "hono";
-import { groupDir, type Paths } from "../agent/memory.ts";
-import { globalMemoryDir } from "../agent/global-memory.ts";
+import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";

@@ -3,7 +3,7 @@
 // it except /healthz, /readyz, /login and the static assets needs the admin token.
 import { Hono } from "hono";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import type { Paths } from "../agent/memory.ts";
+import type { Paths } from "../data-layout.ts";
 import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
 import type { Delivery } from "../core/delivery.ts";

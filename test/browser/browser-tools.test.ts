@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { BrowserManager } from "../../src/browser/browser-manager.ts";
 import { browserTools } from "../../src/browser/browser-tools.ts";
 import { chromiumProblem } from "../../src/browser/launcher.ts";
-import { dataPaths, groupDir } from "../../src/agent/memory.ts";
+import { dataPaths, groupDir } from "../../src/data-layout.ts";
 import type { AgentTool } from "../../src/agent/tools.ts";
 import { createLogger } from "../../src/log.ts";
 import type { Group } from "../../src/store/groups.ts";

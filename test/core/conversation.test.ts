@@ -5,7 +5,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
 import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.ts";
-import { dataPaths } from "../../src/agent/memory.ts";
+import { dataPaths } from "../../src/data-layout.ts";
 import type { SessionEvents } from "../../src/agent/session.ts";
 import type { InboundMessage } from "../../src/channels/channel.ts";
 import { loadConfig, type Config } from "../../src/config.ts";

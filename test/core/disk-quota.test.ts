@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskQuota, overQuotaNote, sizeText } from "../../src/core/disk-quota.ts";
-import { agentHome, dataPaths, groupDir } from "../../src/agent/memory.ts";
+import { agentHome, dataPaths, groupDir } from "../../src/data-layout.ts";
 import type { AgentIdentity } from "../../src/agent/isolation/as-agent.ts";
 import { createLogger } from "../../src/log.ts";
 import { deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.ts";
 import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
-import { dataPaths } from "../../src/agent/memory.ts";
+import { dataPaths } from "../../src/data-layout.ts";
 import { WebChannel } from "../../src/channels/web.ts";
 import { WhatsAppChannel } from "../../src/channels/whatsapp/channel.ts";
 import { loadConfig } from "../../src/config.ts";

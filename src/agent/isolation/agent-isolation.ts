@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import type { Db } from "../../store/db.ts";
 import { assignAgentUid, type Group } from "../../store/groups.ts";
 import type { Logger } from "../../log.ts";
-import { agentHome, groupDir, type Paths } from "../memory.ts";
+import { agentHome, groupDir, type Paths } from "../../data-layout.ts";
 import { limitedCommand, type AgentLimits } from "./limits.ts";
 import { secureDataDir, untraversableAncestors } from "./ownership.ts";
 import { stopAllOf } from "./reaper.ts";

@@ -4,7 +4,7 @@
 // Nothing here walks an agent's tree by name: ownership changes go through tree-fs.
 import { chmodSync, lstatSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Paths } from "../memory.ts";
+import type { Paths } from "../../data-layout.ts";
 import { openFileAt, openTreeDir, ownTree } from "./tree-fs.ts";
 
 /** Modes for the shared parts of DATA_DIR; called once at start. */

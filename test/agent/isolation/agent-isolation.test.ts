@@ -17,7 +17,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../../src/log.ts";
-import { dataPaths, prepareGroupFiles } from "../../../src/agent/memory.ts";
+import { prepareGroupFiles } from "../../../src/agent/memory.ts";
+import { dataPaths } from "../../../src/data-layout.ts";
 import { AgentIsolation } from "../../../src/agent/isolation/agent-isolation.ts";
 import { limitedCommand } from "../../../src/agent/isolation/limits.ts";
 import {
