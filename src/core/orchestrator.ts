@@ -17,10 +17,8 @@ import { transaction, type Db } from "../store/db.ts";
 import {
   getGroup,
   getGroupByChat,
-  getGroupByFolder,
   setWatermark,
   insertGroup,
-  listChats,
   listGroups,
   suggestFolder,
   upsertChat,
@@ -35,24 +33,15 @@ import {
   latestInbound,
   repliesAfter,
   repliesOfUnfinishedTurn,
-  searchMessages,
   setAttachments,
 } from "../store/messages.ts";
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
-import { AgentSession, StaleSessionError, type SessionEvents } from "../agent/session.ts";
+import { StaleSessionError, type SessionEvents } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { agentEnvironment } from "../agent/environment.ts";
-import { bashGuardHook } from "../agent/hooks.ts";
-import { bundledSkillsArchive, prepareGroupFiles } from "../agent/memory.ts";
-import { agentHome, groupDir, type Paths } from "../data-layout.ts";
-import { readGlobalMemory } from "../agent/global-memory.ts";
+import { AgentLauncher } from "../agent/launch.ts";
+import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
-import {
-  buildToolServer,
-  type AgentTool,
-  type RegisterGroupArgs,
-  type ToolResult,
-} from "../agent/tools.ts";
+import type { AgentTool } from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
@@ -64,8 +53,8 @@ import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
-import { registerChat } from "./registration.ts";
-import { groupListing } from "./group-listing.ts";
+import { chatTools } from "./chat-tools.ts";
+import { modelErrorText } from "./model-errors.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 
 export type GroupStatus = "working" | "idle";
@@ -143,8 +132,6 @@ export class Orchestrator extends EventEmitter<{
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
   agentFailure: string | undefined;
   private readonly turnFailed = new Set<number>();
-  /** The bundled skills as an archive each agent extracts, read once. */
-  private skills: Promise<Buffer | undefined> | undefined;
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly readWaiters = new Map<
@@ -166,9 +153,7 @@ export class Orchestrator extends EventEmitter<{
     this.disk =
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
-    this.startSession =
-      options.startSession ??
-      ((group, resume, events) => this.createSession(group, resume, events));
+    this.startSession = options.startSession ?? this.launcher(options);
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -183,6 +168,37 @@ export class Orchestrator extends EventEmitter<{
       folderOf: (group) => groupDir(options.paths, group.folder),
       onSettled: (groupId) => this.dispatch(groupId),
     });
+  }
+
+  /** The real agent sessions, with this orchestrator's chat tools and prompt. */
+  private launcher(options: OrchestratorOptions): StartSession {
+    const { config } = options;
+    const launcher = new AgentLauncher({
+      config,
+      paths: options.paths,
+      proxy: options.proxy,
+      isolation: options.isolation,
+      bundledSkillsDir: options.bundledSkillsDir,
+      logger: options.logger,
+      systemPrompt: (group, globalMemory) =>
+        systemPromptAppend({
+          assistantName: config.ASSISTANT_NAME,
+          timeZone: config.TZ,
+          isMain: group.isMain,
+          globalMemory,
+        }),
+    });
+    const toolDeps = {
+      db: options.db,
+      assistantName: config.ASSISTANT_NAME,
+      reply: (group: Group, text: string, turnThrough: number | undefined) =>
+        this.reply(group, text, turnThrough),
+    };
+    return (group, resume, events) =>
+      launcher.launch(group, resume, events, (turn) => ({
+        ...chatTools(toolDeps, group, turn),
+        extraTools: options.extraTools?.(group) ?? [],
+      }));
   }
 
   /** The ChannelHost handed to one adapter. */
@@ -513,75 +529,6 @@ export class Orchestrator extends EventEmitter<{
     return session;
   }
 
-  private createSession(
-    group: Group,
-    resume: string | undefined,
-    events: SessionEvents,
-  ): AgentSession {
-    const { config, paths, proxy, isolation } = this.options;
-    this.skills ??= bundledSkillsArchive(this.options.bundledSkillsDir);
-    const skills = this.skills;
-    const lease = isolation.acquire(group, async (identity) =>
-      prepareGroupFiles(paths, group, identity, config.ASSISTANT_NAME, await skills),
-    );
-    const cwd = groupDir(paths, group.folder);
-    const home = agentHome(paths, group.folder);
-    const token = proxy.issueToken(group.id);
-    const session: AgentSession = new AgentSession({
-      groupId: group.id,
-      cwd,
-      env: agentEnvironment({
-        home,
-        proxyUrl: proxy.url,
-        sessionToken: token,
-        timeZone: config.TZ,
-        maxRetries: config.MODEL_MAX_RETRIES,
-        runsAsRoot: process.getuid?.() === 0 && !lease.identity,
-      }),
-      resume,
-      mcpServer: buildToolServer({
-        group,
-        sendMessage: (target, text) => this.toolSendMessage(group, target, text, session),
-        listGroups: () => this.toolListGroups(),
-        registerGroup: (args) => this.toolRegisterGroup(args),
-        searchHistory: (query, limit) => this.toolSearchHistory(group, query, limit),
-        extraTools: this.options.extraTools?.(group) ?? [],
-      }),
-      hooks: { PreToolUse: [bashGuardHook([paths.storeDir, `${paths.dataDir}/admin-token`])] },
-      model: config.MODEL,
-      claudePath: config.CLAUDE_PATH,
-      uid: lease.identity?.uid,
-      gid: lease.identity?.gid,
-      wrapCommand: (command, args) => isolation.command(command, args),
-      logger: this.log,
-      events: {
-        ...events,
-        onExit: (error) => {
-          proxy.revokeToken(token);
-          lease.release();
-          events.onExit(error);
-        },
-      },
-    });
-    session.startAfter(
-      lease.ready.then(async () =>
-        systemPromptAppend({
-          assistantName: config.ASSISTANT_NAME,
-          timeZone: config.TZ,
-          isMain: group.isMain,
-          globalMemory: await readGlobalMemory(paths).catch((error: unknown) => {
-            this.log.warn(
-              { err: (error as Error).message },
-              "the shared memory could not be read; sessions start without it",
-            );
-            return "";
-          }),
-        }),
-      ),
-    );
-    return session;
-  }
-
   /**
    * Runs a scheduled task's prompt in the group's conversation: it enters the chat as a
    * message from the scheduler, so it waits for (never interleaves with) a running turn,
@@ -707,30 +654,6 @@ export class Orchestrator extends EventEmitter<{
     this.retryTimers.add(timer);
   }
 
-  private toolSendMessage(
-    group: Group,
-    target: string | undefined,
-    text: string,
-    session: ConversationSession,
-  ): ToolResult {
-    let destination = group;
-    if (target && target !== group.folder) {
-      if (!group.isMain)
-        return { text: "Only the main chat can send to other groups.", isError: true };
-      const found = getGroupByFolder(this.db, target);
-      if (!found) return { text: `No registered group has the folder "${target}".`, isError: true };
-      destination = found;
-    }
-    const clean = stripInternal(text);
-    if (!clean) return { text: "Nothing to send after removing <internal> notes.", isError: true };
-    this.reply(destination, clean, destination.id === group.id ? session.through : undefined);
-    return { text: `Sent to ${destination.name}.`, isError: false };
-  }
-
-  private toolListGroups(): ToolResult {
-    return { text: groupListing(listGroups(this.db), listChats(this.db)), isError: false };
-  }
-
   /** Makes a messaging chat a main chat (pairing or MAIN_CHAT); idempotent. */
   registerMainChat(channel: string, chatId: string, name: string): Group {
     const existing = getGroupByChat(this.db, channel, chatId);
@@ -748,50 +671,5 @@ export class Orchestrator extends EventEmitter<{
       },
       Date.now(),
     );
-  }
-
-  private toolRegisterGroup(args: RegisterGroupArgs): ToolResult {
-    const result = registerChat(
-      this.db,
-      { ...args, requiresTrigger: args.requires_trigger },
-      this.options.config.ASSISTANT_NAME,
-    );
-    if ("error" in result) return { text: result.error, isError: true };
-    const { group } = result;
-    return {
-      text: `Registered ${group.name} as folder ${group.folder} (trigger ${group.trigger}).`,
-      isError: false,
-    };
-  }
-
-  private toolSearchHistory(group: Group, query: string, limit: number): ToolResult {
-    const found = searchMessages(this.db, group.channel, group.chatId, query, limit);
-    if (found.length === 0)
-      return { text: `Nothing in this chat's history matches "${query}".`, isError: false };
-    const lines = found.map(
-      (m) =>
-        `[${new Date(m.timestamp).toISOString().slice(0, 16).replace("T", " ")}] ${m.senderName}: ${m.text.slice(0, 500)}`,
-    );
-    return { text: lines.join("\n"), isError: false };
-  }
-}
-
-function modelErrorText(reportedKind: string, detail: string): string {
-  // The CLI reports the proxy's budget refusal as an authentication failure; its text says which.
-  const refusal = budgetRefusalIn(detail);
-  if (refusal) return refusal;
-  // The CLI reports a persistent 529 as a generic server error; its text says which.
-  const kind = /\b529\b|overloaded/i.test(detail) ? "overloaded" : reportedKind;
-  switch (kind) {
-    case "overloaded":
-      return "Sorry, Claude is overloaded right now and did not answer after several tries. Please try again in a few minutes.";
-    case "rate_limit":
-      return "Sorry, I hit the model API's rate limit and could not answer. Please try again later.";
-    case "authentication_failed":
-      return "I can't reach Claude: the API key was rejected. The owner needs to check ANTHROPIC_API_KEY.";
-    case "billing_error":
-      return "I can't reach Claude: the Anthropic account has a billing problem.";
-    default:
-      return `Sorry, the model API failed (${kind}) and I could not answer. Please try again.`;
   }
 }

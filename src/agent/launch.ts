@@ -1,0 +1,108 @@
+// Starts one agent process for a group: a lease on its user and files, a scoped proxy
+// token, its environment, tool server, hooks and system prompt. What the agent's tools do
+// and how its prompt reads are the core's, handed in, so nothing here reaches up into it.
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Group } from "../store/groups.ts";
+import type { CredentialProxy } from "./credential-proxy.ts";
+import { agentEnvironment } from "./environment.ts";
+import { readGlobalMemory } from "./global-memory.ts";
+import { bashGuardHook } from "./hooks.ts";
+import type { AgentIsolation } from "./isolation/agent-isolation.ts";
+import { agentHome, groupDir, type Paths } from "../data-layout.ts";
+import { bundledSkillsArchive, prepareGroupFiles } from "./memory.ts";
+import { AgentSession, type SessionEvents } from "./session.ts";
+import { buildToolServer, type ToolHost } from "./tools.ts";
+
+export interface LauncherOptions {
+  config: Config;
+  paths: Paths;
+  proxy: CredentialProxy;
+  isolation: AgentIsolation;
+  bundledSkillsDir: string;
+  logger: Logger;
+  /** The text appended to the agent's system prompt, given the shared memory's text. */
+  systemPrompt(group: Group, globalMemory: string): string;
+}
+
+/** A group's tools; `turn.through` is how far its session's running turn has read. */
+export type ToolsFor = (turn: { readonly through: number }) => Omit<ToolHost, "group">;
+
+export class AgentLauncher {
+  private readonly options: LauncherOptions;
+  /** The bundled skills as an archive each agent extracts, read once. */
+  private skills: Promise<Buffer | undefined> | undefined;
+
+  constructor(options: LauncherOptions) {
+    this.options = options;
+  }
+
+  launch(
+    group: Group,
+    resume: string | undefined,
+    events: SessionEvents,
+    tools: ToolsFor,
+  ): AgentSession {
+    const { config, paths, proxy, isolation, logger } = this.options;
+    this.skills ??= bundledSkillsArchive(this.options.bundledSkillsDir);
+    const skills = this.skills;
+    const lease = isolation.acquire(group, async (identity) =>
+      prepareGroupFiles(paths, group, identity, config.ASSISTANT_NAME, await skills),
+    );
+    const cwd = groupDir(paths, group.folder);
+    const home = agentHome(paths, group.folder);
+    const token = proxy.issueToken(group.id);
+    const session: AgentSession = new AgentSession({
+      groupId: group.id,
+      cwd,
+      env: agentEnvironment({
+        home,
+        proxyUrl: proxy.url,
+        sessionToken: token,
+        timeZone: config.TZ,
+        maxRetries: config.MODEL_MAX_RETRIES,
+        runsAsRoot: process.getuid?.() === 0 && !lease.identity,
+      }),
+      resume,
+      // The tools ask the session lazily: it does not exist yet while they are made.
+      mcpServer: buildToolServer({
+        group,
+        ...tools({
+          get through() {
+            return session.through;
+          },
+        }),
+      }),
+      hooks: { PreToolUse: [bashGuardHook([paths.storeDir, `${paths.dataDir}/admin-token`])] },
+      model: config.MODEL,
+      claudePath: config.CLAUDE_PATH,
+      uid: lease.identity?.uid,
+      gid: lease.identity?.gid,
+      wrapCommand: (command, args) => isolation.command(command, args),
+      logger,
+      events: {
+        ...events,
+        onExit: (error) => {
+          proxy.revokeToken(token);
+          lease.release();
+          events.onExit(error);
+        },
+      },
+    });
+    session.startAfter(
+      lease.ready.then(async () =>
+        this.options.systemPrompt(
+          group,
+          await readGlobalMemory(paths).catch((error: unknown) => {
+            logger.warn(
+              { err: (error as Error).message },
+              "the shared memory could not be read; sessions start without it",
+            );
+            return "";
+          }),
+        ),
+      ),
+    );
+    return session;
+  }
+}
