@@ -62,7 +62,7 @@ export interface ConformanceTarget {
   /** Cuts the connection to the platform, once the adapter is listening on it. */
   dropConnection?(): Promise<void>;
   /** Lets a reconnect the adapter scheduled happen now (for fakes on manual timers). */
-  allowReconnect?(): void;
+  allowReconnect?(): void | Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -281,7 +281,7 @@ export function runConformanceCases(platform: ConformancePlatform): void {
       const mark = host.states.length;
       await need(target.dropConnection, "dropConnection")();
       await host.waitForStatus("reconnecting", mark);
-      target.allowReconnect?.();
+      await target.allowReconnect?.();
       await host.waitForStatus("connected", mark);
       const after = await target.injectText(chatId, "after the drop");
       await messageWithId(host, after);

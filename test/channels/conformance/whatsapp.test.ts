@@ -1,35 +1,49 @@
-// The channel conformance cases for WhatsApp: real Baileys against crabline's loopback
-// WhatsApp server, from a linked device (crabline cannot pair; see fakes/whatsapp/crabline.ts).
+// The channel conformance cases for WhatsApp, twice: real Baileys against crabline's loopback
+// WhatsApp server (from a linked device: crabline cannot pair, see fakes/whatsapp/crabline.ts),
+// and the adapter on the stub socket that emits Baileys' own event shapes, for the edits,
+// deletions, mentions and reactions crabline cannot play.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { proto, type WAMessage } from "baileys";
 import { pino } from "pino";
 import { WhatsAppChannel } from "../../../src/channels/whatsapp/channel.ts";
 import { CrablineWhatsApp } from "../../fakes/whatsapp/crabline.ts";
 import { seedLinkedDevice } from "../../fakes/whatsapp/linked-device.ts";
 import { ManualTimers } from "../../fakes/whatsapp/manual-timers.ts";
+import { boom, StubSocketFactory } from "../../fakes/whatsapp/stub-socket.ts";
 import { RecordingHost } from "../../fakes/recording-host.ts";
 import { ASSISTANT_NAME, runConformanceCases, type ConformanceTarget } from "./cases.ts";
 
 const ALICE = "15551234567@s.whatsapp.net";
-const NO_RATE_LIMIT = "WhatsApp has no HTTP 429 or Retry-After, and crabline cannot refuse a send";
-const CRABLINE_INJECTS = "crabline injects only new text and audio messages";
+const BOT = "15550000000:7@s.whatsapp.net";
+const GROUP = "120363000000000001@g.us";
+/** A person whose push name is the assistant's: mentioning them must not trigger. */
+const ANDY = "15557777777@s.whatsapp.net";
+const SPLIT_LIMIT = 4000;
+const NO_RATE_LIMIT = "WhatsApp has no HTTP 429 or Retry-After to answer a send with";
+const CRABLINE_INJECTS = "crabline injects only new text and audio messages; run on the stub";
+const logger = pino({ level: "silent" });
+
+async function scratchDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "pincer-conformance-whatsapp-"));
+}
 
 runConformanceCases({
-  name: "WhatsApp",
-  textLimit: 4000,
+  name: "WhatsApp (crabline)",
+  textLimit: SPLIT_LIMIT,
   authFailure: { status: "logged_out", detail: /logged this device out \(401\)/ },
   skip: {
     edit: CRABLINE_INJECTS,
     delete: CRABLINE_INJECTS,
-    mention: `${CRABLINE_INJECTS}, without mentions, and has no group chats`,
+    mention: `${CRABLINE_INJECTS} (crabline has no mentions and no group chats)`,
     reaction:
-      "crabline keeps a sent reaction only as its encrypted node: the emoji cannot be read back",
+      "crabline keeps a sent reaction only encrypted, so it cannot be read back; run on the stub",
     "rate limit": NO_RATE_LIMIT,
     "rate limit mid-reply": NO_RATE_LIMIT,
   },
   async start({ refuseAuth = false } = {}): Promise<ConformanceTarget> {
-    const dir = await mkdtemp(join(tmpdir(), "pincer-conformance-whatsapp-"));
+    const dir = await scratchDir();
     const server = await CrablineWhatsApp.start(join(dir, "recorder.jsonl"));
     const authDir = join(dir, "auth");
     await seedLinkedDevice(authDir, server.selfJid);
@@ -39,7 +53,7 @@ runConformanceCases({
       authDir,
       wsUrl: refuseAuth ? server.wsUrlWithAccessToken("revoked") : server.wsUrl,
       assistantName: ASSISTANT_NAME,
-      logger: pino({ level: "silent" }),
+      logger,
       timers,
       sendGapMs: 0,
       sendJitterMs: 0,
@@ -72,6 +86,128 @@ runConformanceCases({
         await channel.stop();
         await server.close();
         await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+runConformanceCases({
+  name: "WhatsApp (stub socket)",
+  textLimit: SPLIT_LIMIT,
+  authFailure: { status: "logged_out", detail: /logged this device out \(401\)/ },
+  skip: { "rate limit": NO_RATE_LIMIT, "rate limit mid-reply": NO_RATE_LIMIT },
+  async start({ refuseAuth = false } = {}): Promise<ConformanceTarget> {
+    const authDir = await scratchDir();
+    await seedLinkedDevice(authDir, BOT);
+    const factory = new StubSocketFactory();
+    const timers = new ManualTimers();
+    const host = new RecordingHost();
+    const channel = new WhatsAppChannel({
+      authDir,
+      assistantName: ASSISTANT_NAME,
+      logger,
+      socketFactory: factory.create,
+      timers,
+      sendGapMs: 0,
+      sendJitterMs: 0,
+    });
+    await channel.start(host);
+    const first = await factory.socket(1);
+    first.groups.set(GROUP, { id: GROUP, subject: "Book club", owner: ALICE, participants: [] });
+    if (refuseAuth) first.emitClose(boom(401, "Connection Failure"));
+    else first.open();
+
+    let counter = 0;
+    const upsert = (chatId: string, from: string, content: proto.IMessage, pushName: string) => {
+      const id = `IN${++counter}`;
+      const participant = chatId === GROUP ? { participant: from } : {};
+      const message: WAMessage = {
+        key: { remoteJid: chatId, fromMe: false, id, ...participant },
+        messageTimestamp: 1_700_000_000 + counter,
+        message: content,
+        pushName,
+      };
+      factory.latest.upsert([message]);
+      return id;
+    };
+    const protocol = (chatId: string, messageId: string, change: proto.Message.IProtocolMessage) =>
+      upsert(
+        chatId,
+        ALICE,
+        {
+          protocolMessage: { key: { remoteJid: chatId, fromMe: false, id: messageId }, ...change },
+        },
+        "Alice",
+      );
+    const mention = (chatId: string, jid: string) =>
+      upsert(
+        chatId,
+        ALICE,
+        {
+          extendedTextMessage: {
+            text: `@${jid.split("@")[0]} what's up?`,
+            contextInfo: { mentionedJid: [jid] },
+          },
+        },
+        "Alice",
+      );
+    const sent = () => factory.sockets.flatMap((socket) => socket.sent);
+    return {
+      channel,
+      host,
+      directChatId: ALICE,
+      groupChatId: GROUP,
+      person: { id: ALICE, name: "Alice" },
+      injectText: async (chatId, text) => upsert(chatId, ALICE, { conversation: text }, "Alice"),
+      injectEdit: async (chatId, messageId, text) => {
+        protocol(chatId, messageId, {
+          type: proto.Message.ProtocolMessage.Type.MESSAGE_EDIT,
+          editedMessage: { conversation: text },
+          timestampMs: Date.now(),
+        });
+      },
+      injectDelete: async (chatId, messageId) => {
+        protocol(chatId, messageId, { type: proto.Message.ProtocolMessage.Type.REVOKE });
+      },
+      injectMention: async (chatId, whom) => {
+        if (whom === "bot") return mention(chatId, "15550000000@s.whatsapp.net");
+        const introduced = upsert(chatId, ANDY, { conversation: "hello all" }, ASSISTANT_NAME);
+        await host.waitForMessage((message) => message.messageId === introduced);
+        return mention(chatId, ANDY);
+      },
+      delivered: async (chatId, ids) =>
+        sent()
+          .filter((message) => message.jid === chatId && ids.includes(message.id))
+          .map((message) => ({
+            id: message.id,
+            text: "text" in message.content ? String(message.content.text) : "",
+          })),
+      reactionsOn: (chatId, messageId) => {
+        const reactions = sent().flatMap((message) =>
+          message.jid === chatId &&
+          "react" in message.content &&
+          message.content.react.key?.id === messageId
+            ? [message.content.react.text ?? ""]
+            : [],
+        );
+        const current = reactions.at(-1);
+        return current ? [current] : [];
+      },
+      waitForTyping: async (chatId) => {
+        const shown = factory.sockets.some((socket) =>
+          socket.presence.some((update) => update.type === "composing" && update.jid === chatId),
+        );
+        if (!shown) throw new Error(`no composing presence was sent to ${chatId}`);
+      },
+      dropConnection: async () => factory.latest.emitClose(boom(428, "Connection Closed")),
+      allowReconnect: async () => {
+        const next = factory.sockets.length + 1;
+        timers.runAll();
+        (await factory.socket(next)).open();
+      },
+      stop: async () => {
+        await channel.stop();
+        await rm(authDir, { recursive: true, force: true });
       },
     };
   },
