@@ -17,7 +17,7 @@ const ANDY = { id: "530000000000000002", username: "andy", global_name: ASSISTAN
 runConformanceCases({
   name: "Discord",
   textLimit: 2000,
-  authFailure: { status: "auth_failed", detail: /token/ },
+  authFailure: { status: "auth_failed", detail: /rejected the bot token \(401/ },
   skip: {},
   async start({ refuseAuth = false } = {}): Promise<ConformanceTarget> {
     const fake = await startDiscordFake({ token: "conformance-token" });

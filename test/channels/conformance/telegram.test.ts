@@ -13,7 +13,7 @@ const GROUP = -300;
 runConformanceCases({
   name: "Telegram",
   textLimit: 4096,
-  authFailure: { status: "auth_failed", detail: /401 Unauthorized/ },
+  authFailure: { status: "auth_failed", detail: /rejected the bot token \(401 Unauthorized\)/ },
   skip: {
     delete: "the Bot API sends bots no update when a message is deleted",
   },
