@@ -6,7 +6,8 @@
 import type { Db } from "../store/db.ts";
 import { getGroup } from "../store/groups.ts";
 import { deleteSetting, getGroupDailyBudget, getSetting, setSetting } from "../store/settings.ts";
-import { addSpend, lastUsageId, usageAfter, usageBetween, type Spend } from "../store/usage.ts";
+import { lastUsageId, usageAfter, usageBetween } from "../store/usage.ts";
+import { addSpend, type Spend } from "./spend.ts";
 import { dayBounds, dayOf, type DayBounds } from "../time/day.ts";
 
 const OVERALL_KEY = "daily_budget_usd";

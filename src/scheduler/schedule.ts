@@ -1,31 +1,13 @@
 // Schedule specs for tasks: validation with messages an agent can relay to a user, and
 // next-run arithmetic. Pure: every function takes the current time as an argument.
 import { Cron, CronDate } from "croner";
+import type { SchedulePlan, TaskSchedule } from "../store/tasks.ts";
 import { formatDuration, parseDuration } from "../time/duration.ts";
-
-export type ScheduleKind = "cron" | "interval" | "once";
 
 export type ScheduleSpec =
   | { kind: "cron"; expr: string; timezone?: string }
   | { kind: "interval"; every: string; timezone?: string }
   | { kind: "once"; at: string; timezone?: string };
-
-/**
- * A validated schedule as stored. `expr` is the cron pattern, the canonical interval
- * ("1h 30m") or the once instant as a UTC ISO string; `timezone` is a canonical IANA name.
- */
-export interface TaskSchedule {
-  kind: ScheduleKind;
-  expr: string;
-  timezone: string;
-}
-
-/** A schedule ready to store: intervals count from `anchorAt`, the first run is `nextRunAt`. */
-export interface SchedulePlan {
-  schedule: TaskSchedule;
-  anchorAt: number;
-  nextRunAt: number;
-}
 
 /** A problem with what the user asked for, worded so the agent can pass it on. */
 export class ScheduleError extends Error {

@@ -3,9 +3,7 @@
 // which makes each slot fire once even with several schedulers on one database file.
 import type { Db } from "../store/db.ts";
 import {
-  claimDueRun,
   finishRun,
-  type ClaimedRun,
   nextDueAt,
   recoverInterruptedRuns,
   type RunOutcome,
@@ -13,6 +11,7 @@ import {
   type TaskRun,
 } from "../store/tasks.ts";
 import { DEFAULT_ONCE_GRACE_MS } from "./schedule.ts";
+import { claimDueRun, type ClaimedRun } from "./slots.ts";
 import type { Logger } from "../log.ts";
 import type { DiskSpace } from "../core/disk-space.ts";
 

@@ -12,7 +12,6 @@ import {
   getTask,
   listTasks as listStoredTasks,
   pauseTask as pauseStoredTask,
-  resumeTask as resumeStoredTask,
   updateTask as updateStoredTask,
   type Task,
   type TaskPatch,
@@ -26,6 +25,7 @@ import {
   validatePrompt,
   type ScheduleSpec,
 } from "./schedule.ts";
+import { resumeTask as resumeStoredTask } from "./slots.ts";
 
 export interface TaskToolContext {
   db: Db;

@@ -1,15 +1,25 @@
-// Scheduled tasks and their runs. claimDueRun is the only way a run starts: it claims a
-// slot inside one IMMEDIATE transaction, so schedulers on separate connections to the same
-// file never fire the same slot twice.
+// Scheduled tasks and their runs, as stored. When a slot comes and what follows it is the
+// scheduler's (scheduler/slots.ts), which claims a slot with these inside one transaction.
 import { transaction, type Db } from "./db.ts";
-import { formatDuration } from "../time/duration.ts";
-import {
-  DEFAULT_ONCE_GRACE_MS,
-  nextRunAfter,
-  type ScheduleKind,
-  type SchedulePlan,
-  type TaskSchedule,
-} from "../scheduler/schedule.ts";
+
+export type ScheduleKind = "cron" | "interval" | "once";
+
+/**
+ * A validated schedule as stored. `expr` is the cron pattern, the canonical interval
+ * ("1h 30m") or the once instant as a UTC ISO string; `timezone` is a canonical IANA name.
+ */
+export interface TaskSchedule {
+  kind: ScheduleKind;
+  expr: string;
+  timezone: string;
+}
+
+/** A schedule ready to store: intervals count from `anchorAt`, the first run is `nextRunAt`. */
+export interface SchedulePlan {
+  schedule: TaskSchedule;
+  anchorAt: number;
+  nextRunAt: number;
+}
 
 export type TaskStatus = "active" | "paused" | "cancelled" | "completed" | "missed";
 export type ContextMode = "group" | "isolated";
@@ -64,10 +74,6 @@ export type RunOutcome =
   | { status: "succeeded"; result?: string }
   | { status: "skipped"; result?: string }
   | { status: "failed"; error: string };
-
-/** A claimed slot: `run` means start it now; `missed` means a once task came too late to run. */
-export type ClaimedRun =
-  { kind: "run"; task: Task; run: TaskRun } | { kind: "missed"; task: Task; run: TaskRun };
 
 const MAX_RUN_TEXT = 20_000;
 const MAX_LAST_RESULT = 2_000;
@@ -216,28 +222,14 @@ export function pauseTask(db: Db, id: number, now: number): Task | undefined {
   return row && toTask(row);
 }
 
-/**
- * Resumes a paused task at its next slot after `now`: slots that passed while paused are
- * skipped, except that a once task whose time has passed runs at once (the user asked for it).
- */
-export function resumeTask(db: Db, id: number, now: number): Task | undefined {
-  return transaction(db, () => {
-    const task = getTask(db, id);
-    if (!task || task.status !== "paused") return undefined;
-    let next = task.nextRunAt ?? now;
-    if (next <= now) {
-      next =
-        task.schedule.kind === "once"
-          ? now
-          : (nextRunAfter(task.schedule, task.anchorAt, now) ?? now);
-    }
-    const row = db
-      .prepare(
-        "UPDATE tasks SET status = 'active', next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *",
-      )
-      .get(next, now, id) as unknown as TaskRow;
-    return toTask(row);
-  });
+/** Makes a task active again with its next slot at `nextRunAt` (the scheduler decides when). */
+export function activateTask(db: Db, id: number, nextRunAt: number, now: number): Task {
+  const row = db
+    .prepare(
+      "UPDATE tasks SET status = 'active', next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *",
+    )
+    .get(nextRunAt, now, id) as unknown as TaskRow;
+  return toTask(row);
 }
 
 /** Cancels an active or paused task; undefined when there is none with this id. */
@@ -265,60 +257,64 @@ export function nextDueAt(db: Db): number | undefined {
   return row.at ?? undefined;
 }
 
-/**
- * Claims the earliest due slot: inserts its run and moves the task on, all in one IMMEDIATE
- * transaction. A recurring task that missed several slots gets one run, and its next slot is
- * the first one after `now`. A once task later than `onceGraceMs` is marked missed instead.
- */
-export function claimDueRun(
+/** The task whose slot is earliest among those due at `now`, if any. */
+export function firstDueTask(db: Db, now: number): Task | undefined {
+  const row = db
+    .prepare(
+      `SELECT * FROM tasks WHERE ${DUE} AND next_run_at <= ? ORDER BY next_run_at, id LIMIT 1`,
+    )
+    .get(now) as TaskRow | undefined;
+  return row && toTask(row);
+}
+
+/** Moves a task on after one of its slots was claimed; `lastResult` null keeps the old one. */
+export function advanceTask(
   db: Db,
+  id: number,
+  change: {
+    status: TaskStatus;
+    nextRunAt: number | null;
+    lastRunAt: number | null;
+    lastResult: string | null;
+  },
   now: number,
-  onceGraceMs: number = DEFAULT_ONCE_GRACE_MS,
-): ClaimedRun | undefined {
-  return transaction(db, () => {
-    const due = db
-      .prepare(
-        `SELECT * FROM tasks WHERE ${DUE} AND next_run_at <= ? ORDER BY next_run_at, id LIMIT 1`,
-      )
-      .get(now) as TaskRow | undefined;
-    if (!due) return undefined;
-    const task = toTask(due);
-    const slot = due.next_run_at ?? now;
-    const late = now - slot;
-    const missed = task.schedule.kind === "once" && late > onceGraceMs;
-    const next = missed ? null : nextRunAfter(task.schedule, task.anchorAt, now);
-    const status: TaskStatus = missed ? "missed" : next === null ? "completed" : "active";
-    const updated = db
-      .prepare(
-        `UPDATE tasks SET status = ?, next_run_at = ?, last_run_at = ?, updated_at = ?,
-           last_result = COALESCE(?, last_result)
-         WHERE id = ? RETURNING *`,
-      )
-      .get(
-        status,
-        next,
-        missed ? task.lastRunAt : now,
-        now,
-        missed ? `missed: due ${formatDuration(late)} earlier` : null,
-        task.id,
-      ) as unknown as TaskRow;
-    const run = db
-      .prepare(
-        `INSERT INTO task_runs (task_id, scheduled_for, started_at, ended_at, status, error)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-      )
-      .get(
-        task.id,
-        slot,
-        now,
-        missed ? now : null,
-        missed ? "missed" : "running",
-        missed
-          ? `missed: due ${formatDuration(late)} earlier, past the ${formatDuration(onceGraceMs)} grace`
-          : null,
-      ) as unknown as RunRow;
-    return { kind: missed ? "missed" : "run", task: toTask(updated), run: toRun(run) };
-  });
+): Task {
+  const row = db
+    .prepare(
+      `UPDATE tasks SET status = ?, next_run_at = ?, last_run_at = ?, updated_at = ?,
+         last_result = COALESCE(?, last_result)
+       WHERE id = ? RETURNING *`,
+    )
+    .get(
+      change.status,
+      change.nextRunAt,
+      change.lastRunAt,
+      now,
+      change.lastResult,
+      id,
+    ) as unknown as TaskRow;
+  return toTask(row);
+}
+
+/** Records a run of a slot: a started one ("running") or one that ended at once ("missed"). */
+export function insertRun(
+  db: Db,
+  run: Pick<TaskRun, "taskId" | "scheduledFor" | "startedAt" | "endedAt" | "status" | "error">,
+): TaskRun {
+  const row = db
+    .prepare(
+      `INSERT INTO task_runs (task_id, scheduled_for, started_at, ended_at, status, error)
+       VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+    )
+    .get(
+      run.taskId,
+      run.scheduledFor,
+      run.startedAt,
+      run.endedAt,
+      run.status,
+      run.error,
+    ) as unknown as RunRow;
+  return toRun(row);
 }
 
 function summarize(outcome: RunOutcome): string {

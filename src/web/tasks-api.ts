@@ -2,16 +2,9 @@
 import type { Hono } from "hono";
 import type { Db } from "../store/db.ts";
 import { getGroup } from "../store/groups.ts";
-import {
-  cancelTask,
-  getTask,
-  listRuns,
-  listTasks,
-  pauseTask,
-  resumeTask,
-  type Task,
-} from "../store/tasks.ts";
+import { cancelTask, getTask, listRuns, listTasks, pauseTask, type Task } from "../store/tasks.ts";
 import { describeSchedule } from "../scheduler/schedule.ts";
+import { resumeTask } from "../scheduler/slots.ts";
 
 export function taskView(db: Db, task: Task) {
   return {

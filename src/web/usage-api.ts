@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Config } from "../config.ts";
 import { transaction, type Db } from "../store/db.ts";
 import { listGroupBudgets, setGroupDailyBudget, type GroupBudgetRow } from "../store/settings.ts";
-import { dailyUsage, spendOnDayOf } from "../store/usage.ts";
+import { dailyUsage, spendOnDayOf } from "../budget/spend.ts";
 import { overallCap, resetOverallCap, setOverallCap } from "../budget/budget.ts";
 import { readJsonBody } from "./json-body.ts";
 

@@ -12,7 +12,8 @@ import {
 } from "../../src/budget/budget.ts";
 import { insertGroup, type Group } from "../../src/store/groups.ts";
 import { setGroupDailyBudget } from "../../src/store/settings.ts";
-import { recordUsage, spendOnDayOf } from "../../src/store/usage.ts";
+import { spendOnDayOf } from "../../src/budget/spend.ts";
+import { recordUsage } from "../../src/store/usage.ts";
 import { openTempStore, type TempStore } from "../unit/helpers.ts";
 
 // Haiku 4.5 output is $5 per million tokens: 200k output tokens cost $1.

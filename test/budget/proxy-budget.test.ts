@@ -7,7 +7,8 @@ import { Budget, budgetRefusalIn, setOverallCap } from "../../src/budget/budget.
 import { createLogger } from "../../src/log.ts";
 import { insertGroup } from "../../src/store/groups.ts";
 import { setGroupDailyBudget } from "../../src/store/settings.ts";
-import { recordUsage, spendOnDayOf } from "../../src/store/usage.ts";
+import { spendOnDayOf } from "../../src/budget/spend.ts";
+import { recordUsage } from "../../src/store/usage.ts";
 import { startAnthropicFake, type AnthropicFake } from "../fakes/anthropic/server.ts";
 import { openTempStore, type TempStore } from "../unit/helpers.ts";
 

@@ -10,7 +10,8 @@ import {
   setGroupDailyBudget,
   setSetting,
 } from "../../src/store/settings.ts";
-import { dailyUsage, recordUsage, spendOnDayOf } from "../../src/store/usage.ts";
+import { dailyUsage, spendOnDayOf } from "../../src/budget/spend.ts";
+import { recordUsage } from "../../src/store/usage.ts";
 import { openTempStore, type TempStore } from "../unit/helpers.ts";
 
 let store: TempStore;

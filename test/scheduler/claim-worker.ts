@@ -2,7 +2,8 @@
 // released together with its rival, claiming until nothing is due.
 import { parentPort, workerData } from "node:worker_threads";
 import { openDb } from "../../src/store/db.ts";
-import { claimDueRun, finishRun } from "../../src/store/tasks.ts";
+import { claimDueRun } from "../../src/scheduler/slots.ts";
+import { finishRun } from "../../src/store/tasks.ts";
 
 const { file, now, gate } = workerData as { file: string; now: number; gate: SharedArrayBuffer };
 const db = openDb(file);

@@ -6,8 +6,8 @@ import {
   planSchedule,
   validatePrompt,
   type ScheduleSpec,
-  type TaskSchedule,
 } from "../../src/scheduler/schedule.ts";
+import type { TaskSchedule } from "../../src/store/tasks.ts";
 import { formatDuration, parseDuration } from "../../src/time/duration.ts";
 
 const HOUR = 3_600_000;

@@ -5,8 +5,8 @@ import { DiskSpace } from "../../src/core/disk-space.ts";
 import { fillDiskOnWrites } from "../unit/helpers.ts";
 import { MAX_TIMER_MS, Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { planSchedule, type ScheduleSpec } from "../../src/scheduler/schedule.ts";
+import { claimDueRun } from "../../src/scheduler/slots.ts";
 import {
-  claimDueRun,
   createTask,
   getTask,
   listRuns,

@@ -12,7 +12,8 @@ import {
   updateTask,
   type TaskToolContext,
 } from "../../src/scheduler/task-tools.ts";
-import { finishRun, claimDueRun, getTask } from "../../src/store/tasks.ts";
+import { claimDueRun } from "../../src/scheduler/slots.ts";
+import { finishRun, getTask } from "../../src/store/tasks.ts";
 import { countRows, fakeClock, openTestStore, type TestStore } from "./helpers.ts";
 
 const T = Date.parse("2026-03-20T12:00:00Z");

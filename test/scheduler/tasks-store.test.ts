@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { planSchedule, type ScheduleSpec } from "../../src/scheduler/schedule.ts";
+import { claimDueRun, resumeTask } from "../../src/scheduler/slots.ts";
 import {
   cancelTask,
-  claimDueRun,
   createTask,
   finishRun,
   getTask,
@@ -13,7 +13,6 @@ import {
   nextDueAt,
   pauseTask,
   recoverInterruptedRuns,
-  resumeTask,
   updateTask,
   type Task,
 } from "../../src/store/tasks.ts";
