@@ -53,6 +53,8 @@ import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
+import { ChannelStates } from "./channel-states.ts";
+import type { StatusPort } from "./status-port.ts";
 import { chatTools } from "./chat-tools.ts";
 import { modelErrorText } from "./model-errors.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
@@ -122,15 +124,18 @@ export class Orchestrator extends EventEmitter<{
   private readonly options: OrchestratorOptions;
   private readonly db: Db;
   private readonly log: Logger;
-  readonly pool: AgentPool<ConversationSession>;
+  private readonly pool: AgentPool<ConversationSession>;
   readonly voiceNotes: VoiceNotes;
-  readonly channelStates = new Map<string, ChannelState>();
+  /** The channels' last states; web reads them through `status`. */
+  readonly channelStates: ChannelStates;
   readonly pairing = new PairingCode();
   readonly disk: DiskSpace;
   readonly quota: DiskQuota | undefined;
   private readonly failures = new Map<number, number>();
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
   agentFailure: string | undefined;
+  /** The read-only view the web pages take of all this. */
+  readonly status: StatusPort;
   private readonly turnFailed = new Set<number>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -153,6 +158,7 @@ export class Orchestrator extends EventEmitter<{
     this.disk =
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
+    this.channelStates = new ChannelStates(options.logger);
     this.startSession = options.startSession ?? this.launcher(options);
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
@@ -168,6 +174,17 @@ export class Orchestrator extends EventEmitter<{
       folderOf: (group) => groupDir(options.paths, group.folder),
       onSettled: (groupId) => this.dispatch(groupId),
     });
+    this.status = {
+      channels: () => this.channelStates.all(),
+      channel: (name) => this.channelStates.get(name),
+      agents: () =>
+        this.pool
+          .sessions()
+          .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
+      busy: (groupId) => this.pool.get(groupId)?.busy === true,
+      pairing: () => ({ code: this.pairing.code, expiresAt: this.pairing.expiresAt }),
+      agentFailure: () => this.agentFailure,
+    };
   }
 
   /** The real agent sessions, with this orchestrator's chat tools and prompt. */
@@ -212,19 +229,8 @@ export class Orchestrator extends EventEmitter<{
   }
 
   setChannelState(channel: string, state: Omit<ChannelState, "since">): void {
-    const previous = this.channelStates.get(channel);
-    if (
-      previous?.status === state.status &&
-      previous.detail === state.detail &&
-      previous.qr === state.qr
-    )
-      return;
-    const next = { ...state, since: Date.now() };
-    this.channelStates.set(channel, next);
-    const level =
-      state.status === "auth_failed" || state.status === "logged_out" ? "error" : "info";
-    this.log[level]({ channel, status: state.status, detail: state.detail }, "channel state");
-    this.emit("channelState", channel, next);
+    const next = this.channelStates.set(channel, state);
+    if (next) this.emit("channelState", channel, next);
   }
 
   /** Picks up every group that has unanswered messages (after a restart). */

@@ -159,7 +159,7 @@ export function mountChatRoutes(app: Hono, deps: ChatApiDeps): void {
       delivery.on("delivered", onDelivered);
       orchestrator.on("status", onStatus);
       orchestrator.on("activity", onActivity);
-      const busy = orchestrator.pool.get(mainGroup.id)?.busy === true;
+      const busy = orchestrator.status.busy(mainGroup.id);
       queue.send("status", { status: busy ? "working" : "idle" });
       sendMessages();
       return () => {

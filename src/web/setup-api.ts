@@ -67,6 +67,9 @@ function byChannelOrder(a: string, b: string): number {
 
 export function setupReport(deps: SetupDeps): SetupReport {
   const { config, db, orchestrator, checker } = deps;
+  const { status } = orchestrator;
+  const pairing = status.pairing();
+  const agentFailure = status.agentFailure();
   return {
     assistantName: config.ASSISTANT_NAME,
     timeZone: config.TZ,
@@ -75,12 +78,13 @@ export function setupReport(deps: SetupDeps): SetupReport {
       problem: config.credentialProblem ?? null,
       check: checker.last ?? null,
     },
-    channels: [...orchestrator.channelStates]
+    channels: status
+      .channels()
       .sort(([a], [b]) => byChannelOrder(a, b))
       .map(([name, state]) => channelReport(name, state)),
     mainChat: {
-      pairingCode: orchestrator.pairing.code,
-      pairingExpiresAt: orchestrator.pairing.expiresAt,
+      pairingCode: pairing.code,
+      pairingExpiresAt: pairing.expiresAt,
       chats: listGroups(db)
         .filter((group) => group.isMain)
         .map((group) => ({
@@ -93,7 +97,7 @@ export function setupReport(deps: SetupDeps): SetupReport {
     isolation: deps.isolation,
     warnings: [
       ...config.warnings,
-      ...(orchestrator.agentFailure ? [`Agents failing: ${orchestrator.agentFailure}`] : []),
+      ...(agentFailure ? [`Agents failing: ${agentFailure}`] : []),
       ...(orchestrator.disk.warning ? [orchestrator.disk.warning] : []),
       ...(orchestrator.quota?.warnings() ?? []),
     ],
@@ -106,7 +110,7 @@ export function mountSetupRoutes(app: Hono, deps: SetupDeps): void {
   app.post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()));
 
   app.get("/api/setup/whatsapp-qr.svg", async (c) => {
-    const qr = deps.orchestrator.channelStates.get("whatsapp")?.qr;
+    const qr = deps.orchestrator.status.channel("whatsapp")?.qr;
     if (qr === undefined)
       return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
     const svg = await QRCode.toString(qr, {

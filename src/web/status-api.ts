@@ -24,7 +24,7 @@ export function readiness(config: Config, orchestrator: Orchestrator, ready: boo
     ready,
     credential: config.credentialProblem ? "missing" : "ok",
     channels: Object.fromEntries(
-      [...orchestrator.channelStates].map(([name, state]) => [name, state.status]),
+      orchestrator.status.channels().map(([name, state]) => [name, state.status]),
     ),
   };
 }
@@ -34,25 +34,25 @@ export function mountStatusRoutes(
   deps: { config: Config; db: Db; orchestrator: Orchestrator },
 ): void {
   const { config, db, orchestrator } = deps;
-  app.get("/api/status", (c) =>
-    c.json({
+  app.get("/api/status", (c) => {
+    const { status } = orchestrator;
+    const pairing = status.pairing();
+    return c.json({
       assistantName: config.ASSISTANT_NAME,
       timezone: config.TZ,
       credential: config.credentialProblem ?? "ok",
       channels: Object.fromEntries(
-        [...orchestrator.channelStates].map(([name, state]) => {
+        status.channels().map(([name, state]) => {
           const { name: _name, ...report } = channelReport(name, state);
           return [name, report];
         }),
       ),
-      agents: orchestrator.pool
-        .sessions()
-        .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
+      agents: status.agents(),
       warnings: config.warnings,
-      pairingCode: orchestrator.pairing.code,
-      pairingExpiresAt: orchestrator.pairing.expiresAt,
-    }),
-  );
+      pairingCode: pairing.code,
+      pairingExpiresAt: pairing.expiresAt,
+    });
+  });
 
   // Replies that could not be delivered after every retry: visible, never silently lost.
   app.get("/api/outbox/failed", (c) => c.json({ failed: failedDeliveries(db, 100) }));

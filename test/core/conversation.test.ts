@@ -294,7 +294,7 @@ test("under the agent cap a group whose turn ended makes way for a waiting group
   assert.equal(sessions[1]!.group.id, b.id);
   assert.equal(sessions[1]!.through, fromB);
   assert.deepEqual(
-    orchestrator.pool.sessions().map(([groupId]) => groupId),
+    orchestrator.status.agents().map((agent) => agent.groupId),
     [b.id],
   );
 });
