@@ -1,19 +1,6 @@
 // The routing decisions for one inbound message, as pure functions of the group's settings.
+import { mentionsTrigger } from "../channels/mention.ts";
 import type { Group } from "../store/groups.ts";
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/**
- * "@Andy" anywhere as a word, case-insensitive. Adapters turn real mentions of the bot into
- * it, and write nobody else's mention so that it reads like it (channels/mention.ts).
- */
-export function mentionsTrigger(text: string, trigger: string): boolean {
-  return new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRegExp(trigger)}(?![\\p{L}\\p{N}_])`, "iu").test(
-    text,
-  );
-}
 
 /** Messages Pincer itself puts into a chat (scheduled task runs); allowlists do not apply. */
 export const SYSTEM_SENDER_PREFIX = "pincer:";

@@ -8,7 +8,7 @@ import type { DiscordFake } from "../fakes/discord/server.ts";
 import type { InboundMessage } from "../../src/channels/channel.ts";
 import type { DiscordChannel } from "../../src/channels/discord/channel.ts";
 import { AttachmentTooLargeError } from "../../src/channels/discord/download.ts";
-import { mentionsTrigger } from "../../src/core/router.ts";
+import { mentionsTrigger } from "../../src/channels/mention.ts";
 
 const GUILD = "200000000000000001";
 const GENERAL = "300000000000000001";

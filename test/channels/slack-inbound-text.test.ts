@@ -7,7 +7,7 @@ import {
   slackTsToMs,
 } from "../../src/channels/slack/inbound-text.ts";
 import { reactionName } from "../../src/channels/slack/reactions.ts";
-import { mentionsTrigger } from "../../src/core/router.ts";
+import { mentionsTrigger } from "../../src/channels/mention.ts";
 
 const context = { botUserId: "UBOT", assistantName: "Andy", userNames: new Map([["U1", "Alice"]]) };
 

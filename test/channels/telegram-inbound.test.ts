@@ -6,7 +6,7 @@ import {
   toInboundMessage,
   type InboundContext,
 } from "../../src/channels/telegram/inbound.ts";
-import { mentionsTrigger } from "../../src/core/router.ts";
+import { mentionsTrigger } from "../../src/channels/mention.ts";
 
 const context: InboundContext = { bot: { id: 42, username: "pincer_bot" }, assistantName: "Andy" };
 const alice = { id: 7, is_bot: false, first_name: "Alice" };

@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { proto, type WAMessage } from "baileys";
 import { WhatsAppChannel } from "../../src/channels/whatsapp/channel.ts";
 import { AttachmentTooLargeError } from "../../src/channels/whatsapp/attachments.ts";
-import { mentionsTrigger } from "../../src/core/router.ts";
+import { mentionsTrigger } from "../../src/channels/mention.ts";
 import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
 import { RecordingHost } from "../fakes/recording-host.ts";

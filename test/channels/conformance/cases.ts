@@ -11,7 +11,7 @@ import {
   type ChannelStatus,
   type InboundMessage,
 } from "../../../src/channels/channel.ts";
-import { mentionsTrigger } from "../../../src/core/router.ts";
+import { mentionsTrigger } from "../../../src/channels/mention.ts";
 import type { RecordingHost } from "../../fakes/recording-host.ts";
 
 export const ASSISTANT_NAME = "Andy";
