@@ -148,6 +148,8 @@ export class Orchestrator extends EventEmitter<{
     { group: Group; prompt: string; resolve: (outcome: TurnOutcome) => void }
   >();
   private stopping = false;
+  /** Resolves stop()'s wait for the running turns; set only while it waits. */
+  private turnsSettled: (() => void) | undefined;
   private readonly startSession: StartSession;
 
   constructor(options: OrchestratorOptions) {
@@ -250,11 +252,25 @@ export class Orchestrator extends EventEmitter<{
     this.stopping = true;
     for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
     await this.voiceNotes.stop();
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && this.pool.sessions().some(([, session]) => session.busy)) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (graceMs > 0 && this.turnRunning()) {
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.turnsSettled = resolve)),
+        new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(grace);
+      this.turnsSettled = undefined;
     }
     await this.pool.closeAll();
+  }
+
+  private turnRunning(): boolean {
+    return this.pool.sessions().some(([, session]) => session.busy);
+  }
+
+  /** Called wherever a turn or session ends: wakes a waiting stop() once no turn runs. */
+  private settle(): void {
+    if (this.turnsSettled && !this.turnRunning()) this.turnsSettled();
   }
 
   /** Stores an event; on a full disk it is refused with a DiskFullError (the adapter retries). */
@@ -523,12 +539,16 @@ export class Orchestrator extends EventEmitter<{
         failed = true;
         this.reply(group, modelErrorText(kind, detail), undefined);
       },
-      onIdle: () => this.pool.closeGroup(-runId),
+      onIdle: () => {
+        this.pool.closeGroup(-runId);
+        this.settle();
+      },
       onSessionId: () => undefined,
       onExit: (error) => {
         if (error) failed = true;
         finish();
         this.pool.released(-runId);
+        this.settle();
       },
     });
     session.push(pending.prompt, 1);
@@ -613,6 +633,7 @@ export class Orchestrator extends EventEmitter<{
     );
     timer.unref();
     this.idleTimers.set(group.id, timer);
+    this.settle();
   }
 
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
@@ -647,6 +668,7 @@ export class Orchestrator extends EventEmitter<{
     }
     if (unfinished || error) this.setStatus(group, "idle");
     this.pool.released(group.id);
+    this.settle();
     if (this.stopping) return;
     // Whatever the ended session had not finished is read again by a new one.
     const delay =

@@ -315,3 +315,28 @@ test("stop() lets the running turn finish, then closes every session", async (t)
   await send(group, "after stop");
   assert.equal(sessions.length, 1, "no new turn starts once stopping");
 });
+
+test("stop() waits for every running turn, and no longer than the grace", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { orchestrator, sessions, addGroup, send } = setup(t);
+  const a = addGroup("chat-a");
+  const b = addGroup("chat-b");
+  await send(a, "hello");
+  await send(b, "hello");
+  let stopped = false;
+  const stopping = orchestrator.stop(5_000).then(() => (stopped = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  sessions[0]!.finishTurn();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stopped, false, "b's turn still runs");
+  t.mock.timers.tick(4_999);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stopped, false);
+  t.mock.timers.tick(1);
+  await stopping;
+  assert.deepEqual(
+    sessions.map((session) => session.closed),
+    [true, true],
+    "the turn that outlasted the grace is cut off (and read again after a restart)",
+  );
+});
