@@ -1,6 +1,7 @@
 // Text in and out of the agent: chat messages become one prompt with who said what and
 // when; replies lose the <internal>…</internal> notes the agent keeps for itself.
 import type { StoredMessage } from "../store/messages.ts";
+import { wallClock } from "../time/wall-clock.ts";
 import { voiceNoteLine } from "../transcribe/voice-note-line.ts";
 
 /** Escapes element text: the sender cannot close or open a tag. */
@@ -10,26 +11,6 @@ function escapeXml(text: string): string {
 
 function escapeAttribute(text: string): string {
   return escapeXml(text).replace(/"/g, "&quot;");
-}
-
-// Building an Intl.DateTimeFormat costs a quarter of a millisecond; one per zone is enough.
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
-
-function formatTime(timestamp: number, timeZone: string): string {
-  let format = timeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-GB", {
-      timeZone,
-      weekday: "short",
-      year: "numeric",
-      month: "short",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    timeFormats.set(timeZone, format);
-  }
-  return format.format(new Date(timestamp));
 }
 
 export function formatMessages(messages: StoredMessage[], timeZone: string): string {
@@ -52,7 +33,7 @@ export function formatMessages(messages: StoredMessage[], timeZone: string): str
       );
     }
     const edited = message.editedAt ? ' edited="true"' : "";
-    return `<message from="${escapeAttribute(message.senderName)}" at="${formatTime(message.timestamp, timeZone)}"${edited}>${parts.join("\n")}</message>`;
+    return `<message from="${escapeAttribute(message.senderName)}" at="${wallClock(message.timestamp, timeZone)}"${edited}>${parts.join("\n")}</message>`;
   });
   return lines.join("\n");
 }

@@ -3,6 +3,7 @@
 import { Cron, CronDate } from "croner";
 import type { SchedulePlan, TaskSchedule } from "../store/tasks.ts";
 import { formatDuration, parseDuration } from "../time/duration.ts";
+import { wallClock } from "../time/wall-clock.ts";
 
 export type ScheduleSpec =
   | { kind: "cron"; expr: string; timezone?: string }
@@ -207,16 +208,7 @@ export function nextRunAfter(
 
 /** "Fri, 20 Mar 2026, 09:00 America/New_York": the wall-clock time where the task lives. */
 export function formatInstant(ms: number, timezone: string): string {
-  const local = new Intl.DateTimeFormat("en-GB", {
-    timeZone: timezone,
-    weekday: "short",
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).format(new Date(ms));
-  return `${local} ${timezone}`;
+  return `${wallClock(ms, timezone)} ${timezone}`;
 }
 
 export function describeSchedule(schedule: TaskSchedule): string {
