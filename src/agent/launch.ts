@@ -9,7 +9,7 @@ import { agentEnvironment } from "./environment.ts";
 import { readGlobalMemory } from "./global-memory.ts";
 import { bashGuardHook } from "./hooks.ts";
 import type { AgentIsolation } from "./isolation/agent-isolation.ts";
-import { agentHome, groupDir, type Paths } from "../data-layout.ts";
+import { adminTokenFile, agentHome, groupDir, type Paths } from "../data-layout.ts";
 import { bundledSkillsArchive, prepareGroupFiles } from "./memory.ts";
 import { AgentSession, type SessionEvents } from "./session.ts";
 import { buildToolServer, type ToolHost } from "./tools.ts";
@@ -73,7 +73,7 @@ export class AgentLauncher {
           },
         }),
       }),
-      hooks: { PreToolUse: [bashGuardHook([paths.storeDir, `${paths.dataDir}/admin-token`])] },
+      hooks: { PreToolUse: [bashGuardHook([paths.storeDir, adminTokenFile(paths.dataDir)])] },
       model: config.MODEL,
       claudePath: config.CLAUDE_PATH,
       uid: lease.identity?.uid,
