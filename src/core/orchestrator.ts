@@ -1,39 +1,20 @@
 // The message path from a channel event to the agent and back. Inbound events are
-// committed first; a group with something to answer gets (or reuses) its warm agent
+// committed first (inbound.ts); a group with something to answer gets (or reuses) its warm agent
 // session; what the agent says goes to the outbox; when the agent is idle again the
 // group's watermark moves past what it has read. A restart therefore re-reads exactly
 // the messages whose turn had not finished.
 import { EventEmitter } from "node:events";
-import type {
-  Channel,
-  ChannelHost,
-  ChannelState,
-  InboundEvent,
-  InboundMessage,
-} from "../channels/channel.ts";
+import type { Channel, ChannelHost, ChannelState, InboundEvent } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { transaction, type Db } from "../store/db.ts";
+import type { Db } from "../store/db.ts";
+import { getGroup, setWatermark, listGroups, upsertChat, type Group } from "../store/groups.ts";
 import {
-  getGroup,
-  getGroupByChat,
-  setWatermark,
-  insertGroup,
-  listGroups,
-  suggestFolder,
-  upsertChat,
-  type Group,
-} from "../store/groups.ts";
-import {
-  editMessage,
-  findInbound,
   inboundAfter,
   insertInbound,
-  markDeleted,
   latestInbound,
   repliesAfter,
   repliesOfUnfinishedTurn,
-  setAttachments,
 } from "../store/messages.ts";
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError, type SessionEvents } from "../agent/session.ts";
@@ -46,13 +27,13 @@ import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
 import { backlogPrompt } from "./backlog.ts";
-import { DISK_FULL_NOTE, DiskSpace } from "./disk-space.ts";
+import { DiskSpace } from "./disk-space.ts";
 import type { DiskQuota } from "./disk-quota.ts";
-import { saveAttachments, unsavedAttachments } from "./attachments.ts";
 import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
-import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
+import { SYSTEM_SENDER_PREFIX, triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
+import { Inbound } from "./inbound.ts";
 import { ChannelStates } from "./channel-states.ts";
 import type { StatusPort } from "./status-port.ts";
 import { chatTools } from "./chat-tools.ts";
@@ -106,13 +87,11 @@ export interface OrchestratorOptions {
   disk?: DiskSpace;
   /** Per-group disk quota: over it, a group's new attachments are not saved. */
   quota?: DiskQuota;
-  /** Starts a group's agent session; by default a real AgentSession (see createSession). */
+  /** Starts a group's agent session; by default a real one (agent/launch.ts). */
   startSession?: StartSession;
 }
 
 const MAX_CONSECUTIVE_FAILURES = 3;
-/** Joins an edited message's platform id to the edit's time, for the follow-up's own id. */
-const EDIT_SUFFIX = "#edit-";
 
 export class Orchestrator extends EventEmitter<{
   status: [number, GroupStatus];
@@ -151,6 +130,7 @@ export class Orchestrator extends EventEmitter<{
   /** Resolves stop()'s wait for the running turns; set only while it waits. */
   private turnsSettled: (() => void) | undefined;
   private readonly startSession: StartSession;
+  private readonly inbound: Inbound;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -175,6 +155,22 @@ export class Orchestrator extends EventEmitter<{
       logger: options.logger,
       folderOf: (group) => groupDir(options.paths, group.folder),
       onSettled: (groupId) => this.dispatch(groupId),
+    });
+    this.inbound = new Inbound({
+      config: options.config,
+      db: options.db,
+      paths: options.paths,
+      isolation: options.isolation,
+      channels: options.channels,
+      disk: this.disk,
+      quota: this.quota,
+      voiceNotes: this.voiceNotes,
+      pairing: this.pairing,
+      logger: options.logger,
+      maxAttachmentBytes: options.maxAttachmentBytes,
+      readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
+      reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
+      dispatch: (groupId) => this.dispatch(groupId),
     });
     this.status = {
       channels: () => this.channelStates.all(),
@@ -235,6 +231,16 @@ export class Orchestrator extends EventEmitter<{
     if (next) this.emit("channelState", channel, next);
   }
 
+  /** Stores an event; on a full disk it is refused with a DiskFullError (the adapter retries). */
+  receive(channel: string, event: InboundEvent): Promise<void> {
+    return this.inbound.receive(channel, event);
+  }
+
+  /** Makes a messaging chat a main chat (pairing or MAIN_CHAT); idempotent. */
+  registerMainChat(channel: string, chatId: string, name: string): Group {
+    return this.inbound.registerMainChat(channel, chatId, name);
+  }
+
   /** Picks up every group that has unanswered messages (after a restart). */
   recover(): void {
     for (const group of listGroups(this.db)) {
@@ -271,139 +277,6 @@ export class Orchestrator extends EventEmitter<{
   /** Called wherever a turn or session ends: wakes a waiting stop() once no turn runs. */
   private settle(): void {
     if (this.turnsSettled && !this.turnRunning()) this.turnsSettled();
-  }
-
-  /** Stores an event; on a full disk it is refused with a DiskFullError (the adapter retries). */
-  async receive(channel: string, event: InboundEvent): Promise<void> {
-    return this.disk.write(`an incoming ${event.type}`, async () => {
-      switch (event.type) {
-        case "message":
-          return this.receiveMessage(channel, event.message);
-        case "edit":
-          return this.receiveEdit(channel, event);
-        case "delete": {
-          const stored = findInbound(this.db, channel, event.chatId, event.messageId);
-          if (stored) markDeleted(this.db, stored.id);
-          return;
-        }
-      }
-    });
-  }
-
-  private async receiveMessage(channel: string, message: InboundMessage): Promise<void> {
-    const group = getGroupByChat(this.db, channel, message.chatId);
-    if (group?.dropOthers && !senderAllowed(group, message.senderId)) return;
-    const { id, created } = transaction(this.db, () => {
-      upsertChat(
-        this.db,
-        { channel, chatId: message.chatId, name: message.chatName ?? "", isGroup: message.isGroup },
-        message.timestamp,
-      );
-      return insertInbound(this.db, {
-        channel,
-        chatId: message.chatId,
-        platformId: message.messageId,
-        threadId: message.threadId,
-        senderId: message.senderId,
-        senderName: message.senderName,
-        text: message.text,
-        replyTo: message.replyTo,
-        timestamp: message.timestamp,
-      });
-    });
-    if (!created) return;
-    if (!group) {
-      if (!message.isGroup && this.pairing.accept(message.text, `${channel}:${message.senderId}`)) {
-        const main = this.registerMainChat(
-          channel,
-          message.chatId,
-          message.chatName || message.senderName,
-        );
-        this.log.info({ channel, chatId: message.chatId }, "chat paired as main");
-        this.reply(
-          main,
-          `Paired: this chat is now your main chat with ${this.options.config.ASSISTANT_NAME}.`,
-          undefined,
-        );
-      }
-      return;
-    }
-    if (message.attachments?.length) {
-      await this.options.isolation.ensureTrees(group);
-      const refusal = this.disk.full ? DISK_FULL_NOTE : this.quota?.attachmentRefusal(group);
-      const saved = refusal
-        ? unsavedAttachments(message.attachments, refusal)
-        : await saveAttachments(
-            groupDir(this.options.paths, group.folder),
-            id,
-            message.attachments,
-            this.options.maxAttachmentBytes ?? 20_000_000,
-            this.options.isolation.identityFor(group),
-          );
-      setAttachments(this.db, id, saved);
-      // The group's turn waits for the transcripts (see dispatch).
-      this.voiceNotes.start(group, id, saved);
-    }
-    if (!triggers(group, message)) return;
-    this.react(group, message.messageId, this.options.config.ACK_REACTION);
-    this.dispatch(group.id);
-  }
-
-  private async receiveEdit(
-    channel: string,
-    edit: Extract<InboundEvent, { type: "edit" }>,
-  ): Promise<void> {
-    const stored = findInbound(this.db, channel, edit.chatId, edit.messageId);
-    if (!stored || stored.text === edit.text) return;
-    const group = getGroupByChat(this.db, channel, edit.chatId);
-    const readUpTo = group ? Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0) : 0;
-    if (!group || stored.id > readUpTo) {
-      // Not read by the agent yet: it will simply see the new text.
-      editMessage(this.db, stored.id, edit.text, edit.timestamp);
-      return;
-    }
-    // Already answered: the edit reaches the agent as a follow-up that says what it is.
-    const wasTrigger = triggers(group, stored);
-    await this.receiveMessage(channel, {
-      chatId: edit.chatId,
-      messageId: `${edit.messageId}${EDIT_SUFFIX}${edit.timestamp}`,
-      threadId: stored.threadId ?? undefined,
-      senderId: stored.senderId,
-      senderName: stored.senderName,
-      text: `${wasTrigger && group.requiresTrigger && !group.isMain ? `${group.trigger} ` : ""}(edited their earlier message "${stored.text.slice(0, 200)}" to:) ${edit.text}`,
-      timestamp: edit.timestamp,
-      isGroup: true,
-      mentionsBot: false,
-    });
-  }
-
-  /**
-   * Sets the bot's reaction on a platform message. Edits enter as follow-up messages with
-   * derived ids; their reaction goes on the message that was edited.
-   */
-  private react(group: Group, platformId: string, emoji: string): void {
-    const channel = this.options.channels.get(group.channel);
-    if (!emoji || !channel?.react) return;
-    channel
-      .react(group.chatId, platformId.split(EDIT_SUFFIX)[0]!, emoji)
-      .catch((error: unknown) => {
-        this.log.debug({ err: String(error), channel: group.channel }, "could not set a reaction");
-      });
-  }
-
-  /** Marks the triggering messages a finished turn has read as answered (or failed). */
-  private finishAcknowledgements(group: Group, from: number, through: number, ok: boolean): void {
-    if (!this.options.config.ACK_REACTION) return;
-    for (const message of inboundAfter(this.db, group.channel, group.chatId, from)) {
-      if (message.id > through) break;
-      if (
-        message.platformId &&
-        !message.senderId.startsWith(SYSTEM_SENDER_PREFIX) &&
-        triggers(group, message)
-      ) {
-        this.react(group, message.platformId, ok ? "✅" : "❌");
-      }
-    }
   }
 
   /** The group may have something to answer: feed its live session or ask for one. */
@@ -604,7 +477,7 @@ export class Orchestrator extends EventEmitter<{
     const previous = getGroup(this.db, group.id)?.watermark ?? group.watermark;
     // Lost on a full disk: the messages are then read again after a restart.
     this.disk.attempt("a chat's read position", () => setWatermark(this.db, group.id, through));
-    if (through > previous) this.finishAcknowledgements(group, previous, through, !failed);
+    if (through > previous) this.inbound.finishAcknowledgements(group, previous, through, !failed);
     const waiting = this.readWaiters.get(group.id);
     if (!waiting) return;
     const remaining = waiting.filter((waiter) => {
@@ -680,24 +553,5 @@ export class Orchestrator extends EventEmitter<{
       this.dispatch(group.id);
     }, delay);
     this.retryTimers.add(timer);
-  }
-
-  /** Makes a messaging chat a main chat (pairing or MAIN_CHAT); idempotent. */
-  registerMainChat(channel: string, chatId: string, name: string): Group {
-    const existing = getGroupByChat(this.db, channel, chatId);
-    if (existing) return existing;
-    return insertGroup(
-      this.db,
-      {
-        channel,
-        chatId,
-        folder: suggestFolder(this.db, `main-${channel}`),
-        name: name || "Owner",
-        trigger: `@${this.options.config.ASSISTANT_NAME}`,
-        requiresTrigger: false,
-        isMain: true,
-      },
-      Date.now(),
-    );
   }
 }

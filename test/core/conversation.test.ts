@@ -7,13 +7,13 @@ import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
 import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.ts";
 import { dataPaths } from "../../src/data-layout.ts";
 import type { SessionEvents } from "../../src/agent/session.ts";
-import type { InboundMessage } from "../../src/channels/channel.ts";
+import type { Channel, InboundMessage } from "../../src/channels/channel.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Delivery, Reply } from "../../src/core/delivery.ts";
 import { Orchestrator, type ConversationSession } from "../../src/core/orchestrator.ts";
 import { createLogger } from "../../src/log.ts";
 import { getGroup, insertGroup, type Group } from "../../src/store/groups.ts";
-import { findInbound } from "../../src/store/messages.ts";
+import { findInbound, getMessage } from "../../src/store/messages.ts";
 import { openTempStore } from "../unit/helpers.ts";
 
 /** A group's agent as the orchestrator sees it; the test plays the model. */
@@ -86,6 +86,13 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
   const sessions: FakeSession[] = [];
   const outbox: Recorded[] = [];
   const groups: Group[] = [];
+  const reactions: [string, string][] = [];
+  const channel = {
+    name: "web",
+    react: async (_chatId: string, messageId: string, emoji: string) => {
+      reactions.push([messageId, emoji]);
+    },
+  } as unknown as Channel;
   const delivery = {
     enqueue(reply: Reply): number {
       const group = groups.find((g) => g.chatId === reply.chatId)!;
@@ -102,7 +109,7 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
     proxy: unused as CredentialProxy,
     isolation: unused as AgentIsolation,
     delivery,
-    channels: new Map(),
+    channels: new Map([["web", channel]]),
     logger: createLogger("silent"),
     bundledSkillsDir: store.dir,
     startSession: (group, _resume, events) => {
@@ -130,6 +137,14 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
     return group;
   };
   let nextId = 1;
+  const edit = (group: Group, messageId: string, text: string) =>
+    orchestrator.receive("web", {
+      type: "edit",
+      chatId: group.chatId,
+      messageId,
+      text,
+      timestamp: Date.now(),
+    });
   const send = async (group: Group, text: string): Promise<number> => {
     const message: InboundMessage = {
       chatId: group.chatId,
@@ -145,7 +160,17 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
     return findInbound(store.db, "web", group.chatId, message.messageId)!.id;
   };
   const watermark = (group: Group) => getGroup(store.db, group.id)!.watermark;
-  return { orchestrator, sessions, outbox, addGroup, send, watermark, db: store.db };
+  return {
+    orchestrator,
+    sessions,
+    outbox,
+    addGroup,
+    send,
+    edit,
+    watermark,
+    reactions,
+    db: store.db,
+  };
 }
 
 test("the watermark moves past a message only after the turn's replies are in the outbox", async (t) => {
@@ -338,5 +363,40 @@ test("stop() waits for every running turn, and no longer than the grace", async 
     sessions.map((session) => session.closed),
     [true, true],
     "the turn that outlasted the grace is cut off (and read again after a restart)",
+  );
+});
+
+test("the bot marks a message 👀 on arrival and ✅ once its turn has ended", async (t) => {
+  const { sessions, addGroup, send, reactions } = setup(t, { ACK_REACTION: "👀" });
+  const group = addGroup("chat-a");
+  await send(group, "hello");
+  assert.deepEqual(reactions, [["m1", "👀"]]);
+  sessions[0]!.finishTurn();
+  assert.deepEqual(reactions, [
+    ["m1", "👀"],
+    ["m1", "✅"],
+  ]);
+});
+
+test("an edit of an unread message replaces its text; of an answered one, it follows up", async (t) => {
+  const { sessions, addGroup, send, edit, db } = setup(t, { MAX_CONCURRENT_AGENTS: 1 });
+  const group = addGroup("chat-a");
+  const first = await send(group, "what is 2+2");
+  sessions[0]!.finishTurn();
+  await edit(group, "m1", "what is 3+3");
+  assert.equal(sessions[0]!.pushes.length, 2, "the answered message's edit is a new turn");
+  assert.match(
+    sessions[0]!.pushes[1]!.text,
+    /edited their earlier message "what is 2\+2" to:\) what is 3\+3/,
+  );
+  assert.equal(getMessage(db, first)!.text, "what is 2+2");
+
+  const other = addGroup("chat-b");
+  const unread = await send(other, "hi b");
+  await edit(other, "m2", "hi b, edited");
+  assert.equal(
+    getMessage(db, unread)!.text,
+    "hi b, edited",
+    "b waits for the slot and reads the new text",
   );
 });
