@@ -1,23 +1,17 @@
-// The message path from a channel event to the agent and back. Inbound events are
-// committed first (inbound.ts); a group with something to answer gets (or reuses) its warm agent
-// session; what the agent says goes to the outbox; when the agent is idle again the
-// group's watermark moves past what it has read. A restart therefore re-reads exactly
-// the messages whose turn had not finished.
+// The conversation path from a stored message to the agent and back. Inbound events are
+// committed first (inbound.ts); a group with something to answer gets (or reuses) its
+// warm agent session; what the agent says goes to the outbox; when the agent is idle again
+// the group's watermark moves past what it has read. A restart therefore re-reads exactly
+// the messages whose turn had not finished. Scheduled turns: scheduled-turns.ts.
 import { EventEmitter } from "node:events";
 import type { Channel, ChannelHost, ChannelState, InboundEvent } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroup, setWatermark, listGroups, upsertChat, type Group } from "../store/groups.ts";
-import {
-  inboundAfter,
-  insertInbound,
-  latestInbound,
-  repliesAfter,
-  repliesOfUnfinishedTurn,
-} from "../store/messages.ts";
+import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/messages.ts";
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
-import { StaleSessionError, type SessionEvents } from "../agent/session.ts";
+import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
 import { AgentLauncher } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
@@ -31,9 +25,11 @@ import { DiskSpace } from "./disk-space.ts";
 import type { DiskQuota } from "./disk-quota.ts";
 import type { Transcriber } from "../transcribe/transcriber.ts";
 import { VoiceNotes } from "../transcribe/voice-notes.ts";
-import { SYSTEM_SENDER_PREFIX, triggers } from "./router.ts";
+import { triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { Inbound } from "./inbound.ts";
+import { ScheduledTurns, type TurnOutcome } from "./scheduled-turns.ts";
+import type { ConversationSession, StartSession } from "./conversation-session.ts";
 import { ChannelStates } from "./channel-states.ts";
 import type { StatusPort } from "./status-port.ts";
 import { chatTools } from "./chat-tools.ts";
@@ -41,32 +37,6 @@ import { modelErrorText } from "./model-errors.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 
 export type GroupStatus = "working" | "idle";
-
-/** How a turn started for a scheduled task ended, and what it said. */
-export interface TurnOutcome {
-  failed: boolean;
-  texts: string[];
-}
-
-/** The sender id of messages the scheduler puts into a chat. */
-export const SCHEDULER_SENDER = `${SYSTEM_SENDER_PREFIX}scheduler`;
-
-/** What the conversation path needs of a group's agent session (AgentSession in service). */
-export interface ConversationSession {
-  readonly busy: boolean;
-  readonly through: number;
-  readonly lastActivity: number;
-  readonly pid?: number | undefined;
-  push(text: string, through: number): void;
-  close(): Promise<void>;
-}
-
-/** Starts an agent session for a group; tests hand in a fake one. */
-export type StartSession = (
-  group: Group,
-  resume: string | undefined,
-  events: SessionEvents,
-) => ConversationSession;
 
 export interface OrchestratorOptions {
   config: Config;
@@ -118,19 +88,12 @@ export class Orchestrator extends EventEmitter<{
   private readonly turnFailed = new Set<number>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly readWaiters = new Map<
-    number,
-    { through: number; resolve: (outcome: TurnOutcome) => void }[]
-  >();
-  private readonly isolatedRuns = new Map<
-    number,
-    { group: Group; prompt: string; resolve: (outcome: TurnOutcome) => void }
-  >();
   private stopping = false;
   /** Resolves stop()'s wait for the running turns; set only while it waits. */
   private turnsSettled: (() => void) | undefined;
   private readonly startSession: StartSession;
   private readonly inbound: Inbound;
+  private readonly scheduled: ScheduledTurns;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -171,6 +134,23 @@ export class Orchestrator extends EventEmitter<{
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
       reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
       dispatch: (groupId) => this.dispatch(groupId),
+    });
+    this.scheduled = new ScheduledTurns({
+      db: options.db,
+      config: options.config,
+      startSession: this.startSession,
+      reply: (group, text) => this.reply(group, text, undefined),
+      activity: (groupId, tool) => this.emit("activity", groupId, tool),
+      dispatch: (groupId) => this.dispatch(groupId),
+      acquire: (key) => this.pool.acquire(key),
+      finished: (key) => {
+        this.pool.closeGroup(key);
+        this.settle();
+      },
+      released: (key) => {
+        this.pool.released(key);
+        this.settle();
+      },
     });
     this.status = {
       channels: () => this.channelStates.all(),
@@ -351,7 +331,7 @@ export class Orchestrator extends EventEmitter<{
   }
 
   private open(key: number): ConversationSession {
-    if (key < 0) return this.openIsolated(-key);
+    if (key < 0) return this.scheduled.open(-key);
     const group = getGroup(this.db, key)!;
     const resume = getSessionId(this.db, group.id);
     const session: ConversationSession = this.startSession(group, resume, {
@@ -390,82 +370,14 @@ export class Orchestrator extends EventEmitter<{
     return session;
   }
 
-  /** A fresh session outside the group's conversation, for one isolated task run. */
-  private openIsolated(runId: number): ConversationSession {
-    const pending = this.isolatedRuns.get(runId)!;
-    const { group } = pending;
-    const texts: string[] = [];
-    let failed = false;
-    const finish = () => {
-      this.isolatedRuns.delete(runId);
-      pending.resolve({ failed, texts });
-    };
-    const session = this.startSession(group, undefined, {
-      onText: (text) => {
-        const clean = stripInternal(text);
-        if (!clean) return;
-        texts.push(clean);
-        this.reply(group, clean, undefined);
-      },
-      onToolUse: (name) => this.emit("activity", group.id, name),
-      onModelError: (kind, detail) => {
-        failed = true;
-        this.reply(group, modelErrorText(kind, detail), undefined);
-      },
-      onIdle: () => {
-        this.pool.closeGroup(-runId);
-        this.settle();
-      },
-      onSessionId: () => undefined,
-      onExit: (error) => {
-        if (error) failed = true;
-        finish();
-        this.pool.released(-runId);
-        this.settle();
-      },
-    });
-    session.push(pending.prompt, 1);
-    return session;
-  }
-
-  /**
-   * Runs a scheduled task's prompt in the group's conversation: it enters the chat as a
-   * message from the scheduler, so it waits for (never interleaves with) a running turn,
-   * respects the agent cap and survives a restart like any message. Resolves when the turn
-   * that read it has ended.
-   */
+  /** Runs a task's prompt in the group's conversation (see ScheduledTurns). */
   runInConversation(group: Group, runKey: string, text: string): Promise<TurnOutcome> {
-    const trigger = group.requiresTrigger && !group.isMain ? `${group.trigger} ` : "";
-    const { id } = insertInbound(this.db, {
-      channel: group.channel,
-      chatId: group.chatId,
-      platformId: runKey,
-      senderId: SCHEDULER_SENDER,
-      senderName: "Scheduler",
-      text: `${trigger}${text}`,
-      timestamp: Date.now(),
-    });
-    const outcome = new Promise<TurnOutcome>((resolve) => {
-      const waiting = this.readWaiters.get(group.id) ?? [];
-      waiting.push({ through: id, resolve });
-      this.readWaiters.set(group.id, waiting);
-    });
-    this.dispatch(group.id);
-    return outcome.then((result) => ({
-      ...result,
-      texts: repliesAfter(this.db, group.channel, group.chatId, id),
-    }));
+    return this.scheduled.runInConversation(group, runKey, text);
   }
 
-  /** Runs a task's prompt in a fresh session of its own; it still takes a slot of the agent cap. */
+  /** Runs a task's prompt in a fresh session of its own (see ScheduledTurns). */
   runIsolated(group: Group, runId: number, prompt: string): Promise<TurnOutcome> {
-    if (this.options.config.credentialProblem) {
-      return Promise.resolve({ failed: true, texts: [this.options.config.credentialProblem] });
-    }
-    return new Promise((resolve) => {
-      this.isolatedRuns.set(runId, { group, prompt, resolve });
-      this.pool.acquire(-runId);
-    });
+    return this.scheduled.runIsolated(group, runId, prompt);
   }
 
   /** Tells a chat something outside any turn (e.g. the scheduler's notices). */
@@ -478,15 +390,7 @@ export class Orchestrator extends EventEmitter<{
     // Lost on a full disk: the messages are then read again after a restart.
     this.disk.attempt("a chat's read position", () => setWatermark(this.db, group.id, through));
     if (through > previous) this.inbound.finishAcknowledgements(group, previous, through, !failed);
-    const waiting = this.readWaiters.get(group.id);
-    if (!waiting) return;
-    const remaining = waiting.filter((waiter) => {
-      if (waiter.through > through) return true;
-      waiter.resolve({ failed, texts: [] });
-      return false;
-    });
-    if (remaining.length) this.readWaiters.set(group.id, remaining);
-    else this.readWaiters.delete(group.id);
+    this.scheduled.read(group.id, through, failed);
   }
 
   private turnEnded(group: Group, session: ConversationSession, through: number): void {

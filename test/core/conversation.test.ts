@@ -10,10 +10,11 @@ import type { SessionEvents } from "../../src/agent/session.ts";
 import type { Channel, InboundMessage } from "../../src/channels/channel.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Delivery, Reply } from "../../src/core/delivery.ts";
-import { Orchestrator, type ConversationSession } from "../../src/core/orchestrator.ts";
+import type { ConversationSession } from "../../src/core/conversation-session.ts";
+import { Orchestrator } from "../../src/core/orchestrator.ts";
 import { createLogger } from "../../src/log.ts";
 import { getGroup, insertGroup, type Group } from "../../src/store/groups.ts";
-import { findInbound, getMessage } from "../../src/store/messages.ts";
+import { findInbound, getMessage, insertOutbound } from "../../src/store/messages.ts";
 import { openTempStore } from "../unit/helpers.ts";
 
 /** A group's agent as the orchestrator sees it; the test plays the model. */
@@ -97,7 +98,8 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
     enqueue(reply: Reply): number {
       const group = groups.find((g) => g.chatId === reply.chatId)!;
       outbox.push({ reply, watermarkThen: getGroup(store.db, group.id)!.watermark });
-      return outbox.length;
+      // Stored like a real reply (what a scheduled run and a resumed turn read back).
+      return insertOutbound(store.db, { ...reply, senderName: "Andy", timestamp: Date.now() });
     },
   } as unknown as Delivery;
   // The fake session replaces everything that touches processes, credentials and files.
@@ -399,4 +401,42 @@ test("an edit of an unread message replaces its text; of an answered one, it fol
     "hi b, edited",
     "b waits for the slot and reads the new text",
   );
+});
+
+test("a task run in the conversation waits for the running turn and resolves with its replies", async (t) => {
+  const { orchestrator, sessions, addGroup, send } = setup(t);
+  const group = addGroup("chat-a");
+  await send(group, "hello");
+  let outcome: { failed: boolean; texts: string[] } | undefined;
+  void orchestrator.runInConversation(group, "task-1@1", "water the plants").then((result) => {
+    outcome = result;
+  });
+  const [session] = sessions;
+  assert.equal(sessions.length, 1);
+  assert.match(session!.pushes.at(-1)!.text, /water the plants/, "folded into the running turn");
+  session!.say("Done: plants watered.");
+  session!.finishTurn();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(outcome, { failed: false, texts: ["Done: plants watered."] });
+});
+
+test("an isolated task run gets a fresh session that takes a slot of the cap", async (t) => {
+  const { orchestrator, sessions, outbox, addGroup, send } = setup(t, {
+    MAX_CONCURRENT_AGENTS: 1,
+  });
+  const group = addGroup("chat-a");
+  const run = orchestrator.runIsolated(group, 7, "summarise the news");
+  assert.equal(sessions.length, 1);
+  const [isolated] = sessions;
+  assert.deepEqual(isolated!.pushes, [{ text: "summarise the news", through: 1 }]);
+  await send(group, "hello");
+  assert.equal(sessions.length, 1, "the chat's own turn waits for the slot");
+
+  isolated!.say("Here is the news.");
+  isolated!.finishTurn();
+  assert.deepEqual(await run, { failed: false, texts: ["Here is the news."] });
+  assert.equal(outbox[0]!.reply.turnThrough, undefined, "not part of any chat turn");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sessions.length, 2);
+  assert.match(sessions[1]!.pushes[0]!.text, /hello/);
 });
