@@ -2,21 +2,10 @@
 // around DST changes, and in some zones (e.g. America/Santiago) midnight itself is skipped
 // and the day starts at 01:00. Every boundary here is found with Intl, never by adding
 // 24 hours.
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
+import { dateFormat } from "./date-format.ts";
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    formatters.set(timeZone, format);
-  }
-  return format;
+  return dateFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
 }
 
 /** The calendar day ("YYYY-MM-DD") that the instant `at` falls on in `timeZone`. */

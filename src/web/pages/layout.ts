@@ -1,6 +1,7 @@
 // The frame every admin page shares: navigation, the CSRF token for the page's scripts,
 // and the stylesheet. Scripts are files under /assets/ (the CSP allows no inline script).
 import { html, type Html } from "./html.ts";
+import { dateFormat } from "../../time/date-format.ts";
 
 export interface PageContext {
   assistantName: string;
@@ -64,8 +65,6 @@ export function layout(page: {
     </html>`.text;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
 /** A time in the service's time zone, as the pages show it. */
 export function formatTime(
   ms: number | null | undefined,
@@ -73,19 +72,14 @@ export function formatTime(
   withSeconds = false,
 ): string {
   if (!ms) return "—";
-  const key = `${timeZone}|${withSeconds}`;
-  let format = formats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-GB", {
-      timeZone,
-      year: "numeric",
-      month: "short",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      ...(withSeconds ? { second: "2-digit" } : {}),
-    });
-    formats.set(key, format);
-  }
+  const format = dateFormat("en-GB", {
+    timeZone,
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(withSeconds ? { second: "2-digit" } : {}),
+  });
   return format.format(new Date(ms));
 }
