@@ -16,6 +16,7 @@ import {
   isToolResultTurn,
   lastUserText,
   startAnthropicFake,
+  toolResultFor,
   toolResults,
   type AnthropicFake,
 } from "../fakes/anthropic/server.ts";
@@ -82,18 +83,7 @@ describe(
       const before = model.mainRequests().length;
       await send(`attack:${name} now`);
       const turn = await waitFor(
-        () =>
-          model
-            .mainRequests()
-            .slice(before)
-            .find(
-              (request) =>
-                isToolResultTurn(request.body) &&
-                lastUserText({
-                  ...request.body,
-                  messages: request.body.messages.slice(0, -1),
-                }).includes(`attack:${name} now`),
-            ),
+        () => toolResultFor(model.mainRequests().slice(before), `attack:${name} now`),
         `the tool result of ${name}`,
         REPLY_TIMEOUT,
       );

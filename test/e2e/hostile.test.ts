@@ -10,6 +10,7 @@ import {
   isToolResultTurn,
   lastUserText,
   startAnthropicFake,
+  toolResultFor,
   toolResults,
   type AnthropicFake,
 } from "../fakes/anthropic/server.ts";
@@ -123,18 +124,7 @@ describe(
         telegram.injectMessage({ chatId: INTRUDER.id, from: INTRUDER, text: `attack:${name} now` });
         // The tool result that answers this attack: the chat message before it is its own.
         const turn = await waitFor(
-          () =>
-            model
-              .mainRequests()
-              .slice(before)
-              .find(
-                (request) =>
-                  isToolResultTurn(request.body) &&
-                  lastUserText({
-                    ...request.body,
-                    messages: request.body.messages.slice(0, -1),
-                  }).includes(`attack:${name} now`),
-              ),
+          () => toolResultFor(model.mainRequests().slice(before), `attack:${name} now`),
           `the tool result of ${name}`,
           REPLY_TIMEOUT,
         );

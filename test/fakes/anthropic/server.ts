@@ -69,6 +69,23 @@ export function lastUserText(request: MessagesRequest): string {
   return "";
 }
 
+/**
+ * The first of `requests` that carries the tool result of the turn a chat message containing
+ * `text` started: a tool-result turn whose user text before it is that message.
+ */
+export function toolResultFor(
+  requests: RecordedRequest[],
+  text: string,
+): RecordedRequest | undefined {
+  return requests.find(
+    (request) =>
+      isToolResultTurn(request.body) &&
+      lastUserText({ ...request.body, messages: request.body.messages.slice(0, -1) }).includes(
+        text,
+      ),
+  );
+}
+
 /** True when the last user message carries a tool result, i.e. the model is mid tool loop. */
 export function isToolResultTurn(request: MessagesRequest): boolean {
   const last = request.messages.at(-1);
