@@ -100,6 +100,7 @@ export class Inbound {
         senderName: message.senderName,
         text: message.text,
         replyTo: message.replyTo,
+        mentionsBot: message.mentionsBot,
         timestamp: message.timestamp,
       });
     });

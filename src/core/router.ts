@@ -10,9 +10,15 @@ export function senderAllowed(group: Group, senderId: string): boolean {
   return group.allowedSenders === null || group.allowedSenders.includes(senderId);
 }
 
-/** Should this message make the assistant answer? */
-export function triggers(group: Group, message: { text: string; senderId: string }): boolean {
+/**
+ * Should this message make the assistant answer? A platform mention of the bot (or a reply
+ * to one of its messages, where the platform tells) counts like the typed trigger.
+ */
+export function triggers(
+  group: Group,
+  message: { text: string; senderId: string; mentionsBot?: boolean },
+): boolean {
   if (!senderAllowed(group, message.senderId)) return false;
-  if (group.isMain || !group.requiresTrigger) return true;
+  if (group.isMain || !group.requiresTrigger || message.mentionsBot) return true;
   return mentionsTrigger(message.text, group.trigger);
 }

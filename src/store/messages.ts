@@ -13,6 +13,8 @@ export interface StoredMessage {
   senderName: string;
   text: string;
   replyTo: { messageId: string; senderName: string; text: string } | null;
+  /** Inbound: the platform marked it as addressed to the bot (a mention, a reply to it). */
+  mentionsBot?: boolean;
   attachments: StoredAttachment[] | null;
   timestamp: number;
   editedAt: number | null;
@@ -47,6 +49,7 @@ interface MessageRow {
   sender_name: string;
   text: string;
   reply_to: string | null;
+  mentions_bot: number;
   attachments: string | null;
   timestamp: number;
   edited_at: number | null;
@@ -66,6 +69,7 @@ function toMessage(row: MessageRow): StoredMessage {
     senderName: row.sender_name,
     text: row.text,
     replyTo: row.reply_to ? (JSON.parse(row.reply_to) as StoredMessage["replyTo"]) : null,
+    mentionsBot: row.mentions_bot === 1,
     attachments: row.attachments ? (JSON.parse(row.attachments) as StoredAttachment[]) : null,
     timestamp: row.timestamp,
     editedAt: row.edited_at,
@@ -83,6 +87,7 @@ export interface NewInbound {
   senderName: string;
   text: string;
   replyTo?: StoredMessage["replyTo"] | undefined;
+  mentionsBot?: boolean | undefined;
   timestamp: number;
 }
 
@@ -90,8 +95,8 @@ export interface NewInbound {
 export function insertInbound(db: Db, message: NewInbound): { id: number; created: boolean } {
   const inserted = db
     .prepare(
-      `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, timestamp)
-       VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, mentions_bot, timestamp)
+       VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (channel, chat_id, platform_id) WHERE direction = 'in' DO NOTHING
        RETURNING id`,
     )
@@ -104,6 +109,7 @@ export function insertInbound(db: Db, message: NewInbound): { id: number; create
       message.senderName,
       message.text,
       message.replyTo ? JSON.stringify(message.replyTo) : null,
+      message.mentionsBot ? 1 : 0,
       message.timestamp,
     ) as { id: number } | undefined;
   if (inserted) return { id: inserted.id, created: true };

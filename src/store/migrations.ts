@@ -189,4 +189,12 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- The platform marked an inbound message as addressed to the bot (a mention, a reply
+      -- to it): it triggers like the typed trigger word, also when read back for a turn.
+      ALTER TABLE messages ADD COLUMN mentions_bot INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

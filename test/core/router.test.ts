@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { senderAllowed, SYSTEM_SENDER_PREFIX, triggers } from "../../src/core/router.ts";
 import type { Group } from "../../src/store/groups.ts";
+import { inboundAfter, insertInbound } from "../../src/store/messages.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 function group(overrides: Partial<Group> = {}): Group {
   return {
@@ -66,4 +68,34 @@ test("Pincer's own messages (scheduled runs) pass any allowlist", () => {
   assert.equal(senderAllowed(restricted, scheduler), true);
   assert.equal(triggers(restricted, { text: "@Andy run the task", senderId: scheduler }), true);
   assert.equal(senderAllowed(restricted, "pincer"), false);
+});
+
+test("triggers: a real mention of the bot, or a reply to it, triggers without the trigger word", () => {
+  const g = group();
+  // Telegram's "/status@pincer_bot" and a reply to one of the bot's messages carry no "@Andy".
+  assert.equal(triggers(g, { text: "/status", senderId: "u1", mentionsBot: true }), true);
+  assert.equal(triggers(g, { text: "and tomorrow?", senderId: "u1", mentionsBot: false }), false);
+  // The allowlist still comes first.
+  const restricted = group({ allowedSenders: ["owner"] });
+  assert.equal(
+    triggers(restricted, { text: "hi", senderId: "stranger", mentionsBot: true }),
+    false,
+  );
+});
+
+test("a stored message keeps its mention of the bot, so the group's turn still starts from the store", (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  const base = { channel: "telegram", chatId: "-100", senderId: "u1", senderName: "Uma" };
+  insertInbound(store.db, {
+    ...base,
+    platformId: "1",
+    text: "/status",
+    mentionsBot: true,
+    timestamp: 1,
+  });
+  insertInbound(store.db, { ...base, platformId: "2", text: "hello", timestamp: 2 });
+  const [mentioning, plain] = inboundAfter(store.db, "telegram", "-100", 0);
+  assert.equal(triggers(group(), mentioning!), true);
+  assert.equal(triggers(group(), plain!), false);
 });
