@@ -1,11 +1,7 @@
 import { test } from "node:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import assert from "node:assert/strict";
 import { senderAllowed, SYSTEM_SENDER_PREFIX, triggers } from "../../src/core/router.ts";
 import type { Group } from "../../src/store/groups.ts";
-import { openDb } from "../../src/store/db.ts";
 import { inboundAfter, insertInbound } from "../../src/store/messages.ts";
 import { openTempStore } from "../helpers/store.ts";
 
@@ -88,12 +84,8 @@ test("triggers: a real mention of the bot, or a reply to it, triggers without th
 });
 
 test("a stored message keeps its mention of the bot, so the group's turn still starts from the store", (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "pincer-router-"));
-  const store = { db: openDb(join(dir, "pincer.db")) };
-  t.after(() => {
-    store.db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const store = openTempStore();
+  t.after(() => store.close());
   const base = { channel: "telegram", chatId: "-100", senderId: "u1", senderName: "Uma" };
   insertInbound(store.db, {
     ...base,
