@@ -14,7 +14,7 @@ import { insertGroup, type Group } from "../../src/store/groups.ts";
 import { setGroupDailyBudget } from "../../src/store/settings.ts";
 import { spendOnDayOf } from "../../src/budget/spend.ts";
 import { recordUsage } from "../../src/store/usage.ts";
-import { openTempStore, type TempStore } from "../unit/helpers.ts";
+import { openTempStore, type TempStore } from "../helpers/store.ts";
 
 // Haiku 4.5 output is $5 per million tokens: 200k output tokens cost $1.
 const HAIKU = "claude-haiku-4-5";

@@ -10,7 +10,8 @@ import { setGroupDailyBudget } from "../../src/store/settings.ts";
 import { spendOnDayOf } from "../../src/budget/spend.ts";
 import { recordUsage } from "../../src/store/usage.ts";
 import { startAnthropicFake, type AnthropicFake } from "../fakes/anthropic/server.ts";
-import { openTempStore, type TempStore } from "../unit/helpers.ts";
+import { openTempStore, type TempStore } from "../helpers/store.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 let fake: AnthropicFake;
 let store: TempStore;
@@ -131,10 +132,7 @@ test("a call already running when the cap is reached finishes and its cost count
   setOverallCap(store.db, 1);
   fake.enqueue({ text: "a slow answer", delayMs: 1500 });
   const running = call(token);
-  const deadline = Date.now() + 10_000;
-  while (fake.requests.length === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(() => fake.requests.length > 0, "the call to reach the model", 10_000);
   assert.equal(fake.requests.length, 1);
   recordUsage(store.db, {
     groupId,

@@ -7,7 +7,7 @@ import { Budget } from "../../src/budget/budget.ts";
 import { deleteGroup, insertGroup } from "../../src/store/groups.ts";
 import { recordUsage } from "../../src/store/usage.ts";
 import { mountUsageRoutes } from "../../src/web/usage-api.ts";
-import { openTempStore, type TempStore } from "../unit/helpers.ts";
+import { openTempStore, type TempStore } from "../helpers/store.ts";
 
 let store: TempStore;
 let app: Hono;

@@ -12,7 +12,7 @@ import {
 } from "../../src/store/settings.ts";
 import { dailyUsage, spendOnDayOf } from "../../src/budget/spend.ts";
 import { recordUsage } from "../../src/store/usage.ts";
-import { openTempStore, type TempStore } from "../unit/helpers.ts";
+import { openTempStore, type TempStore } from "../helpers/store.ts";
 
 let store: TempStore;
 beforeEach(() => {

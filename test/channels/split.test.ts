@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { splitMessage } from "../../src/channels/split.ts";
-import { seededRandom } from "../unit/helpers.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 const FENCE_LINE = /^(```|~~~)(\S*)$/;
 
@@ -182,4 +182,15 @@ test("property: chunks fit, keep every word in order and render on their own", (
     );
     assert.deepEqual(tokens, expected, context);
   }
+});
+
+// A bug found in review, pinned by a test that failed before its fix.
+test("split neither sends an empty code block nor overruns the limit with a long info string", () => {
+  const chunks = splitMessage("```js\n" + "a".repeat(30) + "\n```\nafter", 40);
+  assert.ok(!chunks.some((chunk) => /^```\w*\n```$/.test(chunk)), JSON.stringify(chunks));
+  const long = splitMessage("```" + "x".repeat(60) + "\n" + "code line\n".repeat(20) + "```", 40);
+  assert.ok(
+    long.every((chunk) => chunk.length <= 40),
+    JSON.stringify(long),
+  );
 });

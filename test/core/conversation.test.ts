@@ -15,7 +15,7 @@ import { Orchestrator } from "../../src/core/orchestrator.ts";
 import { createLogger } from "../../src/log.ts";
 import { getGroup, insertGroup, type Group } from "../../src/store/groups.ts";
 import { findInbound, getMessage, insertOutbound } from "../../src/store/messages.ts";
-import { openTempStore } from "../unit/helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 /** A group's agent as the orchestrator sees it; the test plays the model. */
 class FakeSession implements ConversationSession {

@@ -5,7 +5,8 @@ import { agentHome, dataPaths, groupDir } from "../../src/data-layout.ts";
 import type { AgentIdentity } from "../../src/agent/isolation/as-agent.ts";
 import { createLogger } from "../../src/log.ts";
 import { deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts";
-import { deferred, openTempStore } from "../unit/helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
+import { deferred } from "../helpers/wait.ts";
 
 const MB = 1024 * 1024;
 

@@ -4,7 +4,7 @@ import { DiskFullError, DiskSpace, type FreeSpace } from "../../src/core/disk-sp
 import { createLogger } from "../../src/log.ts";
 import { RecentLines } from "../../src/log.ts";
 import { isDiskFull, transaction } from "../../src/store/db.ts";
-import { openTempStore } from "../unit/helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 function logged() {
   const records: { level: number; msg: string }[] = [];

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDb } from "../../src/store/db.ts";
 import { DiskSpace } from "../../src/core/disk-space.ts";
-import { fillDiskOnWrites } from "../unit/helpers.ts";
+import { fillDiskOnWrites } from "../helpers/store.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { MAX_TIMER_MS, Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { planSchedule, type ScheduleSpec } from "../../src/scheduler/schedule.ts";
 import { claimDueRun } from "../../src/scheduler/slots.ts";
@@ -51,15 +52,6 @@ function add(store: TestStore, spec: ScheduleSpec, now = T): Task {
     { groupId: store.mainGroup, prompt: "check", contextMode: "isolated", script: null, plan },
     now,
   );
-}
-
-/** Resolves once `condition` holds, checking after each turn of the event loop. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 test("the one timer follows the earliest slot through create, pause, resume and cancel", (t) => {
@@ -219,7 +211,7 @@ test("a run that throws is recorded as failed and the series goes on", async (t)
   s.start();
   clock.set(T + 5 * MINUTE);
   s.changed();
-  await until(() => listRuns(store.db, task.id)[0]?.status === "failed", "the failed run");
+  await waitFor(() => listRuns(store.db, task.id)[0]?.status === "failed", "the failed run");
   assert.equal(listRuns(store.db, task.id)[0]?.error, "model unavailable");
   assert.equal(getTask(store.db, task.id)?.status, "active");
 
@@ -269,7 +261,7 @@ test("two schedulers on two connections to one file fire each slot once", async 
     for (const s of round % 2 === 0 ? [a, b] : [b, a]) s.changed();
     // Both timers have fired once neither is armed for `now` any more.
     const done = (s: Scheduler) => s.wakeAt === undefined || s.wakeAt > now;
-    await until(
+    await waitFor(
       () => done(a) && done(b) && fired.length === round * tasks.length,
       `round ${round}`,
     );
@@ -335,7 +327,7 @@ test("on a full disk start does not throw; interrupted runs are recovered and sl
   assert.equal(disk.full, true, "the refused write was reported");
   assert.deepEqual(ran, []);
   full.free();
-  await until(() => ran.length === 1, "the slot to fire after the disk has room");
+  await waitFor(() => ran.length === 1, "the slot to fire after the disk has room");
   await s.idle();
   const [run, interrupted] = listRuns(store.db, task.id);
   assert.equal(run?.status, "succeeded");

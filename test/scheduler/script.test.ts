@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPreScript, type PreScriptOptions } from "../../src/scheduler/script.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 function options(
   t: { after(fn: () => void): void },
@@ -76,16 +77,15 @@ test("a script that runs too long is killed with everything it started", async (
     message: "Pre-script timed out after 300 ms and was killed.",
   });
   const pid = Number(readFileSync(join(opts.cwd, "child.pid"), "utf8"));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  const gone = (): boolean => {
     try {
       process.kill(pid, 0);
+      return false;
     } catch {
-      break;
+      return true;
     }
-    if (Date.now() > deadline) assert.fail(`sleep ${pid} survived the timeout`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  };
+  await waitFor(gone, `sleep ${pid}, which survived the timeout, to die`);
 });
 
 test("stdout is capped: a long log before the verdict is fine, an oversized verdict is not", async (t) => {

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { AdminToken } from "../../src/web/admin-token.ts";
 import { apiGuard, mountLoginRoute, mountSessionRoutes } from "../../src/web/auth.ts";
 import { LoginLimiter } from "../../src/web/login-limit.ts";
-import { openTempStore } from "../unit/helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 const TOKEN = "the-right-admin-token-0123456789";
 

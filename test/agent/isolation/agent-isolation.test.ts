@@ -27,7 +27,8 @@ import {
 } from "../../../src/agent/isolation/ownership.ts";
 import { processesOf } from "../../../src/agent/isolation/reaper.ts";
 import { assignAgentUid, deleteGroup, insertGroup, type Group } from "../../../src/store/groups.ts";
-import { openTempStore } from "../../unit/helpers.ts";
+import { openTempStore } from "../../helpers/store.ts";
+import { waitFor } from "../../helpers/wait.ts";
 
 const root = process.getuid?.() === 0;
 const needsRoot = root ? false : "needs root to change owners and run as other uids";
@@ -163,11 +164,6 @@ function rootIsolation(store: ReturnType<typeof openTempStore>, uidBase: number)
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 250 && !(await check()); i++)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 describe("claiming a group's user", { skip: needsRoot }, () => {
   it("gives the group its folder and home, prepared as the agent", async (t) => {
     const store = openTempStore();
@@ -215,12 +211,12 @@ describe("claiming a group's user", { skip: needsRoot }, () => {
     const uid = first.identity!.uid;
     const child = spawn("sleep", ["60"], { uid, gid: uid, stdio: "ignore" });
     const exited = new Promise((resolve) => child.on("exit", resolve));
-    await waitUntil(async () => (await processesOf(uid)).length === 1);
+    await waitFor(async () => (await processesOf(uid)).length === 1, "the sleep to run");
     first.release();
     assert.equal((await processesOf(uid)).length, 1, "another claim still holds the uid");
     second.release();
     await exited;
-    await waitUntil(async () => (await processesOf(uid)).length === 0);
+    await waitFor(async () => (await processesOf(uid)).length === 0, "the uid to run nothing");
     assert.deepEqual(await processesOf(uid), []);
   });
 
@@ -233,7 +229,7 @@ describe("claiming a group's user", { skip: needsRoot }, () => {
     // Left over from before this start (an earlier service run): the first claim kills it.
     const stray = spawn("sleep", ["60"], { uid, gid: uid, stdio: "ignore" });
     const exited = new Promise((resolve) => stray.on("exit", resolve));
-    await waitUntil(async () => (await processesOf(uid)).length === 1);
+    await waitFor(async () => (await processesOf(uid)).length === 1, "the stray sleep to run");
     const lease = isolation.acquire(g, async () => {
       assert.deepEqual(await processesOf(uid), [], "prepare runs with no process of the uid");
     });

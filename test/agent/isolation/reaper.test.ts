@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processesOf, stopAllOf } from "../../../src/agent/isolation/reaper.ts";
+import { waitFor } from "../../helpers/wait.ts";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -33,11 +34,6 @@ int main(void) {
 }
 `;
 
-async function waitUntil(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 250 && !(await check()); i++)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 function spareUid(): number {
   return 41_000 + Math.floor(Math.random() * 8_000) * 4;
 }
@@ -54,7 +50,7 @@ describe(
         stdio: "ignore",
       });
       const exited = new Promise((resolve) => shell.on("exit", resolve));
-      await waitUntil(async () => (await processesOf(uid)).length >= 3);
+      await waitFor(async () => (await processesOf(uid)).length >= 3, "the shell and its sleeps");
       assert.ok((await processesOf(uid)).length >= 3, "the shell and its two sleeps run");
       assert.ok((await stopAllOf({ uid, gid: uid })) >= 3);
       await exited;
@@ -81,10 +77,10 @@ describe(
         const pid = survivor.pid!;
         const exited = new Promise((resolve) => survivor.on("exit", resolve));
         // The leader is a zombie ("Z") while its second thread sleeps on.
-        await waitUntil(async () => {
+        await waitFor(() => {
           const status = execFileSync("cat", [`/proc/${pid}/status`]).toString();
           return /^State:\s+Z/m.test(status);
-        });
+        }, "the leader to be a zombie");
         assert.deepEqual(
           await processesOf(uid),
           [pid],

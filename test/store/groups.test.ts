@@ -9,7 +9,7 @@ import {
   type NewGroup,
 } from "../../src/store/groups.ts";
 import { insertInbound } from "../../src/store/messages.ts";
-import { openTempStore } from "./helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 function newGroup(overrides: Partial<NewGroup> = {}): NewGroup {
   return {

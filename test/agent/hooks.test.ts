@@ -72,3 +72,18 @@ test("bashGuardHook denies a bad Bash call with the reason and lets others throu
   assert.deepEqual(await hook(preToolUse("ls -la"), "tu_2", { signal }), {});
   assert.deepEqual(await hook(preToolUse(undefined), "tu_3", { signal }), {});
 });
+
+// A bug found in review, pinned by a test that failed before its fix.
+test("the Bash guard sees through path spellings and ps's environment flag", () => {
+  for (const command of [
+    "cat /proc/1/task/1/environ",
+    "cat /proc/1//environ",
+    "cat /proc/1/./environ",
+    "cd /proc/1 && cat environ",
+    "ps eww -p 1",
+    "cat /data//store/pincer.db",
+  ]) {
+    assert.ok(bashGuardProblem(command, ["/data/store"]), command);
+  }
+  assert.equal(bashGuardProblem("ps -ef", ["/data/store"]), undefined);
+});

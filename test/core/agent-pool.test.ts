@@ -201,3 +201,21 @@ test("closeAll closes every session and forgets the waiting line", async () => {
   );
   assert.deepEqual(pool.waitingGroups, []);
 });
+
+// A bug found in review, pinned by a test that failed before its fix.
+test("the pool keeps warm sessions when a waiting group only waits for its own old session", () => {
+  const closed: number[] = [];
+  const session = (id: number): PoolSession => ({
+    busy: false,
+    lastActivity: id,
+    close: async () => void closed.push(id),
+  });
+  const pool = new AgentPool(4, { open: session });
+  pool.acquire(1);
+  pool.acquire(2);
+  pool.closeGroup(1);
+  pool.acquire(1);
+  closed.length = 0;
+  pool.idle(2);
+  assert.deepEqual(closed, [], "two slots are free; nobody needs group 2's process");
+});

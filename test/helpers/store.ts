@@ -1,5 +1,4 @@
-// Shared set-up for unit tests: real SQLite files in temp dirs, a seeded PRNG and a
-// promise that a callback resolves.
+// A real SQLite store in a temp dir, and a way to make its disk look full.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,26 +24,6 @@ export function openTempStore(): TempStore {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** mulberry32: a tiny deterministic PRNG so property tests replay exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }
 
 /**

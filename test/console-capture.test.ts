@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { createLogger } from "../../src/log.ts";
-import { routeConsoleToLogger } from "../../src/console-capture.ts";
+import { createLogger } from "../src/log.ts";
+import { routeConsoleToLogger } from "../src/console-capture.ts";
 
 test("console output of libraries reaches the log with its words but not its objects", (t) => {
   const saved = { ...console };

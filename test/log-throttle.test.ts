@@ -1,8 +1,8 @@
 // Repeated log lines of one kind: the first at once, then one count per window.
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger, RecentLines } from "../../src/log.ts";
-import { LogThrottle } from "../../src/log-throttle.ts";
+import { createLogger, RecentLines } from "../src/log.ts";
+import { LogThrottle } from "../src/log-throttle.ts";
 
 function setUp(): { throttle: LogThrottle; messages: () => string[] } {
   const lines = new RecentLines(100);

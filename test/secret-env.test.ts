@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { takeSecretsFromEnvironment } from "../../src/secret-env.ts";
+import { takeSecretsFromEnvironment } from "../src/secret-env.ts";
 
 function handover(content: string, mode = 0o600): string {
   const dir = mkdtempSync(join(tmpdir(), "pincer-secrets-"));

@@ -12,7 +12,7 @@ import {
 } from "../../src/store/outbox.ts";
 import { insertOutbound } from "../../src/store/messages.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openTempStore } from "./helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 function reply(
   db: Db,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { migrate, openDb, transaction } from "../../src/store/db.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { insertInbound } from "../../src/store/messages.ts";
-import { openTempStore } from "./helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 function versions(db: ReturnType<typeof openDb>): number[] {
   return (

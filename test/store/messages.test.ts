@@ -11,7 +11,7 @@ import {
   searchMessages,
   type NewInbound,
 } from "../../src/store/messages.ts";
-import { openTempStore } from "./helpers.ts";
+import { openTempStore } from "../helpers/store.ts";
 
 function inbound(overrides: Partial<NewInbound> = {}): NewInbound {
   return {

@@ -10,7 +10,8 @@ import { Delivery, type DeliveryOptions } from "../../src/core/delivery.ts";
 import { createLogger } from "../../src/log.ts";
 import { getMessage, insertOutbound } from "../../src/store/messages.ts";
 import { enqueueDelivery, getDelivery, type OutboxItem } from "../../src/store/outbox.ts";
-import { deferred, fillDiskOnWrites, openTempStore } from "./helpers.ts";
+import { fillDiskOnWrites, openTempStore } from "../helpers/store.ts";
+import { deferred, waitFor } from "../helpers/wait.ts";
 
 interface SendCall {
   chatId: string;
@@ -329,7 +330,7 @@ test(
     const second = delivery.enqueue({ channel: "web", chatId: "c1", text: "second" });
     // Before the first send starts (it waits for the next turn of the event loop).
     const disk = fillDiskOnWrites(db, "outbox");
-    await waitUntil(() => channel.calls.length === 1);
+    await waitFor(() => channel.calls.length === 1, "the first send");
     assert.equal(getDelivery(db, first)!.status, "pending", "not recorded while the disk is full");
     disk.free();
     assert.deepEqual(
@@ -344,6 +345,26 @@ test(
   },
 );
 
-async function waitUntil(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
+// A bug found in review, pinned by a test that failed before its fix.
+test("a throwing 'delivered' listener does not turn a sent message into a failed one", async (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  const channel: Channel = {
+    name: "telegram",
+    start: async () => undefined,
+    stop: async () => undefined,
+    send: async () => ["1"],
+  };
+  const delivery = new Delivery({
+    db: store.db,
+    channels: new Map([["telegram", channel]]),
+    logger: silent,
+    assistantName: "Andy",
+  });
+  delivery.on("delivered", () => {
+    throw new Error("listener bug");
+  });
+  const id = delivery.enqueue({ channel: "telegram", chatId: "c", text: "hello" });
+  await delivery.settled().catch(() => undefined);
+  assert.equal(getDelivery(store.db, id)?.status, "sent");
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { UsageMeter } from "../../src/agent/usage-meter.ts";
-import { seededRandom } from "./helpers.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 function sse(events: { type: string }[]): string {
   return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
@@ -137,4 +137,22 @@ test("an event cut off before its closing blank line is not counted", () => {
     Buffer.from('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":9}}'),
   );
   assert.deepEqual(meter.finish(), { ...EXPECTED, outputTokens: 1 });
+});
+
+// A bug found in review, pinned by a test that failed before its fix.
+test("the usage meter reads SSE framed with CRLF, even across chunks", () => {
+  const meter = new UsageMeter("text/event-stream");
+  const stream =
+    'event: message_start\r\ndata: {"type":"message_start","message":{"model":"m","usage":{"input_tokens":7}}}\r\n\r\n' +
+    'event: message_delta\r\ndata: {"type":"message_delta","usage":{"output_tokens":3}}\r\n\r\n';
+  const cut = stream.indexOf("\r\n\r\n") + 1;
+  meter.push(Buffer.from(stream.slice(0, cut)));
+  meter.push(Buffer.from(stream.slice(cut)));
+  assert.deepEqual(meter.finish(), {
+    model: "m",
+    inputTokens: 7,
+    outputTokens: 3,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+  });
 });

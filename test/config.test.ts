@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { accessSync, constants, existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../src/config.ts";
 
 const KEY = { ANTHROPIC_API_KEY: "sk-ant-test-key" };
 
@@ -143,4 +143,11 @@ test("the per-chat disk quota and attachment retention default to 1 GB and 90 da
     () => loadConfig({ ...KEY, ATTACHMENT_RETENTION_DAYS: "a week" }),
     /ATTACHMENT_RETENTION_DAYS: expected a whole number from 0 to 36500/,
   );
+});
+
+// A bug found in review, pinned by a test that failed before its fix.
+test("an empty PORT means the default and a zero idle timeout is refused", () => {
+  assert.equal(loadConfig({ PORT: "" }).PORT, 3000);
+  assert.throws(() => loadConfig({ PORT: "0x1F90" }), /PORT/);
+  assert.throws(() => loadConfig({ AGENT_IDLE_TIMEOUT: "0s" }), /AGENT_IDLE_TIMEOUT/);
 });

@@ -18,7 +18,7 @@ import {
   type Logger,
 } from "../../src/log.ts";
 import type { UsageRecord } from "../../src/store/usage.ts";
-import { deferred } from "./helpers.ts";
+import { deferred } from "../helpers/wait.ts";
 
 const REAL_KEY = "sk-ant-real-key-0123456789";
 const logger = createLogger("silent");
@@ -453,4 +453,48 @@ test("a session's token is masked in logs while it lives, and the masked set doe
     proxy.revokeToken(token);
   }
   assert.equal(secretCount(), before);
+});
+
+// A bug found in review, pinned by a test that failed before its fix.
+test("the credential proxy never forwards to a host named in the request target", async (t) => {
+  const attackerSaw: IncomingHttpHeaders[] = [];
+  const attacker = createServer((req, res) => {
+    attackerSaw.push(req.headers);
+    res.end("{}");
+  });
+  const attackerUrl = `http://127.0.0.1:${await listen(attacker)}`;
+  const target = createServer((_req, res) => res.end("{}"));
+  const targetUrl = `http://127.0.0.1:${await listen(target)}`;
+  const proxy = new CredentialProxy({
+    upstream: targetUrl,
+    credential: { apiKey: "sk-real-key-123456" },
+    logger,
+    onUsage: () => undefined,
+  });
+  await proxy.start();
+  // Closed however the test ends: an open server would keep this file's process alive.
+  t.after(async () => {
+    await proxy.stop();
+    attacker.close();
+    target.close();
+  });
+  const token = proxy.issueToken(1);
+  const { port } = new URL(proxy.url);
+  const attackerHost = new URL(attackerUrl).host;
+  for (const path of [`//${attackerHost}/v1/messages`, `${attackerUrl}/v1/messages`]) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: "127.0.0.1", port, path, method: "POST", headers: { "x-api-key": token } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end("{}");
+    });
+    // Refused as a path the proxy does not forward (only POST /v1/messages[/count_tokens]).
+    assert.equal(status, 404, path);
+  }
+  assert.equal(attackerSaw.length, 0, "the attacker's server was never called");
 });
