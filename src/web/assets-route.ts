@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 
 const DIR = fileURLToPath(new URL("./assets", import.meta.url));
 const TYPES: Record<string, string> = {
@@ -11,7 +11,7 @@ const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
 };
 
-export function mountAssetRoutes(app: Hono): void {
+export function assetRoutes(): Hono {
   const assets = new Map<string, { body: string; type: string; etag: string }>();
   for (const name of readdirSync(DIR)) {
     const type = TYPES[extname(name)];
@@ -20,7 +20,7 @@ export function mountAssetRoutes(app: Hono): void {
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"`;
     assets.set(name, { body, type, etag });
   }
-  app.get("/assets/:name", (c) => {
+  return new Hono().get("/assets/:name", (c) => {
     const asset = assets.get(c.req.param("name"));
     if (!asset) return c.json({ error: "no such asset" }, 404);
     c.header("ETag", asset.etag);

@@ -2,7 +2,7 @@
 // header (the CLI, scripts) or as the session cookie that logging in with it sets (pages).
 // Wrong guesses are limited per client (login-limit.ts); cookie writes need the CSRF token
 // (see csrf.ts); logging out revokes the session, not only the browser's copy of it.
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { TokenFromEnvironmentError, type AdminToken } from "./admin-token.ts";
@@ -87,10 +87,10 @@ export function apiGuard(deps: AuthDeps): MiddlewareHandler {
   };
 }
 
-/** POST /api/login, /api/logout and /api/token/rotate. Mount /api/login before apiGuard. */
-export function mountLoginRoute(app: Hono, deps: AuthDeps): void {
+/** POST /api/login: mount it before apiGuard. */
+export function loginRoutes(deps: AuthDeps) {
   const { token, limiter, trustProxy } = deps;
-  app.post("/api/login", limitBody(4096, "body too large"), async (c) => {
+  return new Hono().post("/api/login", limitBody(4096, "body too large"), async (c) => {
     if (!sameSite(c)) return c.json({ error: "cross-site request refused" }, 403);
     const client = clientAddress(c, trustProxy);
     const wait = limiter.retryAfter(client, Date.now());
@@ -106,26 +106,28 @@ export function mountLoginRoute(app: Hono, deps: AuthDeps): void {
   });
 }
 
-export function mountSessionRoutes(app: Hono, deps: AuthDeps): void {
+/** POST /api/logout and /api/token/rotate, behind apiGuard. */
+export function sessionRoutes(deps: AuthDeps) {
   const { token, db } = deps;
-  app.post("/api/logout", (c) => {
-    // A copy of the cookie (another browser, a stolen one) ends with it.
-    const session = sessionOf(c, token, db);
-    if (session) revokeSession(db, session.nonce, sessionExpiresAt(session), Date.now());
-    deleteCookie(c, SESSION_COOKIE, { path: "/" });
-    return c.json({ ok: true });
-  });
-
-  app.post("/api/token/rotate", (c) => {
-    const byCookie = c.req.header("authorization") === undefined;
-    try {
-      const fresh = token.rotate();
-      // The browser that asked stays logged in; every other session ends with the old token.
-      const csrf = byCookie ? startSession(c, token) : undefined;
-      return c.json({ token: fresh, ...(csrf ? { csrf } : {}) });
-    } catch (error) {
-      if (error instanceof TokenFromEnvironmentError) return c.json({ error: error.message }, 409);
-      throw error;
-    }
-  });
+  return new Hono()
+    .post("/api/logout", (c) => {
+      // A copy of the cookie (another browser, a stolen one) ends with it.
+      const session = sessionOf(c, token, db);
+      if (session) revokeSession(db, session.nonce, sessionExpiresAt(session), Date.now());
+      deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      return c.json({ ok: true });
+    })
+    .post("/api/token/rotate", (c) => {
+      const byCookie = c.req.header("authorization") === undefined;
+      try {
+        const fresh = token.rotate();
+        // The browser that asked stays logged in; every other session ends with the old token.
+        const csrf = byCookie ? startSession(c, token) : undefined;
+        return c.json({ token: fresh, ...(csrf ? { csrf } : {}) });
+      } catch (error) {
+        if (error instanceof TokenFromEnvironmentError)
+          return c.json({ error: error.message }, 409);
+        throw error;
+      }
+    });
 }

@@ -1,12 +1,12 @@
 // GET /api/backup: the whole DATA_DIR as one tar.gz, produced while the service runs (the
 // store through SQLite's online backup). Auth is the /api/* middleware's.
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { Db } from "../store/db.ts";
 import { backupFileName } from "../backup/manifest.ts";
 import { openBackup } from "../backup/write.ts";
 
-export function mountBackupRoutes(app: Hono, options: { db: Db; dataDir: string }): void {
-  app.get("/api/backup", async () => {
+export function backupRoutes(options: { db: Db; dataDir: string }) {
+  return new Hono().get("/api/backup", async () => {
     const archive = await openBackup({ dataDir: options.dataDir, db: options.db });
     return new Response(archive.stream, {
       headers: {

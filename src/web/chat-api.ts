@@ -1,7 +1,7 @@
 // /api/chat: the web chat with the main group. Messages go in as JSON text or as a
 // multipart voice recording; replies, the working state and the tools the agent calls
 // come back over SSE, replayed from the store for a client that reconnects.
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Attachment } from "../channels/channel.ts";
 import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
@@ -85,7 +85,7 @@ async function readVoiceMessage(c: Context, deps: ChatApiDeps): Promise<Parsed> 
   return { text: text.trim(), attachments: [attachment] };
 }
 
-export function mountChatRoutes(app: Hono, deps: ChatApiDeps): void {
+export function chatRoutes(deps: ChatApiDeps) {
   const { db, web, mainGroup, orchestrator, delivery, maxMessageChars } = deps;
   const messageBody = z
     .object({
@@ -107,66 +107,67 @@ export function mountChatRoutes(app: Hono, deps: ChatApiDeps): void {
   const sizeLimit: MiddlewareHandler = (c, next) =>
     isMultipart(c) ? voiceLimit(c, next) : textLimit(c, next);
 
-  app.post("/api/chat/messages", sizeLimit, async (c) => {
-    let parsed: Parsed;
-    if (isMultipart(c)) parsed = await readVoiceMessage(c, deps);
-    else {
-      const body = await readJsonBody(c, messageBody);
-      parsed = "error" in body ? body : { text: body.value.text };
-    }
-    if ("error" in parsed) return c.json({ error: parsed.error }, parsed.status);
-    const platformId = await web.submit(parsed.text, "Owner", parsed.attachments);
-    const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
-    return c.json({ id: stored?.id }, 202);
-  });
-
-  app.get("/api/chat/messages", (c) => {
-    const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
-    const before = Number(c.req.query("before")) || undefined;
-    const messages = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit }).map((m) => ({
-      id: m.id,
-      direction: m.direction,
-      sender: m.senderName,
-      text: m.text,
-      createdAt: m.timestamp,
-      attachments: (m.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
-    }));
-    return c.json({ messages });
-  });
-
-  app.get("/api/chat/events", (c) => {
-    const lastEventId = Number(c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? NaN);
-    // A new client gets only what comes next (history is GET /api/chat/messages); a
-    // reconnecting one first gets what it missed.
-    let sentThrough = Number.isFinite(lastEventId) ? lastEventId : latestMessageId(db);
-    return eventStream(c, (queue) => {
-      const sendMessages = () =>
-        queue.run(async (writer) => {
-          for (const message of sentAfter(db, "web", WEB_CHAT_ID, sentThrough)) {
-            await writer.write("message", message, message.id);
-            sentThrough = message.id;
-          }
-        });
-      const onDelivered = (item: OutboxItem) => {
-        if (item.channel === "web") sendMessages();
-      };
-      const onStatus = (groupId: number, status: string) => {
-        if (groupId === mainGroup.id) queue.send("status", { status });
-      };
-      const onActivity = (groupId: number, tool: string) => {
-        if (groupId === mainGroup.id) queue.send("activity", { tool });
-      };
-      delivery.on("delivered", onDelivered);
-      orchestrator.on("status", onStatus);
-      orchestrator.on("activity", onActivity);
-      const busy = orchestrator.status.busy(mainGroup.id);
-      queue.send("status", { status: busy ? "working" : "idle" });
-      sendMessages();
-      return () => {
-        delivery.off("delivered", onDelivered);
-        orchestrator.off("status", onStatus);
-        orchestrator.off("activity", onActivity);
-      };
+  return new Hono()
+    .post("/api/chat/messages", sizeLimit, async (c) => {
+      let parsed: Parsed;
+      if (isMultipart(c)) parsed = await readVoiceMessage(c, deps);
+      else {
+        const body = await readJsonBody(c, messageBody);
+        parsed = "error" in body ? body : { text: body.value.text };
+      }
+      if ("error" in parsed) return c.json({ error: parsed.error }, parsed.status);
+      const platformId = await web.submit(parsed.text, "Owner", parsed.attachments);
+      const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
+      return c.json({ id: stored?.id }, 202);
+    })
+    .get("/api/chat/messages", (c) => {
+      const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
+      const before = Number(c.req.query("before")) || undefined;
+      const messages = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit }).map((m) => ({
+        id: m.id,
+        direction: m.direction,
+        sender: m.senderName,
+        text: m.text,
+        createdAt: m.timestamp,
+        attachments: (m.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
+      }));
+      return c.json({ messages });
+    })
+    .get("/api/chat/events", (c) => {
+      const lastEventId = Number(
+        c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? NaN,
+      );
+      // A new client gets only what comes next (history is GET /api/chat/messages); a
+      // reconnecting one first gets what it missed.
+      let sentThrough = Number.isFinite(lastEventId) ? lastEventId : latestMessageId(db);
+      return eventStream(c, (queue) => {
+        const sendMessages = () =>
+          queue.run(async (writer) => {
+            for (const message of sentAfter(db, "web", WEB_CHAT_ID, sentThrough)) {
+              await writer.write("message", message, message.id);
+              sentThrough = message.id;
+            }
+          });
+        const onDelivered = (item: OutboxItem) => {
+          if (item.channel === "web") sendMessages();
+        };
+        const onStatus = (groupId: number, status: string) => {
+          if (groupId === mainGroup.id) queue.send("status", { status });
+        };
+        const onActivity = (groupId: number, tool: string) => {
+          if (groupId === mainGroup.id) queue.send("activity", { tool });
+        };
+        delivery.on("delivered", onDelivered);
+        orchestrator.on("status", onStatus);
+        orchestrator.on("activity", onActivity);
+        const busy = orchestrator.status.busy(mainGroup.id);
+        queue.send("status", { status: busy ? "working" : "idle" });
+        sendMessages();
+        return () => {
+          delivery.off("delivered", onDelivered);
+          orchestrator.off("status", onStatus);
+          orchestrator.off("activity", onActivity);
+        };
+      });
     });
-  });
 }

@@ -1,6 +1,6 @@
 // /api/groups/:folder/messages: a group's message history, both directions, newest page
 // last; with q, a full-text search of it instead (best matches first).
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";
 import { history, searchMessages, type StoredMessage } from "../store/messages.ts";
@@ -44,9 +44,9 @@ export function groupMessages(
     : history(db, group.channel, group.chatId, { beforeId: query.before, limit: query.limit });
 }
 
-export function mountConversationRoutes(app: Hono, deps: { db: Db }): void {
+export function conversationRoutes(deps: { db: Db }) {
   const { db } = deps;
-  app.get("/api/groups/:folder/messages", (c) => {
+  return new Hono().get("/api/groups/:folder/messages", (c) => {
     const group = getGroupByFolder(db, c.req.param("folder"));
     if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
     const query = parseMessageQuery(c.req.query());

@@ -1,6 +1,6 @@
 // /api/groups: registered groups and discovered chats; register, change settings
 // (trigger, sender allowlist), unregister.
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { Db } from "../store/db.ts";
 import {
@@ -34,45 +34,40 @@ const settingsBody = z
   })
   .strict();
 
-export function mountGroupRoutes(
-  app: Hono,
-  deps: {
-    db: Db;
-    assistantName: string;
-    /** Stops the unregistered group's agent user for good and takes its kept files back. */
-    retireGroup: (group: Group) => Promise<void>;
-  },
-): void {
+export function groupRoutes(deps: {
+  db: Db;
+  assistantName: string;
+  /** Stops the unregistered group's agent user for good and takes its kept files back. */
+  retireGroup: (group: Group) => Promise<void>;
+}) {
   const { db } = deps;
-  app.get("/api/groups", (c) =>
-    c.json({
-      groups: listGroups(db),
-      discovered: listChats(db).filter((chat) => !chat.registered),
-    }),
-  );
-
-  app.post("/api/groups", async (c) => {
-    const body = await readJsonBody(c, registerBody);
-    if ("error" in body) return c.json({ error: body.error }, body.status);
-    const result = registerChat(db, body.value, deps.assistantName);
-    if ("error" in result) return c.json({ error: result.error }, 400);
-    return c.json({ group: result.group }, 201);
-  });
-
-  app.patch("/api/groups/:folder", async (c) => {
-    const group = getGroupByFolder(db, c.req.param("folder"));
-    if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
-    const body = await readJsonBody(c, settingsBody);
-    if ("error" in body) return c.json({ error: body.error }, body.status);
-    return c.json({ group: updateGroupSettings(db, group.id, body.value) });
-  });
-
-  app.delete("/api/groups/:folder", async (c) => {
-    const group = getGroupByFolder(db, c.req.param("folder"));
-    if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
-    if (group.isMain) return c.json({ error: "the main group cannot be unregistered" }, 409);
-    deleteGroup(db, group.id);
-    await deps.retireGroup(group);
-    return c.json({ ok: true });
-  });
+  return new Hono()
+    .get("/api/groups", (c) =>
+      c.json({
+        groups: listGroups(db),
+        discovered: listChats(db).filter((chat) => !chat.registered),
+      }),
+    )
+    .post("/api/groups", async (c) => {
+      const body = await readJsonBody(c, registerBody);
+      if ("error" in body) return c.json({ error: body.error }, body.status);
+      const result = registerChat(db, body.value, deps.assistantName);
+      if ("error" in result) return c.json({ error: result.error }, 400);
+      return c.json({ group: result.group }, 201);
+    })
+    .patch("/api/groups/:folder", async (c) => {
+      const group = getGroupByFolder(db, c.req.param("folder"));
+      if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
+      const body = await readJsonBody(c, settingsBody);
+      if ("error" in body) return c.json({ error: body.error }, body.status);
+      return c.json({ group: updateGroupSettings(db, group.id, body.value) });
+    })
+    .delete("/api/groups/:folder", async (c) => {
+      const group = getGroupByFolder(db, c.req.param("folder"));
+      if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
+      if (group.isMain) return c.json({ error: "the main group cannot be unregistered" }, 409);
+      deleteGroup(db, group.id);
+      await deps.retireGroup(group);
+      return c.json({ ok: true });
+    });
 }

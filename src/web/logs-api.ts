@@ -1,5 +1,5 @@
 // /api/logs: the service's recent log lines (secrets already redacted when written).
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { LOG_LEVELS, type LogLevelName, type RecentLines } from "../log.ts";
 
 export function parseLevel(value: string | undefined): LogLevelName | undefined | null {
@@ -7,8 +7,8 @@ export function parseLevel(value: string | undefined): LogLevelName | undefined 
   return value in LOG_LEVELS ? (value as LogLevelName) : null;
 }
 
-export function mountLogRoutes(app: Hono, deps: { recent: RecentLines }): void {
-  app.get("/api/logs", (c) => {
+export function logRoutes(deps: { recent: RecentLines }) {
+  return new Hono().get("/api/logs", (c) => {
     const level = parseLevel(c.req.query("level"));
     if (level === null)
       return c.json({ error: `level: expected one of ${Object.keys(LOG_LEVELS).join(", ")}` }, 400);

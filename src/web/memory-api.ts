@@ -1,5 +1,5 @@
 // /api/memory/:folder: a group's CLAUDE.md, or with "global" the memory every group shares.
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
@@ -21,7 +21,7 @@ const memoryBody = z
   })
   .strict();
 
-export function mountMemoryRoutes(app: Hono, deps: { db: Db; paths: Paths }): void {
+export function memoryRoutes(deps: { db: Db; paths: Paths }) {
   const { db, paths } = deps;
   const dirFor = (folder: string): string | undefined => {
     if (folder === GLOBAL_MEMORY) return globalMemoryDir(paths);
@@ -31,48 +31,48 @@ export function mountMemoryRoutes(app: Hono, deps: { db: Db; paths: Paths }): vo
   const linkProblem = (error: unknown) =>
     error instanceof TreeFileError ? error.message : undefined;
 
-  app.get("/api/memory/:folder", async (c) => {
-    const folder = c.req.param("folder");
-    const dir = dirFor(folder);
-    if (!dir) return c.json({ error: `no group with folder "${folder}"` }, 404);
-    try {
-      return c.json({ folder, ...(await readMemory(dir)) });
-    } catch (error) {
-      const problem = linkProblem(error);
-      if (problem) return c.json({ error: problem }, 409);
-      throw error;
-    }
-  });
-
-  app.put(
-    "/api/memory/:folder",
-    limitBody(
-      MAX_MEMORY_CHARS * 4 + 1024,
-      `memory too large: the limit is ${MAX_MEMORY_CHARS} characters`,
-    ),
-    async (c) => {
+  return new Hono()
+    .get("/api/memory/:folder", async (c) => {
       const folder = c.req.param("folder");
       const dir = dirFor(folder);
       if (!dir) return c.json({ error: `no group with folder "${folder}"` }, 404);
-      const body = await readJsonBody(c, memoryBody);
-      if ("error" in body) return c.json({ error: body.error }, body.status);
       try {
-        const { version } = body.value;
-        if (version !== undefined && (await readMemory(dir)).version !== version)
-          return c.json(
-            {
-              error:
-                "the memory changed since you opened it (the agent may have written to it): reload and edit again",
-            },
-            409,
-          );
-        const mode = folder === GLOBAL_MEMORY ? 0o644 : 0o600;
-        return c.json({ folder, ...(await writeMemory(dir, body.value.content, mode)) });
+        return c.json({ folder, ...(await readMemory(dir)) });
       } catch (error) {
         const problem = linkProblem(error);
         if (problem) return c.json({ error: problem }, 409);
         throw error;
       }
-    },
-  );
+    })
+    .put(
+      "/api/memory/:folder",
+      limitBody(
+        MAX_MEMORY_CHARS * 4 + 1024,
+        `memory too large: the limit is ${MAX_MEMORY_CHARS} characters`,
+      ),
+      async (c) => {
+        const folder = c.req.param("folder");
+        const dir = dirFor(folder);
+        if (!dir) return c.json({ error: `no group with folder "${folder}"` }, 404);
+        const body = await readJsonBody(c, memoryBody);
+        if ("error" in body) return c.json({ error: body.error }, body.status);
+        try {
+          const { version } = body.value;
+          if (version !== undefined && (await readMemory(dir)).version !== version)
+            return c.json(
+              {
+                error:
+                  "the memory changed since you opened it (the agent may have written to it): reload and edit again",
+              },
+              409,
+            );
+          const mode = folder === GLOBAL_MEMORY ? 0o644 : 0o600;
+          return c.json({ folder, ...(await writeMemory(dir, body.value.content, mode)) });
+        } catch (error) {
+          const problem = linkProblem(error);
+          if (problem) return c.json({ error: problem }, 409);
+          throw error;
+        }
+      },
+    );
 }

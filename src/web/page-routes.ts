@@ -1,7 +1,7 @@
 // The admin pages, rendered on the server from the store. Without a session every page
 // sends the browser to /login and back afterwards.
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
-import type { Context, Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
@@ -46,8 +46,10 @@ export interface PageDeps {
   isolation: IsolationStatus;
 }
 
-export function mountPageRoutes(app: Hono, deps: PageDeps): void {
+/** Rendered HTML, not part of the typed API: plain statements suit it better than a chain. */
+export function pageRoutes(deps: PageDeps): Hono {
   const { config, db, token } = deps;
+  const app = new Hono();
 
   const page =
     (
@@ -176,4 +178,5 @@ export function mountPageRoutes(app: Hono, deps: PageDeps): void {
       return logsPage(context, level, deps.recent.read(level, 500));
     }),
   );
+  return app;
 }

@@ -12,25 +12,26 @@ import type { Orchestrator } from "../core/orchestrator.ts";
 import { recentLogLines, type RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
+import { secureHeaders } from "hono/secure-headers";
+import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 import { ActivityTracker } from "./activity.ts";
 import type { AdminToken } from "./admin-token.ts";
-import { mountAssetRoutes } from "./assets-route.ts";
-import { apiGuard, mountLoginRoute, mountSessionRoutes } from "./auth.ts";
-import { mountBackupRoutes } from "./backup-api.ts";
-import { mountChatRoutes } from "./chat-api.ts";
-import { mountConversationRoutes } from "./conversations-api.ts";
-import { mountEventRoutes } from "./events-api.ts";
-import { mountGroupRoutes } from "./groups-api.ts";
+import { assetRoutes } from "./assets-route.ts";
+import { apiGuard, loginRoutes, sessionRoutes, type AuthDeps } from "./auth.ts";
+import { backupRoutes } from "./backup-api.ts";
+import { chatRoutes } from "./chat-api.ts";
+import { conversationRoutes } from "./conversations-api.ts";
+import { eventRoutes } from "./events-api.ts";
+import { groupRoutes } from "./groups-api.ts";
 import { LoginLimiter } from "./login-limit.ts";
-import { mountLogRoutes } from "./logs-api.ts";
-import { mountMemoryRoutes } from "./memory-api.ts";
+import { logRoutes } from "./logs-api.ts";
+import { memoryRoutes } from "./memory-api.ts";
 import { ModelChecker } from "./model-check.ts";
-import { mountPageRoutes } from "./page-routes.ts";
-import { mountSetupRoutes } from "./setup-api.ts";
-import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
-import { mountStatusRoutes, readiness } from "./status-api.ts";
-import { mountTaskRoutes } from "./tasks-api.ts";
-import { mountUsageRoutes } from "./usage-api.ts";
+import { pageRoutes } from "./page-routes.ts";
+import { setupRoutes } from "./setup-api.ts";
+import { readiness, statusRoutes } from "./status-api.ts";
+import { taskRoutes } from "./tasks-api.ts";
+import { usageRoutes } from "./usage-api.ts";
 
 export interface WebServerOptions {
   config: Config;
@@ -52,19 +53,83 @@ export interface WebServerOptions {
 }
 
 // No inline script or style, nothing from another origin, no framing: markup that slipped
-// through escaping still could not run.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+// through escaping still could not run. Exactly these four headers; secureHeaders' other
+// defaults (HSTS among them) are the deployment's choice, not ours.
+const SECURITY_HEADERS = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", "data:"],
+    mediaSrc: ["'self'", "blob:"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  xContentTypeOptions: true,
+  referrerPolicy: "same-origin",
+  xFrameOptions: "DENY",
+  crossOriginResourcePolicy: false,
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  strictTransportSecurity: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+});
+
+type ApiDeps = Omit<WebServerOptions, "adminToken" | "recentLogs" | "isReady"> & {
+  auth: AuthDeps;
+  activity: ActivityTracker;
+  checker: ModelChecker;
+  recent: RecentLines;
+};
+
+/** The JSON API under /api/: logging in, then everything behind the admin token. */
+function apiRoutes(deps: ApiDeps) {
+  const { config, db, orchestrator, auth } = deps;
+  return new Hono()
+    .route("/", loginRoutes(auth))
+    .use("/api/*", apiGuard(auth))
+    .route("/", sessionRoutes(auth))
+    .route("/", statusRoutes({ config, db, orchestrator }))
+    .route(
+      "/",
+      chatRoutes({
+        db,
+        web: deps.web,
+        mainGroup: deps.mainGroup,
+        orchestrator,
+        delivery: deps.delivery,
+        maxMessageChars: config.MAX_MESSAGE_CHARS,
+        maxAudioBytes: config.MAX_ATTACHMENT_BYTES,
+      }),
+    )
+    .route("/", eventRoutes({ db, orchestrator, activity: deps.activity }))
+    .route(
+      "/",
+      setupRoutes({ config, db, orchestrator, checker: deps.checker, isolation: deps.isolation }),
+    )
+    .route("/", taskRoutes({ db, scheduler: deps.scheduler }))
+    .route(
+      "/",
+      groupRoutes({ db, assistantName: config.ASSISTANT_NAME, retireGroup: deps.retireGroup }),
+    )
+    .route("/", conversationRoutes({ db }))
+    .route("/", memoryRoutes({ db, paths: deps.paths }))
+    .route("/", logRoutes({ recent: deps.recent }))
+    .route("/", usageRoutes({ db, config }))
+    .route("/", backupRoutes({ db, dataDir: config.DATA_DIR }))
+    .all("/api/*", (c) =>
+      c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
+    );
+}
+
+/** The JSON API's routes and shapes, for Hono's typed client (the CLI's `hc<AppType>`). */
+export type AppType = ReturnType<typeof apiRoutes>;
 
 export function createWebApp(options: WebServerOptions): Hono {
   const { config, db, orchestrator } = options;
@@ -90,13 +155,7 @@ export function createWebApp(options: WebServerOptions): Hono {
     return c.json({ error: `internal error: ${error.message}` }, 500);
   });
 
-  app.use("*", async (c, next) => {
-    await next();
-    c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "same-origin");
-    c.header("X-Frame-Options", "DENY");
-  });
+  app.use("*", SECURITY_HEADERS);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
@@ -105,47 +164,22 @@ export function createWebApp(options: WebServerOptions): Hono {
     return c.json(readiness(config, orchestrator, ready), ready ? 200 : 503);
   });
 
-  mountAssetRoutes(app);
-  mountLoginRoute(app, auth);
-  app.use("/api/*", apiGuard(auth));
-  mountSessionRoutes(app, auth);
-  mountStatusRoutes(app, { config, db, orchestrator });
-  mountChatRoutes(app, {
-    db,
-    web: options.web,
-    mainGroup: options.mainGroup,
-    orchestrator,
-    delivery: options.delivery,
-    maxMessageChars: config.MAX_MESSAGE_CHARS,
-    maxAudioBytes: config.MAX_ATTACHMENT_BYTES,
-  });
-  mountEventRoutes(app, { db, orchestrator, activity });
-  mountSetupRoutes(app, { config, db, orchestrator, checker, isolation: options.isolation });
-  mountTaskRoutes(app, { db, scheduler: options.scheduler });
-  mountGroupRoutes(app, {
-    db,
-    assistantName: config.ASSISTANT_NAME,
-    retireGroup: options.retireGroup,
-  });
-  mountConversationRoutes(app, { db });
-  mountMemoryRoutes(app, { db, paths: options.paths });
-  mountLogRoutes(app, { recent });
-  mountUsageRoutes(app, { db, config });
-  mountBackupRoutes(app, { db, dataDir: config.DATA_DIR });
-  app.all("/api/*", (c) =>
-    c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
+  app.route("/", assetRoutes());
+  app.route("/", apiRoutes({ ...options, auth, activity, checker, recent }));
+  app.route(
+    "/",
+    pageRoutes({
+      config,
+      db,
+      paths: options.paths,
+      token,
+      orchestrator,
+      activity,
+      checker,
+      recent,
+      backup: true,
+      isolation: options.isolation,
+    }),
   );
-  mountPageRoutes(app, {
-    config,
-    db,
-    paths: options.paths,
-    token,
-    orchestrator,
-    activity,
-    checker,
-    recent,
-    backup: true,
-    isolation: options.isolation,
-  });
   return app;
 }

@@ -1,7 +1,7 @@
 // /api/setup: the checklist a new owner works through on a hosted platform without a
 // terminal: the model credential (present, and proven by a real request), each channel's
 // state, how to link WhatsApp and pair a main chat, time zone and name.
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import QRCode from "qrcode";
 import type { ChannelState } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
@@ -104,21 +104,20 @@ export function setupReport(deps: SetupDeps): SetupReport {
   };
 }
 
-export function mountSetupRoutes(app: Hono, deps: SetupDeps): void {
-  app.get("/api/setup", (c) => c.json(setupReport(deps)));
-
-  app.post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()));
-
-  app.get("/api/setup/whatsapp-qr.svg", async (c) => {
-    const qr = deps.orchestrator.status.channel("whatsapp")?.qr;
-    if (qr === undefined)
-      return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
-    const svg = await QRCode.toString(qr, {
-      type: "svg",
-      margin: 2,
-      errorCorrectionLevel: "M",
+export function setupRoutes(deps: SetupDeps) {
+  return new Hono()
+    .get("/api/setup", (c) => c.json(setupReport(deps)))
+    .post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()))
+    .get("/api/setup/whatsapp-qr.svg", async (c) => {
+      const qr = deps.orchestrator.status.channel("whatsapp")?.qr;
+      if (qr === undefined)
+        return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
+      const svg = await QRCode.toString(qr, {
+        type: "svg",
+        margin: 2,
+        errorCorrectionLevel: "M",
+      });
+      c.header("Cache-Control", "no-store");
+      return c.body(svg, 200, { "content-type": "image/svg+xml" });
     });
-    c.header("Cache-Control", "no-store");
-    return c.body(svg, 200, { "content-type": "image/svg+xml" });
-  });
 }

@@ -1,6 +1,6 @@
 // /readyz for anyone, and /api/status, /api/outbox/failed and /api/usage behind the admin
 // token: the service at a glance.
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { ChannelStatus } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
@@ -29,39 +29,37 @@ export function readiness(config: Config, orchestrator: Orchestrator, ready: boo
   };
 }
 
-export function mountStatusRoutes(
-  app: Hono,
-  deps: { config: Config; db: Db; orchestrator: Orchestrator },
-): void {
+export function statusRoutes(deps: { config: Config; db: Db; orchestrator: Orchestrator }) {
   const { config, db, orchestrator } = deps;
-  app.get("/api/status", (c) => {
-    const { status } = orchestrator;
-    const pairing = status.pairing();
-    return c.json({
-      assistantName: config.ASSISTANT_NAME,
-      timezone: config.TZ,
-      credential: config.credentialProblem ?? "ok",
-      channels: Object.fromEntries(
-        status.channels().map(([name, state]) => {
-          const { name: _name, ...report } = channelReport(name, state);
-          return [name, report];
-        }),
-      ),
-      agents: status.agents(),
-      warnings: config.warnings,
-      pairingCode: pairing.code,
-      pairingExpiresAt: pairing.expiresAt,
-    });
-  });
-
-  // Replies that could not be delivered after every retry: visible, never silently lost.
-  app.get("/api/outbox/failed", (c) => c.json({ failed: failedDeliveries(db, 100) }));
-
-  // Model tokens per group as the credential proxy counted them, since a given time.
-  app.get("/api/usage", (c) => {
-    const since = Number(c.req.query("since") ?? Date.now() - 24 * 3600 * 1000);
-    if (!Number.isFinite(since))
-      return c.json({ error: "since: expected milliseconds since the epoch" }, 400);
-    return c.json({ since, groups: usageSince(db, since) });
-  });
+  return (
+    new Hono()
+      .get("/api/status", (c) => {
+        const { status } = orchestrator;
+        const pairing = status.pairing();
+        return c.json({
+          assistantName: config.ASSISTANT_NAME,
+          timezone: config.TZ,
+          credential: config.credentialProblem ?? "ok",
+          channels: Object.fromEntries(
+            status.channels().map(([name, state]) => {
+              const { name: _name, ...report } = channelReport(name, state);
+              return [name, report];
+            }),
+          ),
+          agents: status.agents(),
+          warnings: config.warnings,
+          pairingCode: pairing.code,
+          pairingExpiresAt: pairing.expiresAt,
+        });
+      })
+      // Replies that could not be delivered after every retry: visible, never silently lost.
+      .get("/api/outbox/failed", (c) => c.json({ failed: failedDeliveries(db, 100) }))
+      // Model tokens per group as the credential proxy counted them, since a given time.
+      .get("/api/usage", (c) => {
+        const since = Number(c.req.query("since") ?? Date.now() - 24 * 3600 * 1000);
+        if (!Number.isFinite(since))
+          return c.json({ error: "since: expected milliseconds since the epoch" }, 400);
+        return c.json({ since, groups: usageSince(db, since) });
+      })
+  );
 }

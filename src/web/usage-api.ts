@@ -1,6 +1,6 @@
 // /api/usage/daily and /api/budget: tokens and cost per group per day (in the service's
 // time zone) for the admin page's chart, and the daily spend caps it edits.
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import { transaction, type Db } from "../store/db.ts";
@@ -44,7 +44,7 @@ function describe(groups: Map<number, GroupBudgetRow>, groupId: number | null) {
     : { folder: `#${groupId}`, name: `Deleted group ${groupId}` };
 }
 
-export function mountUsageRoutes(app: Hono, options: { db: Db; config: Config }): void {
+export function usageRoutes(options: { db: Db; config: Config }) {
   const { db, config } = options;
   const timeZone = config.TZ;
 
@@ -63,62 +63,61 @@ export function mountUsageRoutes(app: Hono, options: { db: Db; config: Config })
     };
   };
 
-  app.get("/api/usage/daily", (c) => {
-    const raw = c.req.query("days") ?? "14";
-    const days = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(days >= 1 && days <= MAX_DAYS))
-      return c.json({ error: `days: expected a whole number from 1 to ${MAX_DAYS}` }, 400);
-    const now = Date.now();
-    const groups = new Map(listGroupBudgets(db).map((group) => [group.id, group]));
-    const spend = spendOnDayOf(db, timeZone, now);
-    const overall = overallCap(db, config.DAILY_BUDGET_USD);
-    const todayGroups = new Set<number | null>([...groups.keys(), ...spend.byGroup.keys()]);
-    return c.json({
-      timeZone,
-      days: dailyUsage(db, { timeZone, days, now }).map((day) => ({
-        day: day.day,
-        groups: day.groups.map((usage) => ({
-          ...describe(groups, usage.groupId),
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          cacheReadTokens: usage.cacheReadTokens,
-          cacheWriteTokens: usage.cacheWriteTokens,
-          costUsd: round(usage.costUsd),
+  return new Hono()
+    .get("/api/usage/daily", (c) => {
+      const raw = c.req.query("days") ?? "14";
+      const days = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!(days >= 1 && days <= MAX_DAYS))
+        return c.json({ error: `days: expected a whole number from 1 to ${MAX_DAYS}` }, 400);
+      const now = Date.now();
+      const groups = new Map(listGroupBudgets(db).map((group) => [group.id, group]));
+      const spend = spendOnDayOf(db, timeZone, now);
+      const overall = overallCap(db, config.DAILY_BUDGET_USD);
+      const todayGroups = new Set<number | null>([...groups.keys(), ...spend.byGroup.keys()]);
+      return c.json({
+        timeZone,
+        days: dailyUsage(db, { timeZone, days, now }).map((day) => ({
+          day: day.day,
+          groups: day.groups.map((usage) => ({
+            ...describe(groups, usage.groupId),
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            cacheReadTokens: usage.cacheReadTokens,
+            cacheWriteTokens: usage.cacheWriteTokens,
+            costUsd: round(usage.costUsd),
+          })),
+          totalUsd: round(day.totalUsd),
         })),
-        totalUsd: round(day.totalUsd),
-      })),
-      today: {
-        spentUsd: round(spend.totalUsd),
-        capUsd: overall.usd,
-        groups: [...todayGroups].map((groupId) => ({
-          folder: describe(groups, groupId).folder,
-          spentUsd: round(spend.byGroup.get(groupId) ?? 0),
-          capUsd: groupId === null ? null : (groups.get(groupId)?.dailyUsd ?? null),
-        })),
-      },
+        today: {
+          spentUsd: round(spend.totalUsd),
+          capUsd: overall.usd,
+          groups: [...todayGroups].map((groupId) => ({
+            folder: describe(groups, groupId).folder,
+            spentUsd: round(spend.byGroup.get(groupId) ?? 0),
+            capUsd: groupId === null ? null : (groups.get(groupId)?.dailyUsd ?? null),
+          })),
+        },
+      });
+    })
+    .get("/api/budget", (c) => c.json(budgetView()))
+    .put("/api/budget", async (c) => {
+      const body = await readJsonBody(c, budgetBody);
+      if ("error" in body) return c.json({ error: body.error }, body.status);
+      const { dailyUsd, useDefault, groups = {} } = body.value;
+      const byFolder = new Map(listGroupBudgets(db).map((group) => [group.folder, group]));
+      const unknown = Object.keys(groups).filter((folder) => !byFolder.has(folder));
+      if (unknown.length > 0) {
+        return c.json(
+          { error: `groups: no group with folder ${unknown.map((f) => `"${f}"`).join(", ")}` },
+          400,
+        );
+      }
+      transaction(db, () => {
+        if (useDefault) resetOverallCap(db);
+        else if (dailyUsd !== undefined) setOverallCap(db, dailyUsd);
+        for (const [folder, usd] of Object.entries(groups))
+          setGroupDailyBudget(db, byFolder.get(folder)!.id, usd);
+      });
+      return c.json(budgetView());
     });
-  });
-
-  app.get("/api/budget", (c) => c.json(budgetView()));
-
-  app.put("/api/budget", async (c) => {
-    const body = await readJsonBody(c, budgetBody);
-    if ("error" in body) return c.json({ error: body.error }, body.status);
-    const { dailyUsd, useDefault, groups = {} } = body.value;
-    const byFolder = new Map(listGroupBudgets(db).map((group) => [group.folder, group]));
-    const unknown = Object.keys(groups).filter((folder) => !byFolder.has(folder));
-    if (unknown.length > 0) {
-      return c.json(
-        { error: `groups: no group with folder ${unknown.map((f) => `"${f}"`).join(", ")}` },
-        400,
-      );
-    }
-    transaction(db, () => {
-      if (useDefault) resetOverallCap(db);
-      else if (dailyUsd !== undefined) setOverallCap(db, dailyUsd);
-      for (const [folder, usd] of Object.entries(groups))
-        setGroupDailyBudget(db, byFolder.get(folder)!.id, usd);
-    });
-    return c.json(budgetView());
-  });
 }

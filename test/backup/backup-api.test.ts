@@ -3,11 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Hono } from "hono";
 import { openDb } from "../../src/store/db.ts";
 import { readArchive } from "../../src/backup/read-archive.ts";
 import { restoreBackup } from "../../src/backup/restore.ts";
-import { mountBackupRoutes } from "../../src/web/backup-api.ts";
+import { backupRoutes } from "../../src/web/backup-api.ts";
 import { addMessage, makeDataDir, messageTexts, tempDir } from "./helpers.ts";
 
 test("GET /api/backup streams a restorable archive of the running store", async (t) => {
@@ -19,8 +18,7 @@ test("GET /api/backup streams a restorable archive of the running store", async 
     if (db.isOpen) db.close();
   });
   addMessage(db, "only in the WAL so far");
-  const app = new Hono();
-  mountBackupRoutes(app, { db, dataDir });
+  const app = backupRoutes({ db, dataDir });
 
   const response = await app.request("/api/backup");
   assert.equal(response.status, 200);

@@ -1,12 +1,12 @@
 // /api/usage/daily and /api/budget on a Hono app over a real SQLite store.
 import { afterEach, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { loadConfig } from "../../src/config.ts";
 import { Budget } from "../../src/budget/budget.ts";
 import { deleteGroup, insertGroup } from "../../src/store/groups.ts";
 import { recordUsage } from "../../src/store/usage.ts";
-import { mountUsageRoutes } from "../../src/web/usage-api.ts";
+import { usageRoutes } from "../../src/web/usage-api.ts";
 import { openTempStore, type TempStore } from "../helpers/store.ts";
 
 let store: TempStore;
@@ -14,12 +14,10 @@ let app: Hono;
 let ids: Record<string, number>;
 
 function makeApp(env: Record<string, string>): Hono {
-  const next = new Hono();
-  mountUsageRoutes(next, {
+  return usageRoutes({
     db: store.db,
     config: loadConfig({ DATA_DIR: store.dir, TZ: "Europe/Berlin", ...env }),
   });
-  return next;
 }
 
 beforeEach(() => {

@@ -4,7 +4,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { AdminToken } from "../../src/web/admin-token.ts";
-import { apiGuard, mountLoginRoute, mountSessionRoutes } from "../../src/web/auth.ts";
+import { apiGuard, loginRoutes, sessionRoutes } from "../../src/web/auth.ts";
 import { LoginLimiter } from "../../src/web/login-limit.ts";
 import { openTempStore } from "../helpers/store.ts";
 
@@ -17,9 +17,9 @@ function setUp(trustProxy = 0) {
   const token = new AdminToken(TOKEN, { dataDir: store.dir, fromEnvironment: true });
   const auth = { token, db: store.db, limiter: new LoginLimiter(), trustProxy };
   const app = new Hono<{ Bindings: Peer }>();
-  mountLoginRoute(app as unknown as Hono, auth);
+  app.route("/", loginRoutes(auth));
   app.use("/api/*", apiGuard(auth));
-  mountSessionRoutes(app as unknown as Hono, auth);
+  app.route("/", sessionRoutes(auth));
   app.get("/api/status", (c) => c.json({ ok: true }));
   const send = (path: string, init: RequestInit, from: string) =>
     app.request(path, init, { incoming: { socket: { remoteAddress: from } } });

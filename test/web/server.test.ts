@@ -147,6 +147,36 @@ describe("public health and the WhatsApp link QR", () => {
     assert.equal((await fetch(`${url}/api/setup/whatsapp-qr.svg`)).status, 401);
   });
 
+  it("sends the same security headers on pages, the API and errors, and no others", async () => {
+    for (const [path, init] of [
+      ["/healthz", {}],
+      ["/api/status", withToken],
+      ["/api/no-such-thing", withToken],
+      ["/login", {}],
+    ] as const) {
+      const response = await fetch(`${url}${path}`, init);
+      await response.body?.cancel();
+      assert.equal(
+        response.headers.get("content-security-policy"),
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+          "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+          "form-action 'self'; frame-ancestors 'none'",
+        path,
+      );
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+      assert.equal(response.headers.get("referrer-policy"), "same-origin", path);
+      assert.equal(response.headers.get("x-frame-options"), "DENY", path);
+      for (const absent of [
+        "strict-transport-security",
+        "cross-origin-opener-policy",
+        "cross-origin-resource-policy",
+        "origin-agent-cluster",
+        "x-xss-protection",
+      ])
+        assert.equal(response.headers.get(absent), null, `${path}: ${absent}`);
+    }
+  });
+
   it("never logs the QR payload", () => {
     assert.ok(logLines.some((line) => line.includes('"status":"pairing"')));
     assert.doesNotMatch(logLines.join(""), /SecretLinkRef/);
