@@ -32,7 +32,7 @@ async function download(
   io: CliIo,
   output: string | undefined,
 ): Promise<BackupManifest | undefined> {
-  const response = await clientFor(values, io).request("/api/backup");
+  const response = await clientFor(values, io).api.backup.$get();
   const body = Readable.fromWeb(response.body!);
   if (output === undefined) {
     await pipeline(body, io.stdout as Writable, { end: false });

@@ -2,6 +2,7 @@
 // replies arrive over the chat's event stream. With piped input it ends once the reply to
 // the last line is in: a reply newer than the last message sent, with the agent idle.
 import { createInterface } from "node:readline";
+import { jsonOf } from "./client.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { clientFor, CONNECTION_OPTIONS, parseCommand, type CliIo } from "./io.ts";
 import { readEvents } from "./sse.ts";
@@ -12,10 +13,6 @@ interface ChatMessage {
   createdAt: number;
 }
 
-interface HistoryReply {
-  messages: (ChatMessage & { direction: "in" | "out" })[];
-}
-
 export async function chatCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseCommand("chat", {
     args,
@@ -24,12 +21,12 @@ export async function chatCommand(args: string[], io: CliIo): Promise<void> {
   const waitSeconds = Number(values.wait ?? 600);
   if (!(waitSeconds > 0)) throw new UsageError("--wait: expected a number of seconds", "chat");
   const client = clientFor(values, io);
-  const { assistantName } = await client.json<{ assistantName: string }>("/api/status");
+  const { assistantName } = await jsonOf(client.api.status.$get());
   const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
   const abort = new AbortController();
-  const events = await client.request("/api/chat/events", {
+  const events = await client.api.chat.events.$get(undefined, {
     headers: { accept: "text/event-stream" },
-    signal: abort.signal,
+    init: { signal: abort.signal },
   });
 
   let lastSent = 0;
@@ -89,11 +86,9 @@ export async function chatCommand(args: string[], io: CliIo): Promise<void> {
     const text = line.trim();
     if (text) {
       try {
-        const { id } = await client.json<{ id: number }>("/api/chat/messages", {
-          method: "POST",
-          body: { text },
-        });
-        lastSent = Math.max(lastSent, id);
+        const { id } = await jsonOf(client.api.chat.messages.$post({ json: { text } }));
+        // The service answers 202 with the stored id; without one there is nothing newer to await.
+        lastSent = Math.max(lastSent, id ?? lastSent);
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
         io.stderr.write(`pincer: ${error.message}\n`);
@@ -120,7 +115,8 @@ export async function chatCommand(args: string[], io: CliIo): Promise<void> {
   }
   // Replies of the same turn that were written but not yet delivered when it ended.
   if (lastSent > 0) {
-    const { messages } = await client.json<HistoryReply>("/api/chat/messages?limit=50");
+    // The service's default page: the last 50 messages.
+    const { messages } = await jsonOf(client.api.chat.messages.$get());
     for (const message of messages) if (message.direction === "out") show(message);
   }
   if (failedSends > 0) throw new CliError(`${failedSends} message(s) could not be sent`);

@@ -2,7 +2,9 @@
 // wrong into one clear sentence: where it tried, which token source it used (never the
 // token itself), what the service said.
 import { existsSync, readFileSync } from "node:fs";
+import { hc, type ClientResponse } from "hono/client";
 import { adminTokenFile } from "../data-layout.ts";
+import type { AppType } from "../web/server.ts";
 import { CliError } from "./errors.ts";
 
 export interface TokenChoice {
@@ -54,15 +56,22 @@ async function errorText(response: Response): Promise<string> {
   return text.trim().slice(0, 200) || response.statusText;
 }
 
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
+/** The JSON API under /api/, typed from the server's routes (a type-only import: no server code here). */
+export type Api = ReturnType<typeof hc<AppType>>["api"];
+
+/** The JSON body of a reply that succeeded: failures never get this far (see `ApiClient`). */
+export type Success<R> = Exclude<R, { ok: false }> extends { json(): Promise<infer T> } ? T : never;
+
+export async function jsonOf<R extends ClientResponse<unknown>>(
+  reply: Promise<R>,
+): Promise<Success<R>> {
+  return (await (await reply).json()) as Success<R>;
 }
 
 export class ApiClient {
   readonly url: string;
+  /** Every call sends the admin token and throws CliError unless the reply is a success. */
+  readonly api: Api;
   private readonly token: TokenChoice | undefined;
   private readonly missingToken: string;
 
@@ -70,25 +79,21 @@ export class ApiClient {
     this.url = url;
     this.token = token;
     this.missingToken = `no admin token: pass --token, set PINCER_TOKEN, or run where ${adminTokenFile(dataDir)} is readable`;
+    this.api = hc<AppType>(url, {
+      headers: token ? { authorization: `Bearer ${token.value}` } : {},
+      // hc always passes the URL as a string.
+      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+        this.send(String(input), init),
+    }).api;
   }
 
-  /** Sends a request and returns the response if it is a success; throws CliError otherwise. */
-  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+  private async send(target: string, init: RequestInit = {}): Promise<Response> {
     if (!this.token) throw new CliError(this.missingToken);
-    const method = options.method ?? "GET";
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.token.value}`,
-      ...options.headers,
-    };
-    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const method = init.method ?? "GET";
+    const path = target.startsWith(this.url) ? target.slice(this.url.length) : target;
     let response: Response;
     try {
-      response = await fetch(`${this.url}${path}`, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal,
-      });
+      response = await fetch(target, init);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (error as Error).message;
@@ -103,10 +108,5 @@ export class ApiClient {
         `the service at ${this.url} refused the admin token from ${this.token.source} (${reason})`,
       );
     throw new CliError(`${method} ${path} failed: ${response.status} ${reason}`);
-  }
-
-  async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.request(path, options);
-    return (await response.json()) as T;
   }
 }

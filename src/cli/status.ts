@@ -1,59 +1,14 @@
 // pincer status / groups / tasks: the service at a glance, as tables or as its JSON.
+import { jsonOf } from "./client.ts";
 import { clientFor, CONNECTION_OPTIONS, parseCommand, print, printJson, type CliIo } from "./io.ts";
 import { formatTime, oneLine, table } from "./table.ts";
-
-interface StatusReply {
-  assistantName: string;
-  timezone: string;
-  credential: string;
-  channels: Record<string, { status: string; detail: string | null; since: number }>;
-  agents: { groupId: number; busy: boolean; pid: number | undefined }[];
-  warnings: string[];
-  pairingCode?: string;
-  pairingExpiresAt?: number;
-}
-
-interface GroupView {
-  id: number;
-  channel: string;
-  chatId: string;
-  folder: string;
-  name: string;
-  trigger: string;
-  requiresTrigger: boolean;
-  isMain: boolean;
-}
-
-interface GroupsReply {
-  groups: GroupView[];
-  discovered: {
-    channel: string;
-    chatId: string;
-    name: string;
-    isGroup: boolean;
-    lastMessageAt: number | null;
-  }[];
-}
-
-interface TasksReply {
-  tasks: {
-    id: number;
-    group: string | null;
-    prompt: string;
-    schedule: string;
-    status: string;
-    nextRunAt: number | null;
-    lastRunAt: number | null;
-    lastResult: string | null;
-  }[];
-}
 
 export async function statusCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseCommand("status", { args, options: CONNECTION_OPTIONS });
   const client = clientFor(values, io);
   const [status, groups] = await Promise.all([
-    client.json<StatusReply>("/api/status"),
-    client.json<GroupsReply>("/api/groups"),
+    jsonOf(client.api.status.$get()),
+    jsonOf(client.api.groups.$get()),
   ]);
   if (values.json) return printJson(io, status);
   const folders = new Map(groups.groups.map((group) => [group.id, group.folder]));
@@ -96,7 +51,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<void> {
 
 export async function groupsCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseCommand("groups", { args, options: CONNECTION_OPTIONS });
-  const reply = await clientFor(values, io).json<GroupsReply>("/api/groups");
+  const reply = await jsonOf(clientFor(values, io).api.groups.$get());
   if (values.json) return printJson(io, reply);
   const lines = [
     table(
@@ -128,7 +83,7 @@ export async function groupsCommand(args: string[], io: CliIo): Promise<void> {
 
 export async function tasksCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseCommand("tasks", { args, options: CONNECTION_OPTIONS });
-  const reply = await clientFor(values, io).json<TasksReply>("/api/tasks");
+  const reply = await jsonOf(clientFor(values, io).api.tasks.$get());
   if (values.json) return printJson(io, reply);
   if (reply.tasks.length === 0) return print(io, "No scheduled tasks.");
   print(

@@ -1,6 +1,7 @@
 // pincer token: the admin token from DATA_DIR/admin-token, or a new one from the service.
 import { existsSync, readFileSync } from "node:fs";
 import { adminTokenFile } from "../data-layout.ts";
+import { jsonOf } from "./client.ts";
 import { CliError } from "./errors.ts";
 import {
   clientFor,
@@ -19,9 +20,7 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<void> {
   });
   let token: string;
   if (values.rotate) {
-    ({ token } = await clientFor(values, io).json<{ token: string }>("/api/token/rotate", {
-      method: "POST",
-    }));
+    ({ token } = await jsonOf(clientFor(values, io).api.token.rotate.$post()));
   } else {
     const file = adminTokenFile(dataDirOf(values["data-dir"], io));
     if (!existsSync(file))
