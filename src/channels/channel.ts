@@ -82,7 +82,6 @@ export interface ChannelHost {
 
 export interface SendOptions {
   threadId?: string;
-  replyToMessageId?: string;
 }
 
 /** A failed send that is worth retrying later, optionally not before `retryAfterMs`. */
@@ -105,12 +104,6 @@ export interface Channel {
    * error marks the outbound message failed.
    */
   send(chatId: string, markdown: string, options: SendOptions): Promise<string[]>;
-  sendFile?(
-    chatId: string,
-    filePath: string,
-    caption: string,
-    options: SendOptions,
-  ): Promise<string[]>;
   setTyping?(chatId: string, typing: boolean): Promise<void>;
   /** Sets (or with null clears) the bot's acknowledgement reaction on an inbound message. */
   react?(chatId: string, messageId: string, emoji: string | null): Promise<void>;

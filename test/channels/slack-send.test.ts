@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TransientSendError } from "../../src/channels/channel.ts";
 import { SLACK_TEXT_LIMIT } from "../../src/channels/slack/slack-channel.ts";
@@ -92,26 +89,5 @@ describe("Slack sends through the Web API", () => {
     assert.deepEqual(reactions(), ["x"]);
     await h.channel.react(GENERAL, ts, null);
     assert.deepEqual(reactions(), []);
-  });
-
-  test("a file is uploaded with the external upload flow, into the thread, with a caption", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pincer-slack-"));
-    try {
-      const path = join(dir, "report.csv");
-      await writeFile(path, "a,b\n1,2\n");
-      const ids = await h.channel.sendFile(GENERAL, path, "**Report** attached", {
-        threadId: "1700000000.000001",
-      });
-      assert.equal(ids.length, 1);
-      const upload = h.fake.uploads.find((u) => u.id === ids[0]);
-      assert.ok(upload?.bytes);
-      assert.equal(new TextDecoder().decode(upload.bytes), "a,b\n1,2\n");
-      assert.equal(upload.filename, "report.csv");
-      assert.equal(upload.channel, GENERAL);
-      assert.equal(upload.initialComment, "*Report* attached");
-      assert.equal(upload.threadTs, "1700000000.000001");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -109,9 +109,7 @@ describe("WhatsApp through Baileys against crabline", () => {
       assert.equal(inbound.mentionsBot, false);
       assert.deepEqual(host.discoveredChats, [{ chatId: ALICE, name: "Alice", isGroup: false }]);
 
-      const ids = await channel.send(ALICE, "**Hi** Alice, ~~no~~ _yes_", {
-        replyToMessageId: id,
-      });
+      const ids = await channel.send(ALICE, "**Hi** Alice, ~~no~~ _yes_", {});
       assert.equal(ids.length, 1);
       const delivered = await h.server.waitForDelivered((text) => text.id === ids[0]);
       assert.equal(delivered.text, "*Hi* Alice, ~no~ _yes_");

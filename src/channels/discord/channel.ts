@@ -1,8 +1,6 @@
 // The Discord channel: a discord.js Client (gateway for events, REST for sends). discord.js
 // resumes dropped gateway sessions and queues REST calls around rate limits by itself;
 // this adapter reports its state, translates events and maps failures for the outbox.
-import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
 import {
   ChannelType,
   Client,
@@ -21,7 +19,6 @@ import type {
   Guild,
   Message,
   PartialMessage,
-  RawFile,
   REST,
 } from "discord.js";
 import type { Logger } from "../../log.ts";
@@ -104,25 +101,11 @@ export class DiscordChannel implements Channel {
     this.#setState("stopped");
   }
 
-  async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+  async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
     const ids: string[] = [];
-    for (const [index, chunk] of splitMessage(markdown, MESSAGE_LIMIT).entries()) {
-      const replyTo = index === 0 ? options.replyToMessageId : undefined;
-      ids.push(await this.#postMessage(chatId, chunk, replyTo));
+    for (const chunk of splitMessage(markdown, MESSAGE_LIMIT)) {
+      ids.push(await this.#postMessage(chatId, chunk));
     }
-    return ids;
-  }
-
-  async sendFile(
-    chatId: string,
-    filePath: string,
-    caption: string,
-    options: SendOptions,
-  ): Promise<string[]> {
-    const file: RawFile = { name: basename(filePath), data: await readFile(filePath) };
-    const [first = "", ...rest] = splitMessage(caption, MESSAGE_LIMIT);
-    const ids = [await this.#postMessage(chatId, first, options.replyToMessageId, [file])];
-    for (const chunk of rest) ids.push(await this.#postMessage(chatId, chunk, undefined));
     return ids;
   }
 
@@ -180,23 +163,11 @@ export class DiscordChannel implements Channel {
     }
   }
 
-  async #postMessage(
-    chatId: string,
-    content: string,
-    replyTo: string | undefined,
-    files?: RawFile[],
-  ): Promise<string> {
+  async #postMessage(chatId: string, content: string): Promise<string> {
     const rest = this.#rest();
-    const body = {
-      content,
-      allowed_mentions: ALLOWED_MENTIONS,
-      ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
-    };
+    const body = { content, allowed_mentions: ALLOWED_MENTIONS };
     try {
-      const message = (await rest.post(Routes.channelMessages(chatId), {
-        body,
-        ...(files ? { files } : {}),
-      })) as APIMessage;
+      const message = (await rest.post(Routes.channelMessages(chatId), { body })) as APIMessage;
       return message.id;
     } catch (error) {
       throw toSendError(error);

@@ -7,7 +7,6 @@
 // - The Socket Mode client's own reconnect loop is off (autoReconnectEnabled: false). Its
 //   failed reconnects reject promises nobody handles and it retries token_revoked forever;
 //   our loop stops on auth errors, honours Retry-After and backs off otherwise.
-import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { App, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "../../log.ts";
@@ -202,29 +201,6 @@ export class SlackChannel implements Channel {
         await sleep(wait);
       }
     }
-  }
-
-  /** Returns the Slack file ids: Slack shares the file into the channel asynchronously. */
-  async sendFile(
-    chatId: string,
-    filePath: string,
-    caption: string,
-    options: SendOptions,
-  ): Promise<string[]> {
-    const upload = {
-      file: filePath,
-      filename: basename(filePath),
-      ...(caption.trim() ? { initial_comment: markdownToMrkdwn(caption) } : {}),
-    };
-    const result = await this.call("files.uploadV2", () =>
-      options.threadId
-        ? this.web.filesUploadV2({ ...upload, channel_id: chatId, thread_ts: options.threadId })
-        : this.web.filesUploadV2({ ...upload, channel_id: chatId }),
-    );
-    const completions = (result as { files?: { files?: { id?: string }[] }[] }).files ?? [];
-    return completions.flatMap((completion) =>
-      (completion.files ?? []).flatMap((file) => (file.id ? [file.id] : [])),
-    );
   }
 
   async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {

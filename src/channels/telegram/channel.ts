@@ -3,8 +3,7 @@
 // confirms an update even when its handler failed and has no hook to report reconnects;
 // here an update's offset moves only after host.receive() has stored it, so a crash or a
 // failed store means Telegram delivers it again.
-import { stat } from "node:fs/promises";
-import { Api, InputFile } from "grammy";
+import { Api } from "grammy";
 import type { Chat, Message, Update } from "grammy/types";
 import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
 import { splitMessage } from "../split.ts";
@@ -41,8 +40,6 @@ export interface TelegramChannelOptions {
 const POLL_TIMEOUT_SECONDS = 30;
 /** Below Telegram's 4096: rendering never adds visible characters, so a chunk this long fits. */
 const SPLIT_LIMIT = 4000;
-const CAPTION_LIMIT = 1024;
-const UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
 /** Telegram shows "typing…" for about five seconds. */
 const TYPING_REFRESH_MS = 4000;
 const ALLOWED_UPDATES: ("message" | "edited_message" | "my_chat_member")[] = [
@@ -79,17 +76,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function replyOptions(options: SendOptions, first: boolean) {
+function replyOptions(options: SendOptions) {
   return {
     ...(options.threadId ? { message_thread_id: Number(options.threadId) } : {}),
-    ...(first && options.replyToMessageId
-      ? {
-          reply_parameters: {
-            message_id: Number(options.replyToMessageId),
-            allow_sending_without_reply: true,
-          },
-        }
-      : {}),
   };
 }
 
@@ -166,43 +155,6 @@ export class TelegramChannel implements Channel {
       if (visibleText(html).trim() === "") continue;
       const message = await this.sendChunk(chatId, chunk, html, options, ids.length === 0);
       ids.push(String(message.message_id));
-    }
-    return ids;
-  }
-
-  async sendFile(
-    chatId: string,
-    filePath: string,
-    caption: string,
-    options: SendOptions,
-  ): Promise<string[]> {
-    this.stopTyping(chatId);
-    // Checked here because grammY reports an unreadable upload stream as a network error,
-    // which would look worth retrying.
-    const info = await stat(filePath);
-    if (info.size > UPLOAD_LIMIT_BYTES) {
-      throw new Error(`${filePath} is ${info.size} bytes; bots may upload at most 50 MB`);
-    }
-    const html = caption.trim() === "" ? "" : renderTelegramHtml(caption);
-    const captionFits = visibleText(html).length <= CAPTION_LIMIT;
-    let message: Message;
-    try {
-      message = await this.api.sendDocument(chatId, new InputFile(filePath), {
-        ...replyOptions(options, true),
-        ...(html && captionFits ? { caption: html, parse_mode: "HTML" as const } : {}),
-      });
-    } catch (error) {
-      throw toSendError(error);
-    }
-    const ids = [String(message.message_id)];
-    if (html && !captionFits) {
-      ids.push(
-        ...(await this.send(
-          chatId,
-          caption,
-          options.threadId ? { threadId: options.threadId } : {},
-        )),
-      );
     }
     return ids;
   }
@@ -363,7 +315,7 @@ export class TelegramChannel implements Channel {
     options: SendOptions,
     first: boolean,
   ): Promise<Message> {
-    const extra = replyOptions(options, first);
+    const extra = replyOptions(options);
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.sendHtml(chatId, source, html, extra);

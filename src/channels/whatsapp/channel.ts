@@ -2,8 +2,6 @@
 // It links by pairing code (WHATSAPP_PHONE) or QR, keeps the link in an atomic on-disk
 // auth state, reconnects with backoff when the connection drops, stops for good when
 // WhatsApp logs the device out or another client takes over, and paces what it sends.
-import { stat } from "node:fs/promises";
-import { basename } from "node:path";
 import {
   Browsers,
   makeCacheableSignalKeyStore,
@@ -31,7 +29,6 @@ import { markdownToWhatsApp } from "./format.ts";
 import { GroupDirectory } from "./group-directory.ts";
 import { jidUser, type SelfIdentity } from "./identity.ts";
 import { toInboundEvent, type InboundContext } from "./inbound.ts";
-import { mimeTypeForFile } from "./mime.ts";
 import { RecentMap } from "./recent-map.ts";
 import { closeVerdict, describeClose, reconnectDelayMs, UpgradeRefusedError } from "./reconnect.ts";
 import { toSendError } from "./send-errors.ts";
@@ -64,8 +61,6 @@ export interface WhatsAppChannelOptions {
 }
 
 const SPLIT_LIMIT = 4000;
-const CAPTION_LIMIT = 1024;
-const UPLOAD_LIMIT_BYTES = 100 * 1024 * 1024;
 /** WhatsApp drops "typing…" after about 25 seconds without a refresh. */
 const TYPING_REFRESH_MS = 10_000;
 const DEFAULT_SEND_GAP_MS = 1000;
@@ -241,42 +236,15 @@ export class WhatsAppChannel implements Channel {
     if (wasRunning) this.setState("stopped");
   }
 
-  async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+  async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
     this.stopTyping(chatId);
     const chunks = splitMessage(markdown, SPLIT_LIMIT)
       .map(markdownToWhatsApp)
       .filter((chunk) => chunk.trim() !== "");
     const ids: string[] = [];
     for (const text of chunks) {
-      const first = ids.length === 0;
-      const quoted = first ? this.quotable(chatId, options.replyToMessageId) : undefined;
-      ids.push(await this.sendContent(chatId, { text }, quoted ? { quoted } : {}, !first));
+      ids.push(await this.sendContent(chatId, { text }, {}, ids.length > 0));
     }
-    return ids;
-  }
-
-  async sendFile(
-    chatId: string,
-    filePath: string,
-    caption: string,
-    options: SendOptions,
-  ): Promise<string[]> {
-    this.stopTyping(chatId);
-    const info = await stat(filePath);
-    if (info.size > UPLOAD_LIMIT_BYTES) {
-      throw new Error(`${filePath} is ${info.size} bytes; the limit is ${UPLOAD_LIMIT_BYTES}`);
-    }
-    const text = caption.trim() === "" ? "" : markdownToWhatsApp(caption);
-    const captionFits = text.length <= CAPTION_LIMIT;
-    const quoted = this.quotable(chatId, options.replyToMessageId);
-    const content: AnyMessageContent = {
-      document: { url: filePath },
-      fileName: basename(filePath),
-      mimetype: mimeTypeForFile(filePath),
-      ...(text && captionFits ? { caption: text } : {}),
-    };
-    const ids = [await this.sendContent(chatId, content, quoted ? { quoted } : {}, false)];
-    if (text && !captionFits) ids.push(...(await this.send(chatId, caption, {})));
     return ids;
   }
 
@@ -511,12 +479,6 @@ export class WhatsAppChannel implements Channel {
         if (!(await this.waitForOpen(CHUNK_RECONNECT_WAIT_MS))) throw sendError;
       }
     }
-  }
-
-  private quotable(chatId: string, messageId: string | undefined): WAMessage | undefined {
-    if (!messageId) return undefined;
-    const recent = this.received.get(messageId);
-    return recent?.chatId === chatId ? recent.message : undefined;
   }
 
   private async sendPresence(type: "composing" | "paused", chatId: string): Promise<void> {

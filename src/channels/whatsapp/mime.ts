@@ -1,5 +1,4 @@
-// The few MIME types WhatsApp media comes in or documents go out as, and their extensions.
-import { extname } from "node:path";
+// The few MIME types WhatsApp media comes in as, and the extensions files are saved with.
 
 const EXTENSIONS: Record<string, string> = {
   "image/jpeg": "jpg",
@@ -20,14 +19,7 @@ const EXTENSIONS: Record<string, string> = {
   "text/html": "html",
 };
 
-const MIME_TYPES = new Map(Object.entries(EXTENSIONS).map(([mime, ext]) => [ext, mime]));
-MIME_TYPES.set("jpeg", "image/jpeg");
-
 export function extensionFor(mimeType: string | null | undefined): string {
   const base = (mimeType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   return EXTENSIONS[base] ?? "bin";
-}
-
-export function mimeTypeForFile(path: string): string {
-  return MIME_TYPES.get(extname(path).slice(1).toLowerCase()) ?? "application/octet-stream";
 }
