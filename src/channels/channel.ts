@@ -1,8 +1,10 @@
 // The contract between the core and a chat platform. An adapter translates its
 // platform's events into InboundEvents and the core's sends into platform calls;
 // everything else (persistence, routing, retries) lives in the core.
+import type { PlatformName } from "./registry.ts";
 
-export type ChannelName = "web" | "telegram" | "discord" | "slack" | "whatsapp";
+/** The built-in web chat, and the platforms of the channel table (registry.ts). */
+export type ChannelName = "web" | PlatformName;
 
 export interface Attachment {
   kind: "image" | "audio" | "video" | "file";

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import QRCode from "qrcode";
 import type { ChannelState } from "../channels/channel.ts";
+import { CHANNEL_TABLE } from "../channels/registry.ts";
 import type { Config } from "../config.ts";
 import type { Orchestrator } from "../core/orchestrator.ts";
 import type { Db } from "../store/db.ts";
@@ -19,7 +20,7 @@ export interface SetupDeps {
   isolation: IsolationStatus;
 }
 
-const CHANNEL_ORDER = ["web", "telegram", "discord", "slack", "whatsapp"];
+const CHANNEL_ORDER: readonly string[] = ["web", ...CHANNEL_TABLE.map((entry) => entry.name)];
 
 export interface ChannelReport {
   name: string;
