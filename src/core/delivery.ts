@@ -18,6 +18,7 @@ import {
 import { insertOutbound, setPlatformIds } from "../store/messages.ts";
 import { isDiskFull, transaction } from "../store/db.ts";
 import type { Logger } from "../log.ts";
+import { backoffMs } from "../time/backoff.ts";
 import type { DiskSpace } from "./disk-space.ts";
 
 export interface DeliveryOptions {
@@ -172,9 +173,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
         if (!isDiskFull(error)) throw error;
         this.disk?.report(error, "a delivery record");
         if (this.stopped || this.draining) return false;
-        await this.sleep(
-          Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** attempt),
-        );
+        await this.sleep(backoffMs(attempt + 1, this.options.baseDelayMs, this.options.maxDelayMs));
       }
     }
   }
@@ -213,10 +212,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           this.notify("failed", { ...item, status: "failed", lastError: message });
           return;
         }
-        const backoff = Math.min(
-          this.options.maxDelayMs,
-          this.options.baseDelayMs * 2 ** (attempts - 1),
-        );
+        const backoff = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs);
         const delay = Math.max(error.retryAfterMs ?? 0, backoff * (0.8 + Math.random() * 0.4));
         if (!(await this.record(() => markRetry(db, item.id, message, Date.now() + delay)))) return;
         logger.warn(

@@ -1,5 +1,5 @@
-// How long to wait before asking a transcription endpoint again: what the server asked
-// for when it said so, else exponential backoff with a ceiling.
+// How long a transcription endpoint asked to wait before it is asked again (without an
+// answer the transcriber backs off with time/backoff.ts).
 
 /**
  * The wait a response asks for, in milliseconds. OpenAI sends `retry-after-ms` besides the
@@ -13,9 +13,4 @@ export function requestedDelayMs(headers: Headers, now = Date.now()): number | u
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** The wait after failed attempt number `attempt` (1-based) when the server named none. */
-export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** (attempt - 1));
 }

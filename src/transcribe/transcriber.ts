@@ -5,7 +5,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config.ts";
 import { clockDuration } from "../time/duration.ts";
-import { backoffDelayMs, requestedDelayMs } from "./backoff.ts";
+import { backoffMs } from "../time/backoff.ts";
+import { requestedDelayMs } from "./backoff.ts";
 import { toneWav } from "./wav.ts";
 
 /** OpenAI's upload limit for /audio/transcriptions. */
@@ -187,7 +188,7 @@ export class Transcriber {
         return { ok: false, reason: outcome.reason, detail, attempts: attempt };
       }
       const wait =
-        outcome.retryAfterMs ?? backoffDelayMs(attempt, this.backoffBaseMs, this.backoffMaxMs);
+        outcome.retryAfterMs ?? backoffMs(attempt, this.backoffBaseMs, this.backoffMaxMs);
       if (wait > this.maxRetryAfterMs) {
         return {
           ok: false,

@@ -10,7 +10,8 @@ import {
   uploadName,
   type TranscriberOptions,
 } from "../../src/transcribe/transcriber.ts";
-import { backoffDelayMs, requestedDelayMs } from "../../src/transcribe/backoff.ts";
+import { requestedDelayMs } from "../../src/transcribe/backoff.ts";
+import { backoffMs } from "../../src/time/backoff.ts";
 import { startTranscribeFake, type TranscribeFake } from "../fakes/transcribe/server.ts";
 
 const KEY = "sk-transcribe-test-0123456789";
@@ -57,7 +58,7 @@ describe("uploadName", () => {
 describe("backoff", () => {
   it("doubles up to the ceiling", () => {
     assert.deepEqual(
-      [1, 2, 3, 4, 5].map((attempt) => backoffDelayMs(attempt, 1000, 5000)),
+      [1, 2, 3, 4, 5].map((attempt) => backoffMs(attempt, 1000, 5000)),
       [1000, 2000, 4000, 5000, 5000],
     );
   });

@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { App, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "../../log.ts";
+import { backoffMs } from "../../time/backoff.ts";
 import { splitMessage } from "../split.ts";
 import {
   TransientSendError,
@@ -309,7 +310,7 @@ export class SlackChannel implements Channel {
     this.setState("reconnecting", detail);
     const delay = Math.max(
       notBeforeMs,
-      Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.failures),
+      backoffMs(this.failures + 1, RECONNECT_BASE_MS, RECONNECT_MAX_MS),
     );
     this.failures += 1;
     this.retryTimer = setTimeout(() => {

@@ -7,6 +7,7 @@ import { Api } from "grammy";
 import type { Chat, Message, Update } from "grammy/types";
 import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
 import { splitMessage } from "../split.ts";
+import { backoffMs } from "../../time/backoff.ts";
 import { registerSecret, type Logger } from "../../log.ts";
 import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./attachments.ts";
 import {
@@ -58,8 +59,8 @@ const AUTH_FAILED_DETAIL =
 /** grammY types signals with its abort-controller polyfill; it accepts a native one at runtime. */
 type GrammySignal = NonNullable<Parameters<Api["getMe"]>[0]>;
 
-function backoffMs(failures: number): number {
-  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, failures - 1));
+function retryDelayMs(failures: number): number {
+  return backoffMs(failures, 500, MAX_BACKOFF_MS);
 }
 
 /** Waits, or stops waiting as soon as `signal` aborts. */
@@ -215,7 +216,7 @@ export class TelegramChannel implements Channel {
 
   private async poll(initialFailures: number): Promise<void> {
     let failures = initialFailures;
-    let delay = backoffMs(failures);
+    let delay = retryDelayMs(failures);
     while (this.running) {
       if (failures > 0) await sleep(delay, this.abort.signal);
       if (!this.running) return;
@@ -223,7 +224,7 @@ export class TelegramChannel implements Channel {
         const outcome = await this.connect();
         if (outcome === "auth_failed") return;
         failures = outcome === "retry" ? failures + 1 : 0;
-        delay = backoffMs(failures);
+        delay = retryDelayMs(failures);
         continue;
       }
       // After a failure the first poll returns at once, so "connected" is reported as soon
@@ -242,7 +243,7 @@ export class TelegramChannel implements Channel {
           return;
         }
         failures += 1;
-        delay = retryAfterMs(error) ?? backoffMs(failures);
+        delay = retryAfterMs(error) ?? retryDelayMs(failures);
         this.setState("reconnecting", `polling failed (${describeError(error)})`);
         this.log.warn({ err: error, retryInMs: delay }, "telegram polling failed");
         continue;
@@ -268,7 +269,7 @@ export class TelegramChannel implements Channel {
           "telegram update not stored; it stays unconfirmed and is retried",
         );
         if (!this.running) return false;
-        await sleep(backoffMs(attempt), this.abort.signal);
+        await sleep(retryDelayMs(attempt), this.abort.signal);
         if (!this.running) return false;
       }
     }
@@ -322,7 +323,7 @@ export class TelegramChannel implements Channel {
       } catch (error) {
         // Once part of a reply is out, a later retry of the whole reply would repeat that
         // part, so the remaining chunks wait out short rate limits here instead.
-        const wait = retryAfterMs(error) ?? backoffMs(attempt);
+        const wait = retryAfterMs(error) ?? retryDelayMs(attempt);
         const retryHere =
           !first && isTransient(error) && attempt < CHUNK_ATTEMPTS && wait <= MAX_CHUNK_WAIT_MS;
         if (!retryHere) throw toSendError(error);

@@ -31,6 +31,7 @@ import { jidUser, type SelfIdentity } from "./identity.ts";
 import { toInboundEvent, type InboundContext } from "./inbound.ts";
 import { RecentMap } from "./recent-map.ts";
 import { closeVerdict, describeClose, reconnectDelayMs, UpgradeRefusedError } from "./reconnect.ts";
+import { backoffMs } from "../../time/backoff.ts";
 import { toSendError } from "./send-errors.ts";
 import { SendPacer } from "./send-pacer.ts";
 import { baileysSocketFactory, type WhatsAppSocket, type WhatsAppSocketFactory } from "./socket.ts";
@@ -570,7 +571,7 @@ export class WhatsAppChannel implements Channel {
           return;
         }
         this.log.warn({ err: error, attempt }, "whatsapp message not stored yet; retrying");
-        await sleep(500 * 2 ** (attempt - 1), this.abort.signal);
+        await sleep(backoffMs(attempt, 500), this.abort.signal);
       }
     }
   }

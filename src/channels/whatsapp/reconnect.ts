@@ -1,5 +1,6 @@
 // What a closed WhatsApp connection means for the next step, by Baileys' status codes
 // (its DisconnectReason), and how long to wait before trying again.
+import { backoffMs } from "../../time/backoff.ts";
 
 export type CloseVerdict =
   /** WhatsApp asks for a fresh connection, e.g. right after pairing (515). */
@@ -67,6 +68,6 @@ export function reconnectDelayMs(
   options: BackoffOptions,
   random: () => number,
 ): number {
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
+  const ceiling = backoffMs(attempt, options.baseMs, options.maxMs);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
