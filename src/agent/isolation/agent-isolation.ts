@@ -149,8 +149,10 @@ export class AgentIsolation {
    * only the host writes, so they are made by name; a tree that is not the user's yet (a
    * restore, isolation newly on) is handed over through descriptors, never followed links.
    */
-  async ensureTrees(group: Group): Promise<void> {
-    const identity = this.identityFor(group);
+  async ensureTrees(
+    group: Group,
+    identity: AgentIdentity | undefined = this.identityFor(group),
+  ): Promise<void> {
     const { paths } = this.options;
     for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
       await mkdir(dir, { recursive: true, mode: TREE_MODE });
@@ -172,7 +174,7 @@ export class AgentIsolation {
   acquire(group: Group, prepare: Prepare): AgentLease {
     const identity = this.identityFor(group);
     if (!identity) {
-      const ready = this.ensureTrees(group).then(() => prepare(undefined));
+      const ready = this.ensureTrees(group, identity).then(() => prepare(undefined));
       return { identity, ready, release: () => undefined };
     }
     let holder = this.holders.get(identity.uid);
@@ -182,7 +184,7 @@ export class AgentIsolation {
         count: 0,
         started: reaped.then(async () => {
           await stopAllOf(identity);
-          await this.ensureTrees(group);
+          await this.ensureTrees(group, identity);
         }),
       };
       this.holders.set(identity.uid, holder);

@@ -164,17 +164,22 @@ function rootIsolation(store: ReturnType<typeof openTempStore>, uidBase: number)
   });
 }
 
+/** A group whose user was claimed once, its files prepared as the agent (Andy's templates). */
+async function preparedGroup(t: { after(fn: () => void): void }) {
+  const store = openTempStore();
+  t.after(() => store.close());
+  const isolation = rootIsolation(store, spareUidBase());
+  const g = group(store, "g");
+  const lease = isolation.acquire(g, (identity) =>
+    prepareGroupFiles(dataPaths(store.dir), g, identity, "Andy", undefined),
+  );
+  await lease.ready;
+  return { store, isolation, g, lease, uid: lease.identity!.uid };
+}
+
 describe("claiming a group's user", { skip: needsRoot }, () => {
   it("gives the group its folder and home, prepared as the agent", async (t) => {
-    const store = openTempStore();
-    t.after(() => store.close());
-    const isolation = rootIsolation(store, spareUidBase());
-    const g = group(store, "g");
-    const lease = isolation.acquire(g, (identity) =>
-      prepareGroupFiles(dataPaths(store.dir), g, identity, "Andy", undefined),
-    );
-    await lease.ready;
-    const uid = lease.identity!.uid;
+    const { store, lease, uid } = await preparedGroup(t);
     for (const path of ["groups/g", "groups/g/CLAUDE.md", "agents/g/.claude", "agents/g/tmp"])
       assert.equal(statSync(join(store.dir, path)).uid, uid, path);
     assert.equal(statSync(join(store.dir, "groups/g")).mode & 0o777, 0o700);
@@ -239,15 +244,7 @@ describe("claiming a group's user", { skip: needsRoot }, () => {
   });
 
   it("retires an unregistered group's user: its processes stop and its files go back to root", async (t) => {
-    const store = openTempStore();
-    t.after(() => store.close());
-    const isolation = rootIsolation(store, spareUidBase());
-    const g = group(store, "g");
-    const lease = isolation.acquire(g, (identity) =>
-      prepareGroupFiles(dataPaths(store.dir), g, identity, "Andy", undefined),
-    );
-    await lease.ready;
-    const uid = lease.identity!.uid;
+    const { store, isolation, g, lease, uid } = await preparedGroup(t);
     const child = spawn("sleep", ["60"], { uid, gid: uid, stdio: "ignore" });
     const exited = new Promise((resolve) => child.on("exit", resolve));
     deleteGroup(store.db, g.id);
