@@ -3,7 +3,7 @@
 // The client is built without a scheduler, as the adapter builds it: a 429 reaches the caller.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { ClientPrefix, MatrixClient, Method, type MatrixError } from "matrix-js-sdk";
+import { MatrixClient, Method, type MatrixError } from "matrix-js-sdk";
 import { sdkLogger } from "../../src/channels/matrix/sdk-logger.ts";
 import { createLogger } from "../../src/log.ts";
 import { startMatrixFake } from "../fakes/matrix/server.ts";
@@ -40,20 +40,13 @@ it("serves matrix-js-sdk the client-server API the adapter uses", async (t) => {
       "/sync",
       { ...(since ? { since } : {}), timeout: String(timeout) },
       undefined,
-      { prefix: ClientPrefix.V3 },
     );
 
   const room = fake.createRoom({ name: "Family", members: ["@bea:fake.test"] });
   fake.inviteBot(room, "@bea:fake.test");
   const first = await sync();
   assert.ok(first.rooms.invite[room]);
-  await client.http.authedRequest(
-    Method.Post,
-    `/join/${encodeURIComponent(room)}`,
-    undefined,
-    {},
-    { prefix: ClientPrefix.V3 },
-  );
+  await client.http.authedRequest(Method.Post, `/join/${encodeURIComponent(room)}`, undefined, {});
   assert.equal(fake.membership(room, fake.botUserId), "join");
 
   // A long poll returns as soon as something happens.

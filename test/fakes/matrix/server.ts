@@ -268,7 +268,7 @@ export async function startMatrixFake(
       return reply(200, { user_id: botUserId, device_id: "FAKEDEVICE" });
     if (path === `${client}/capabilities`) return reply(200, { capabilities: {} });
     if (path === `${client}/pushrules/`) return reply(200, { global: {} });
-    if ((match = /^\/_matrix\/client\/v3\/user\/[^/]+\/filter$/.exec(path)) && method === "POST")
+    if (/^\/_matrix\/client\/v3\/user\/[^/]+\/filter$/.test(path) && method === "POST")
       return reply(200, { filter_id: "1" });
     if (path === `${client}/sync`) {
       const since = Number(url.searchParams.get("since") ?? "0");
