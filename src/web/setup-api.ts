@@ -29,6 +29,8 @@ export interface ChannelReport {
   since: number;
   /** WhatsApp is waiting for its QR code to be scanned (GET /api/setup/whatsapp-qr.svg). */
   qr: boolean;
+  /** WhatsApp is waiting for this code to be entered on the phone. */
+  pairingCode: string | null;
 }
 
 export interface SetupReport {
@@ -54,7 +56,8 @@ export function channelReport(name: string, state: ChannelState): ChannelReport 
     status: state.status,
     detail: state.detail ?? null,
     since: state.since,
-    qr: state.qr !== undefined,
+    qr: state.pairing?.method === "qr",
+    pairingCode: state.pairing?.method === "code" ? state.pairing.code : null,
   };
 }
 
@@ -110,7 +113,8 @@ export function setupRoutes(deps: SetupDeps) {
     .get("/api/setup", (c) => c.json(setupReport(deps)))
     .post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()))
     .get("/api/setup/whatsapp-qr.svg", async (c) => {
-      const qr = deps.orchestrator.status.channel("whatsapp")?.qr;
+      const pairing = deps.orchestrator.status.channel("whatsapp")?.pairing;
+      const qr = pairing?.method === "qr" ? pairing.payload : undefined;
       if (qr === undefined)
         return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
       const svg = await QRCode.toString(qr, {

@@ -2,7 +2,13 @@
 // (link.ts: pairing, reconnects, the auth state). Sends are paced; a later chunk of a reply
 // waits for a reconnect instead of failing the whole reply.
 import type { AnyMessageContent, WAMessage, WAMessageKey, proto } from "baileys";
-import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  PairingPrompt,
+  SendOptions,
+} from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces } from "../kit/reply-pieces.ts";
@@ -107,7 +113,7 @@ export class WhatsAppChannel implements Channel {
         random,
       },
       {
-        state: (status, detail, qr) => this.setState(status, detail, qr),
+        state: (status, detail, pairing) => this.setState(status, detail, pairing),
         messages: (sock, messages) => this.enqueueInbound(sock, messages),
         groupsUpdate: (change) => this.groups.update(change),
         sentMessage: (id) => this.sent.get(id),
@@ -171,11 +177,11 @@ export class WhatsAppChannel implements Channel {
     await this.sendContent(chatId, { react: { text: emoji ?? "", key } });
   }
 
-  private setState(status: ChannelStatus, detail?: string, qr?: string): void {
+  private setState(status: ChannelStatus, detail?: string, pairing?: PairingPrompt): void {
     this.host?.setState({
       status,
       ...(detail === undefined ? {} : { detail }),
-      ...(qr === undefined ? {} : { qr }),
+      ...(pairing === undefined ? {} : { pairing }),
     });
   }
 

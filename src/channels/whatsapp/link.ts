@@ -12,7 +12,7 @@ import {
   type WAMessage,
   type proto,
 } from "baileys";
-import { TransientSendError, type ChannelStatus } from "../channel.ts";
+import { TransientSendError, type ChannelStatus, type PairingPrompt } from "../channel.ts";
 import type { Logger } from "../../log.ts";
 import { useAtomicAuthState, type AtomicAuthState } from "./auth-state.ts";
 import type { SelfIdentity } from "./identity.ts";
@@ -38,7 +38,7 @@ export interface WhatsAppLinkOptions {
 
 /** What the link tells the channel. */
 export interface WhatsAppLinkEvents {
-  state(status: ChannelStatus, detail?: string, qr?: string): void;
+  state(status: ChannelStatus, detail?: string, pairing?: PairingPrompt): void;
   /** New messages on the open socket ("notify" upserts only, not history). */
   messages(sock: WhatsAppSocket, messages: WAMessage[]): void;
   groupsUpdate(change: Partial<GroupMetadata>): void;
@@ -173,9 +173,9 @@ export class WhatsAppLink {
     return { pn: me?.id, lid: me?.lid };
   }
 
-  private setState(status: ChannelStatus, detail?: string, qr?: string): void {
+  private setState(status: ChannelStatus, detail?: string, pairing?: PairingPrompt): void {
     this.status = status;
-    this.events.state(status, detail, qr);
+    this.events.state(status, detail, pairing);
   }
 
   private connect(): void {
@@ -233,7 +233,7 @@ export class WhatsAppLink {
       sock.requestPairingCode(phone).then(
         (code) => {
           if (sock !== this.sock) return;
-          this.setState("pairing", pairingDetail(code, phone));
+          this.setState("pairing", pairingDetail(code, phone), { method: "code", code, phone });
           this.log.info("whatsapp pairing code issued; enter it on the phone");
         },
         (error: unknown) => this.log.warn({ err: error }, "whatsapp pairing code request failed"),
@@ -249,7 +249,8 @@ export class WhatsAppLink {
 
   private onConnectionUpdate(sock: WhatsAppSocket, update: Partial<ConnectionState>): void {
     if (sock !== this.sock) return;
-    if (update.qr && !this.phone) this.setState("pairing", QR_DETAIL, update.qr);
+    if (update.qr && !this.phone)
+      this.setState("pairing", QR_DETAIL, { method: "qr", payload: update.qr });
     if (update.connection === "open") {
       this.failures = 0;
       this.markOpen(true);
