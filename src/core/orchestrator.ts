@@ -31,12 +31,10 @@ import { Inbound } from "./inbound.ts";
 import { ScheduledTurns, type TurnOutcome } from "./scheduled-turns.ts";
 import type { ConversationSession, StartSession } from "./conversation-session.ts";
 import { ChannelStates } from "./channel-states.ts";
-import type { StatusPort } from "./status-port.ts";
+import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-port.ts";
 import { chatTools } from "./chat-tools.ts";
 import { modelErrorText } from "./model-errors.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
-
-export type GroupStatus = "working" | "idle";
 
 export interface OrchestratorOptions {
   config: Config;
@@ -63,26 +61,20 @@ export interface OrchestratorOptions {
 
 const MAX_CONSECUTIVE_FAILURES = 3;
 
-export class Orchestrator extends EventEmitter<{
-  status: [number, GroupStatus];
-  activity: [number, string];
-  channelState: [string, ChannelState];
-  /** A group's agent process ended (idle timeout, eviction, crash or shutdown). */
-  sessionClosed: [number];
-}> {
+export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly options: OrchestratorOptions;
   private readonly db: Db;
   private readonly log: Logger;
   private readonly pool: AgentPool<ConversationSession>;
-  readonly voiceNotes: VoiceNotes;
+  private readonly voiceNotes: VoiceNotes;
   /** The channels' last states; web reads them through `status`. */
-  readonly channelStates: ChannelStates;
-  readonly pairing = new PairingCode();
+  private readonly channelStates: ChannelStates;
+  private readonly pairing = new PairingCode();
   readonly disk: DiskSpace;
   readonly quota: DiskQuota | undefined;
   private readonly failures = new Map<number, number>();
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
-  agentFailure: string | undefined;
+  private agentFailure: string | undefined;
   /** The read-only view the web pages take of all this. */
   readonly status: StatusPort;
   private readonly turnFailed = new Set<number>();

@@ -6,7 +6,7 @@ import QRCode from "qrcode";
 import type { ChannelState } from "../channels/channel.ts";
 import { CHANNEL_TABLE } from "../channels/registry.ts";
 import type { Config } from "../config.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import type { Db } from "../store/db.ts";
 import { listGroups } from "../store/groups.ts";
 import type { ModelCheck, ModelChecker } from "./model-check.ts";
@@ -15,7 +15,7 @@ import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 export interface SetupDeps {
   config: Config;
   db: Db;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
   checker: ModelChecker;
   isolation: IsolationStatus;
 }
