@@ -216,7 +216,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     });
   }
   logger.info(
-    `Main-chat pairing code: send "/pair ${orchestrator.pairing.code}" to the bot in a direct message within ${PAIRING_CODE_LIFETIME_MS / 60_000} minutes (later codes: the setup page or \`pincer status\`)`,
+    `Main-chat pairing code: send "/pair ${orchestrator.status.pairing().code}" to the bot in a direct message within ${PAIRING_CODE_LIFETIME_MS / 60_000} minutes (later codes: the setup page or \`pincer status\`)`,
   );
   delivery.resume();
   orchestrator.recover();

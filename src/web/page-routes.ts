@@ -5,7 +5,7 @@ import { Hono, type Context } from "hono";
 import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import type { RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder, listChats, listGroups } from "../store/groups.ts";
@@ -37,7 +37,7 @@ export interface PageDeps {
   db: Db;
   paths: Paths;
   token: AdminToken;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
   activity: ActivityTracker;
   checker: ModelChecker;
   recent: RecentLines;

@@ -8,7 +8,7 @@ import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
 import type { Delivery } from "../core/delivery.ts";
 import { DISK_FULL_REFUSAL, DiskFullError } from "../core/disk-space.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import { recentLogLines, type RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
@@ -40,7 +40,7 @@ export interface WebServerOptions {
   adminToken: AdminToken;
   mainGroup: Group;
   web: WebChannel;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
   delivery: Delivery;
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };

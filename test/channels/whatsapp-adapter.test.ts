@@ -93,6 +93,7 @@ describe("WhatsApp connection", () => {
       sock.handshake({ tag: "iq", attrs: { type: "set" }, content: [{ tag: "pair-device" }] });
       const pairing = await host.waitForStatus("pairing");
       assert.deepEqual(sock.pairingRequests, ["15551234567"]);
+      assert.deepEqual(pairing.pairing, { method: "code", code: "ABCD1234", phone: "15551234567" });
       assert.match(pairing.detail ?? "", /^Pairing code: ABCD-1234\. /);
       assert.match(pairing.detail ?? "", /\+15551234567/);
       assert.match(pairing.detail ?? "", /Link with phone number instead/);
@@ -137,13 +138,16 @@ describe("WhatsApp connection", () => {
       sock.handshake();
       sock.ev.emit("connection.update", { qr: "2@abc,def,ghi" });
       const pairing = await host.waitForStatus("pairing");
-      assert.equal(pairing.qr, "2@abc,def,ghi");
+      assert.deepEqual(pairing.pairing, { method: "qr", payload: "2@abc,def,ghi" });
       assert.doesNotMatch(pairing.detail ?? "", /abc/);
       assert.match(pairing.detail ?? "", /Linked devices/);
       // WhatsApp shows a new QR every 20 s: each one is a new state.
       sock.ev.emit("connection.update", { qr: "2@jkl,mno,pqr" });
       await host.waitFor("the second QR", () =>
-        host.states.at(-1)?.qr === "2@jkl,mno,pqr" ? true : undefined,
+        JSON.stringify(host.states.at(-1)?.pairing) ===
+        JSON.stringify({ method: "qr", payload: "2@jkl,mno,pqr" })
+          ? true
+          : undefined,
       );
       assert.deepEqual(sock.pairingRequests, []);
     } finally {

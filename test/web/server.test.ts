@@ -68,7 +68,7 @@ describe("public health and the WhatsApp link QR", () => {
     const socket = await factory.socket(1);
     socket.handshake();
     socket.ev.emit("connection.update", { qr: QR });
-    assert.equal(orchestrator.channelStates.get("whatsapp")?.status, "pairing");
+    assert.equal(orchestrator.status.channel("whatsapp")?.status, "pairing");
 
     const mainGroup = insertGroup(
       db,

@@ -9,7 +9,7 @@ describe("setup checklist channel report", () => {
     const report = channelReport("whatsapp", {
       status: "pairing",
       detail: "Scan the QR code on the setup page: … Linked devices …",
-      qr: "2@AbCdEf,xyz==",
+      pairing: { method: "qr", payload: "2@AbCdEf,xyz==" },
       since: 5,
     });
     assert.equal(report.qr, true);
@@ -21,9 +21,13 @@ describe("setup checklist channel report", () => {
     const code = channelReport("whatsapp", {
       status: "pairing",
       detail: "Pairing code: ABCD-EFGH.",
+      pairing: { method: "code", code: "ABCDEFGH", phone: "15551234567" },
       since: 1,
     });
-    assert.deepEqual([code.qr, code.detail], [false, "Pairing code: ABCD-EFGH."]);
+    assert.deepEqual(
+      [code.qr, code.pairingCode, code.detail],
+      [false, "ABCDEFGH", "Pairing code: ABCD-EFGH."],
+    );
     const failed = channelReport("telegram", {
       status: "auth_failed",
       detail: "401 Unauthorized",
