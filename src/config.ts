@@ -63,6 +63,18 @@ const url = z
     }
   });
 
+/** A number in international format, kept as "+<digits>" (how signal-cli names accounts). */
+const phoneNumber = z
+  .string()
+  .optional()
+  .transform((value) => {
+    const digits = value?.replace(/[\s+()-]/g, "");
+    return digits ? `+${digits}` : undefined;
+  })
+  .refine((value) => value === undefined || /^\+\d{7,15}$/.test(value), {
+    message: "expected a phone number in international format, e.g. +15551234567",
+  });
+
 const schema = z.object({
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_AUTH_TOKEN: optionalString,
@@ -147,10 +159,14 @@ const schema = z.object({
   MAIN_CHAT: z
     .string()
     .optional()
-    .refine((value) => !value || /^(telegram|discord|slack|whatsapp):\S+$/.test(value), {
-      message:
-        "expected <channel>:<chat id>, e.g. telegram:123456 or whatsapp:15551234567@s.whatsapp.net",
-    })
+    .refine(
+      (value) =>
+        !value || /^(telegram|discord|slack|whatsapp|signal|matrix|email):\S+$/.test(value),
+      {
+        message:
+          "expected <channel>:<chat id>, e.g. telegram:123456 or whatsapp:15551234567@s.whatsapp.net",
+      },
+    )
     .transform((value) => value || undefined),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: url,
@@ -172,6 +188,8 @@ const schema = z.object({
     .default("")
     .transform((v) => v === "1" || v === "true"),
   WHATSAPP_WS_URL: optionalString,
+  SIGNAL_CLI_URL: url,
+  SIGNAL_ACCOUNT: phoneNumber,
   TRANSCRIBE_URL: url,
   TRANSCRIBE_API_KEY: optionalString,
   TRANSCRIBE_MODEL: z

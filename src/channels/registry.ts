@@ -104,6 +104,22 @@ export const CHANNEL_TABLE = [
       });
     },
   },
+  {
+    name: "signal",
+    variables: ["SIGNAL_CLI_URL", "SIGNAL_ACCOUNT"],
+    setupHint:
+      "run signal-cli as a second service (signal-cli -a +NUMBER daemon --http 0.0.0.0:8080), then set SIGNAL_CLI_URL and SIGNAL_ACCOUNT",
+    enabled: (config: Config) => Boolean(config.SIGNAL_CLI_URL && config.SIGNAL_ACCOUNT),
+    async create(config: Config, logger: Logger) {
+      const { SignalChannel } = await import("./signal/channel.ts");
+      return new SignalChannel({
+        url: config.SIGNAL_CLI_URL!,
+        account: config.SIGNAL_ACCOUNT!,
+        assistantName: config.ASSISTANT_NAME,
+        logger,
+      });
+    },
+  },
 ] as const;
 
 /** The chat platforms Pincer can connect to. */
