@@ -75,6 +75,24 @@ const phoneNumber = z
     message: "expected a phone number in international format, e.g. +15551234567",
   });
 
+/** A comma- or space-separated list whose every item must match `pattern`. */
+const list = (pattern: RegExp, example: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const items = (value ?? "").split(/[\s,]+/).filter(Boolean);
+      const bad = items.find((item) => !pattern.test(item));
+      if (bad) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${bad}" is not valid; expected a list such as ${example}`,
+        });
+        return z.NEVER;
+      }
+      return items;
+    });
+
 const schema = z.object({
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_AUTH_TOKEN: optionalString,
@@ -190,6 +208,9 @@ const schema = z.object({
   WHATSAPP_WS_URL: optionalString,
   SIGNAL_CLI_URL: url,
   SIGNAL_ACCOUNT: phoneNumber,
+  MATRIX_HOMESERVER_URL: url,
+  MATRIX_ACCESS_TOKEN: optionalString,
+  MATRIX_ALLOWED_INVITERS: list(/^@[^:\s]+:\S+$/, "@you:matrix.org,@partner:example.org"),
   TRANSCRIBE_URL: url,
   TRANSCRIBE_API_KEY: optionalString,
   TRANSCRIBE_MODEL: z

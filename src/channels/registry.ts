@@ -120,6 +120,25 @@ export const CHANNEL_TABLE = [
       });
     },
   },
+  {
+    name: "matrix",
+    variables: ["MATRIX_ACCESS_TOKEN", "MATRIX_HOMESERVER_URL", "MATRIX_ALLOWED_INVITERS"],
+    setupHint:
+      "set MATRIX_HOMESERVER_URL and MATRIX_ACCESS_TOKEN (the bot account's), and MATRIX_ALLOWED_INVITERS to who may invite it",
+    enabled: (config: Config) =>
+      Boolean(config.MATRIX_HOMESERVER_URL && config.MATRIX_ACCESS_TOKEN),
+    async create(config: Config, logger: Logger) {
+      const { MatrixChannel } = await import("./matrix/channel.ts");
+      return new MatrixChannel({
+        homeserverUrl: config.MATRIX_HOMESERVER_URL!,
+        accessToken: config.MATRIX_ACCESS_TOKEN!,
+        allowedInviters: config.MATRIX_ALLOWED_INVITERS,
+        stateDir: channelAuthDir(config.DATA_DIR, "matrix"),
+        assistantName: config.ASSISTANT_NAME,
+        logger,
+      });
+    },
+  },
 ] as const;
 
 /** The chat platforms Pincer can connect to. */

@@ -77,6 +77,8 @@ export interface MatrixFake {
   typingCalls: { roomId: string; typing: boolean }[];
   failNext(method: string, pathPattern: RegExp, failure: FailureSpec): void;
   waitForRequest(predicate: (request: Request) => boolean): Promise<Request>;
+  /** Resolves once a /sync long poll is waiting. */
+  waitForPoll(): Promise<void>;
   /** Ends every pending long poll with a dropped connection. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -275,6 +277,7 @@ export async function startMatrixFake(
       const timeout = Number(url.searchParams.get("timeout") ?? "0");
       if (!hasNews(since) && timeout > 0) {
         polls.add(response);
+        notify();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, timeout);
           function done() {
@@ -511,6 +514,16 @@ export async function startMatrixFake(
           if (!found) return;
           listeners.delete(check);
           resolve(found);
+        };
+        listeners.add(check);
+        check();
+      }),
+    waitForPoll: () =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (polls.size === 0) return;
+          listeners.delete(check);
+          resolve();
         };
         listeners.add(check);
         check();
