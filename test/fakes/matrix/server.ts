@@ -378,12 +378,16 @@ export async function startMatrixFake(
       );
       return reply(200, { joined });
     }
-    if (
-      (match = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/state\/m\.room\.encryption\/?$/.exec(path))
-    ) {
-      const room = roomOf(decodeURIComponent(match[1]!));
-      return room.encrypted
-        ? reply(200, { algorithm: "m.megolm.v1.aes-sha2" })
+    if ((match = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/state\/([^/]+)\/?([^/]*)$/.exec(path))) {
+      const [roomId = "", type, stateKey] = match
+        .slice(1)
+        .map((part) => decodeURIComponent(part ?? ""));
+      roomOf(roomId);
+      const latest = events()
+        .filter((e) => e.room_id === roomId && e.type === type && e.state_key === stateKey)
+        .at(-1);
+      return latest
+        ? reply(200, latest.content)
         : reply(404, { errcode: "M_NOT_FOUND", error: "Event not found." });
     }
     if ((match = /^\/_matrix\/client\/v3\/profile\/([^/]+)(?:\/displayname)?$/.exec(path))) {
