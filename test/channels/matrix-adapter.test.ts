@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { it, type TestContext } from "node:test";
 import { MatrixChannel } from "../../src/channels/matrix/channel.ts";
 import { createLogger } from "../../src/log.ts";
-import { startMatrixFake, type MatrixFake } from "../fakes/matrix/server.ts";
+import { startMatrixFake } from "../fakes/matrix/server.ts";
 import { RecordingHost } from "../fakes/recording-host.ts";
 
 const BEA = "@bea:fake.test";
