@@ -210,6 +210,26 @@ const schema = z.object({
   SIGNAL_ACCOUNT: phoneNumber,
   MATRIX_HOMESERVER_URL: url,
   MATRIX_ACCESS_TOKEN: optionalString,
+  EMAIL_IMAP_HOST: optionalString,
+  EMAIL_IMAP_PORT: integer(993, 1, 65535),
+  EMAIL_SMTP_HOST: optionalString,
+  EMAIL_SMTP_PORT: integer(465, 1, 65535),
+  EMAIL_USER: optionalString,
+  EMAIL_PASSWORD: optionalString,
+  EMAIL_ADDRESS: optionalString,
+  EMAIL_FOLDER: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || "INBOX"),
+  EMAIL_OWNER: list(/^[^@\s,]+@[^@\s,]+$/, "you@gmail.com,you@work.example"),
+  EMAIL_TRUST_UNSIGNED: z
+    .enum(["", "0", "1", "true", "false"])
+    .default("")
+    .transform((v) => v === "1" || v === "true"),
+  EMAIL_INSECURE: z
+    .enum(["", "0", "1", "true", "false"])
+    .default("")
+    .transform((v) => v === "1" || v === "true"),
   MATRIX_ALLOWED_INVITERS: list(/^@[^:\s]+:\S+$/, "@you:matrix.org,@partner:example.org"),
   TRANSCRIBE_URL: url,
   TRANSCRIBE_API_KEY: optionalString,
@@ -269,6 +289,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ] as const) {
     if (raw[set] && !raw[missing])
       warnings.push(`${set} is set but ${missing} is not: Slack needs both (Socket Mode).`);
+  }
+  if (raw.EMAIL_IMAP_HOST && !(raw.EMAIL_SMTP_HOST && raw.EMAIL_USER && raw.EMAIL_PASSWORD)) {
+    warnings.push(
+      "EMAIL_IMAP_HOST is set but EMAIL_SMTP_HOST, EMAIL_USER or EMAIL_PASSWORD is not: email stays off until all four are.",
+    );
+  }
+  if ((raw.SIGNAL_CLI_URL && !raw.SIGNAL_ACCOUNT) || (!raw.SIGNAL_CLI_URL && raw.SIGNAL_ACCOUNT)) {
+    warnings.push(
+      "Signal needs both SIGNAL_CLI_URL and SIGNAL_ACCOUNT; it stays off until both are set.",
+    );
   }
   if (raw.TRANSCRIBE_API_KEY && !raw.TRANSCRIBE_URL) {
     warnings.push(

@@ -139,6 +139,45 @@ export const CHANNEL_TABLE = [
       });
     },
   },
+  {
+    name: "email",
+    variables: [
+      "EMAIL_PASSWORD",
+      "EMAIL_USER",
+      "EMAIL_IMAP_HOST",
+      "EMAIL_IMAP_PORT",
+      "EMAIL_SMTP_HOST",
+      "EMAIL_SMTP_PORT",
+      "EMAIL_ADDRESS",
+      "EMAIL_FOLDER",
+      "EMAIL_OWNER",
+      "EMAIL_TRUST_UNSIGNED",
+      "EMAIL_INSECURE",
+    ],
+    setupHint:
+      "set EMAIL_IMAP_HOST, EMAIL_SMTP_HOST, EMAIL_USER and EMAIL_PASSWORD (for Gmail: imap.gmail.com, smtp.gmail.com and an app password) to connect email",
+    enabled: (config: Config) =>
+      Boolean(
+        config.EMAIL_IMAP_HOST &&
+        config.EMAIL_SMTP_HOST &&
+        config.EMAIL_USER &&
+        config.EMAIL_PASSWORD,
+      ),
+    async create(config: Config, logger: Logger) {
+      const { EmailChannel } = await import("./email/channel.ts");
+      const login = { user: config.EMAIL_USER!, password: config.EMAIL_PASSWORD! };
+      return new EmailChannel({
+        imap: { host: config.EMAIL_IMAP_HOST!, port: config.EMAIL_IMAP_PORT, ...login },
+        smtp: { host: config.EMAIL_SMTP_HOST!, port: config.EMAIL_SMTP_PORT, ...login },
+        address: config.EMAIL_ADDRESS ?? config.EMAIL_USER!,
+        folder: config.EMAIL_FOLDER,
+        policy: { owners: config.EMAIL_OWNER, trustUnauthenticated: config.EMAIL_TRUST_UNSIGNED },
+        insecure: config.EMAIL_INSECURE,
+        assistantName: config.ASSISTANT_NAME,
+        logger,
+      });
+    },
+  },
 ] as const;
 
 /** The chat platforms Pincer can connect to. */

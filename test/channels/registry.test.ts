@@ -15,7 +15,7 @@ test("with no platform variables every platform is skipped, in table order, with
   assert.deepEqual(plan.channels, []);
   assert.deepEqual(
     plan.skipped.map((skipped) => skipped.name),
-    ["telegram", "discord", "slack", "whatsapp", "signal", "matrix"],
+    ["telegram", "discord", "slack", "whatsapp", "signal", "matrix", "email"],
   );
   assert.match(plan.skipped[2]!.detail, /SLACK_BOT_TOKEN and SLACK_APP_TOKEN/);
 });

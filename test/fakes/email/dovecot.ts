@@ -28,6 +28,8 @@ export interface Dovecot {
   ): Promise<number>;
   /** The flags of the message with this UID, as the server holds them. */
   flags(user: DovecotUser, uid: number, folder?: string): Promise<string[]>;
+  /** Disconnects every IMAP client, as a server restart would (doveadm kick). */
+  dropConnections(): Promise<void>;
   /** Dovecot's own log, for a failing test's message. */
   log(): Promise<string>;
   close(): Promise<void>;
@@ -182,6 +184,14 @@ export async function startDovecot(users: DovecotUser[]): Promise<Dovecot> {
       } finally {
         await imap.logout();
       }
+    },
+    async dropConnections() {
+      const doveadm = join(binary, "..", "..", "bin", "doveadm");
+      await new Promise<void>((resolve, reject) => {
+        const kick = spawn(doveadm, ["-c", configPath, "kick", "*"], { stdio: "ignore" });
+        kick.once("error", reject);
+        kick.once("exit", () => resolve());
+      });
     },
     log,
     async close() {
