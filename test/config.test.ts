@@ -151,3 +151,35 @@ test("an empty PORT means the default and a zero idle timeout is refused", () =>
   assert.throws(() => loadConfig({ PORT: "0x1F90" }), /PORT/);
   assert.throws(() => loadConfig({ AGENT_IDLE_TIMEOUT: "0s" }), /AGENT_IDLE_TIMEOUT/);
 });
+
+test("email, Signal and Matrix settings are read and checked", () => {
+  const config = loadConfig({
+    ...KEY,
+    SIGNAL_CLI_URL: "http://signal-cli:8080/",
+    SIGNAL_ACCOUNT: "+1 (555) 123-4567",
+    MATRIX_ALLOWED_INVITERS: "@you:matrix.org, @partner:example.org",
+    EMAIL_OWNER: "you@gmail.com,you@work.example",
+  });
+  assert.equal(config.SIGNAL_CLI_URL, "http://signal-cli:8080");
+  assert.equal(config.SIGNAL_ACCOUNT, "+15551234567");
+  assert.deepEqual(config.MATRIX_ALLOWED_INVITERS, ["@you:matrix.org", "@partner:example.org"]);
+  assert.deepEqual(config.EMAIL_OWNER, ["you@gmail.com", "you@work.example"]);
+  assert.equal(config.EMAIL_IMAP_PORT, 993);
+  assert.equal(config.EMAIL_SMTP_PORT, 465);
+  assert.equal(config.EMAIL_FOLDER, "INBOX");
+  assert.equal(config.EMAIL_TRUST_UNSIGNED, false);
+  assert.deepEqual(loadConfig({ ...KEY }).MATRIX_ALLOWED_INVITERS, []);
+  assert.throws(() => loadConfig({ ...KEY, SIGNAL_ACCOUNT: "12" }), configError("SIGNAL_ACCOUNT"));
+  assert.throws(
+    () => loadConfig({ ...KEY, MATRIX_ALLOWED_INVITERS: "you" }),
+    configError("MATRIX_ALLOWED_INVITERS"),
+  );
+  assert.throws(
+    () => loadConfig({ ...KEY, EMAIL_OWNER: "not an address" }),
+    configError("EMAIL_OWNER"),
+  );
+  assert.match(
+    loadConfig({ ...KEY, EMAIL_IMAP_HOST: "imap.gmail.com" }).warnings.join("\n"),
+    /EMAIL_SMTP_HOST, EMAIL_USER or EMAIL_PASSWORD/,
+  );
+});
