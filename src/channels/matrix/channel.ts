@@ -211,6 +211,8 @@ export class MatrixChannel implements Channel {
   }
 
   async #sendTyping(roomId: string, typing: boolean): Promise<boolean> {
+    // Before whoami answered the SDK cannot name the bot in the typing path.
+    if (!this.#userId) return true;
     try {
       await this.#client.sendTyping(roomId, typing, TYPING_TIMEOUT_MS);
       return true;
@@ -260,6 +262,12 @@ export class MatrixChannel implements Channel {
           this.#client.credentials.userId = this.#userId;
           await mkdir(this.#options.stateDir, { recursive: true, mode: 0o700 });
           since = await this.#readToken();
+          this.#log.info(
+            { resumes: Boolean(since) },
+            since
+              ? "matrix sync resumes where it stopped"
+              : "matrix first start: the rooms' history is skipped",
+          );
           if (!since) {
             // First start: the rooms' history is not news; listen from here on.
             const initial = await this.#sync(undefined, 0, signal);
