@@ -310,9 +310,12 @@ describe("telegram end to end", () => {
     const chatId = 1004;
     const from: InjectedUser = { id: chatId, first_name: "Eve" };
     await registerChat(chatId, from, null);
+    // The model answers only once the connection is gone (released below).
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
     rules.push({
       marker: "pincer-slow-drop",
-      reply: { text: "answer that outlived the drop", delayMs: 4_000 },
+      reply: { text: "answer that outlived the drop", until },
     });
     const failuresBefore = service.output().match(/telegram polling failed/g)?.length ?? 0;
     // The reply's first send is cut off too, so it must be retried over a new connection.
@@ -327,6 +330,7 @@ describe("telegram end to end", () => {
       () => telegram.calls.some((c) => c.seq >= mark && c.method === "getUpdates") || undefined,
       "polling to resume",
     );
+    release();
 
     await waitForBotMessage(telegram, chatId, /answer that outlived the drop/);
     const sends = callsFor(telegram, "sendMessage", chatId);

@@ -172,9 +172,12 @@ describe("whatsapp end to end", () => {
   it("delivers a reply that was ready while the server was unreachable, once, after reconnecting", async () => {
     const contact = "15557654321@s.whatsapp.net";
     await registerContact(contact, "Eve");
+    // The model answers only once the connection is gone (released below).
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
     rules.push({
       marker: "pincer-slow-drop",
-      reply: { text: "answer that outlived the drop", delayMs: 3_000 },
+      reply: { text: "answer that outlived the drop", until },
     });
     const retriesBefore = whatsappRetries(service);
 
@@ -191,6 +194,7 @@ describe("whatsapp end to end", () => {
     whatsapp.dropConnections();
     const down = await whatsappStatus(service, "reconnecting");
     assert.match(down.detail ?? "", /connection closed .*retrying in \d+s/);
+    release();
     await waitFor(
       () => whatsappRetries(service) > retriesBefore || undefined,
       "the reply to be put back for a retry",

@@ -25,10 +25,21 @@ export interface ContentBlock {
   is_error?: boolean;
 }
 
-export type FakeReply =
-  | { text: string; delayMs?: number }
-  | { toolUse: { name: string; input: Record<string, unknown> }; text?: string; delayMs?: number }
-  | { error: 429 | 500 | 529; delayMs?: number };
+/**
+ * How long a reply waits before it is sent: `until` holds it until the test lets it go (a
+ * model "still answering" while the test does something), `delayMs` for a fixed time.
+ */
+interface ReplyTiming {
+  delayMs?: number;
+  until?: Promise<unknown>;
+}
+
+export type FakeReply = ReplyTiming &
+  (
+    | { text: string }
+    | { toolUse: { name: string; input: Record<string, unknown> }; text?: string }
+    | { error: 429 | 500 | 529 }
+  );
 
 export interface RecordedRequest {
   path: string;
@@ -251,6 +262,7 @@ export async function startAnthropicFake(
       requests.push({ path, headers: req.headers, body, at: Date.now() });
       const reply: FakeReply = (main ? queued.shift() : undefined) ?? current(body, { main });
       if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (reply.until) await reply.until;
       if ("error" in reply) {
         writeError(res, reply.error);
         return;
@@ -297,4 +309,37 @@ export async function startAnthropicFake(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Model calls held back by marker: `hold(marker)` makes the next main request whose last user
+ * text contains the marker wait until the returned release is called. A responder asks
+ * `take(text)` for the hold of a request, once.
+ */
+export class HeldReplies {
+  readonly #held = new Map<string, Promise<void>>();
+  readonly #releases = new Set<() => void>();
+
+  hold(marker: string): () => void {
+    let release!: () => void;
+    this.#held.set(marker, new Promise<void>((resolve) => (release = resolve)));
+    this.#releases.add(release);
+    return release;
+  }
+
+  /** The hold for a request with this text, if one is set (used once). */
+  take(text: string): Promise<void> | undefined {
+    for (const [marker, until] of this.#held) {
+      if (!text.includes(marker)) continue;
+      this.#held.delete(marker);
+      return until;
+    }
+    return undefined;
+  }
+
+  /** Lets every held reply go (a test's cleanup: a service killed mid-call leaves one). */
+  releaseAll(): void {
+    for (const release of this.#releases) release();
+    this.#releases.clear();
+  }
 }
