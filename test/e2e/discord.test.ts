@@ -72,6 +72,8 @@ function longReply(): string {
 const LONG_REPLY = longReply();
 
 describe("Discord end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   let model: AnthropicFake;
   const held = new HeldReplies();
   let discord: DiscordFake;

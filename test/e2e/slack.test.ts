@@ -100,6 +100,8 @@ function longMarkdown(): string {
 }
 
 describe("Slack end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   const dataDir = tempDir();
   let model: AnthropicFake;
   let slack: SlackFake;

@@ -101,6 +101,8 @@ function longPollOpen(telegram: TelegramFake): boolean {
 }
 
 describe("telegram end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   const rules: { marker: string; reply: FakeReply }[] = [];
   const dataDir = tempDir();
   let model: AnthropicFake;

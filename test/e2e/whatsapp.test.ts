@@ -102,6 +102,8 @@ function whatsappRetries(service: Service): number {
 }
 
 describe("whatsapp end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   const rules: { marker: string; reply: FakeReply }[] = [];
   const dataDir = tempDir();
   const serverDir = tempDir("pincer-crabline-");
