@@ -2,9 +2,9 @@
 // losing or duplicating messages, and giving up cleanly on a rejected token.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connectAdapter } from "../fakes/discord/harness.ts";
-import { startDiscordFake } from "../fakes/discord/server.ts";
-import type { DiscordFake } from "../fakes/discord/server.ts";
+import { connectAdapter } from "../../fakes/discord/harness.ts";
+import { startDiscordFake } from "../../fakes/discord/server.ts";
+import type { DiscordFake } from "../../fakes/discord/server.ts";
 
 const GUILD = "220000000000000001";
 const GENERAL = "320000000000000001";

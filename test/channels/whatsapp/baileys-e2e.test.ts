@@ -7,16 +7,16 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { TransientSendError } from "../../src/channels/channel.ts";
+import { TransientSendError } from "../../../src/channels/channel.ts";
 import {
   WhatsAppChannel,
   type WhatsAppChannelOptions,
-} from "../../src/channels/whatsapp/channel.ts";
-import { AttachmentTooLargeError } from "../../src/channels/whatsapp/attachments.ts";
-import { CrablineWhatsApp } from "../fakes/whatsapp/crabline.ts";
-import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
-import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
-import { RecordingHost } from "../fakes/recording-host.ts";
+} from "../../../src/channels/whatsapp/channel.ts";
+import { AttachmentTooLargeError } from "../../../src/channels/whatsapp/attachments.ts";
+import { CrablineWhatsApp } from "../../fakes/whatsapp/crabline.ts";
+import { seedLinkedDevice } from "../../fakes/whatsapp/linked-device.ts";
+import { ManualTimers } from "../../fakes/whatsapp/manual-timers.ts";
+import { RecordingHost } from "../../fakes/recording-host.ts";
 
 const ALICE = "15551234567@s.whatsapp.net";
 const logger = pino({ level: "silent" });

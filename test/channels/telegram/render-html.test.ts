@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderTelegramHtml, visibleText } from "../../src/channels/telegram/render-html.ts";
-import { parseTelegramHtml } from "../fakes/telegram/html.ts";
+import { renderTelegramHtml, visibleText } from "../../../src/channels/telegram/render-html.ts";
+import { parseTelegramHtml } from "../../fakes/telegram/html.ts";
 
 const render = renderTelegramHtml;
 

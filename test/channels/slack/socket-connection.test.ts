@@ -6,8 +6,8 @@ import {
   GENERAL,
   startSlackHarness,
   type SlackHarness,
-} from "../fakes/slack/harness.ts";
-import { messageWithText } from "../fakes/slack/recording-host.ts";
+} from "../../fakes/slack/harness.ts";
+import { messageWithText } from "../../fakes/slack/recording-host.ts";
 
 // Socket Mode reconnects are real: each takes the adapter's first back-off step.
 const RECONNECT_WAIT_MS = 20_000;

@@ -5,9 +5,9 @@ import {
   mentionsUser,
   slackTextToMarkdown,
   slackTsToMs,
-} from "../../src/channels/slack/inbound-text.ts";
-import { reactionName } from "../../src/channels/slack/reactions.ts";
-import { mentionsTrigger } from "../../src/channels/mention.ts";
+} from "../../../src/channels/slack/inbound-text.ts";
+import { reactionName } from "../../../src/channels/slack/reactions.ts";
+import { mentionsTrigger } from "../../../src/channels/mention.ts";
 
 const context = { botUserId: "UBOT", assistantName: "Andy", userNames: new Map([["U1", "Alice"]]) };
 

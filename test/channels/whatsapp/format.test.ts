@@ -1,7 +1,7 @@
 // Markdown to WhatsApp markup.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { markdownToWhatsApp } from "../../src/channels/whatsapp/format.ts";
+import { markdownToWhatsApp } from "../../../src/channels/whatsapp/format.ts";
 
 describe("markdownToWhatsApp", () => {
   const cases: [string, string, string][] = [

@@ -1,7 +1,7 @@
 // The outbound pacer, on a fake clock: which waits it asks for.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SendPacer } from "../../src/channels/whatsapp/send-pacer.ts";
+import { SendPacer } from "../../../src/channels/whatsapp/send-pacer.ts";
 
 /** A pacer on a fake clock; sleeping moves the clock on unless the sleepers overlap. */
 function pacer(minGapMs: number, jitterMs: number, random: () => number, overlap = false) {

@@ -5,8 +5,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileAttachment } from "../../src/channels/slack/attachments.ts";
-import { createLogger, RecentLines } from "../../src/log.ts";
+import { fileAttachment } from "../../../src/channels/slack/attachments.ts";
+import { createLogger, RecentLines } from "../../../src/log.ts";
 
 const TOKEN = "xoxb-attachment-test-token";
 

@@ -7,15 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { WAMessage } from "baileys";
-import { TransientSendError } from "../../src/channels/channel.ts";
+import { TransientSendError } from "../../../src/channels/channel.ts";
 import {
   WhatsAppChannel,
   type WhatsAppChannelOptions,
-} from "../../src/channels/whatsapp/channel.ts";
-import { seedLinkedDevice } from "../fakes/whatsapp/linked-device.ts";
-import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
-import { RecordingHost } from "../fakes/recording-host.ts";
-import { boom, StubSocketFactory, type StubSocket } from "../fakes/whatsapp/stub-socket.ts";
+} from "../../../src/channels/whatsapp/channel.ts";
+import { seedLinkedDevice } from "../../fakes/whatsapp/linked-device.ts";
+import { ManualTimers } from "../../fakes/whatsapp/manual-timers.ts";
+import { RecordingHost } from "../../fakes/recording-host.ts";
+import { boom, StubSocketFactory, type StubSocket } from "../../fakes/whatsapp/stub-socket.ts";
 
 const BOT = "15550000000:7@s.whatsapp.net";
 const ALICE = "15551234567@s.whatsapp.net";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { InboundEvent } from "../../src/channels/channel.ts";
+import type { InboundEvent } from "../../../src/channels/channel.ts";
 import {
   ALICE,
   ALICE_DM,
@@ -8,8 +8,8 @@ import {
   GENERAL,
   startSlackHarness,
   type SlackHarness,
-} from "../fakes/slack/harness.ts";
-import { messageWithText } from "../fakes/slack/recording-host.ts";
+} from "../../fakes/slack/harness.ts";
+import { messageWithText } from "../../fakes/slack/recording-host.ts";
 
 type EditEvent = Extract<InboundEvent, { type: "edit" }>;
 type DeleteEvent = Extract<InboundEvent, { type: "delete" }>;

@@ -2,8 +2,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Api, Bot, GrammyError, HttpError, InputFile } from "grammy";
-import { startTelegramFake, type TelegramFake } from "../fakes/telegram/server.ts";
-import type { UploadedFile } from "../fakes/telegram/multipart.ts";
+import { startTelegramFake, type TelegramFake } from "../../fakes/telegram/server.ts";
+import type { UploadedFile } from "../../fakes/telegram/multipart.ts";
 
 let fake: TelegramFake;
 let api: Api;

@@ -2,7 +2,7 @@
 // in the body, token checks and the 429 shape.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startSlackFake, type SlackFake } from "../fakes/slack/server.ts";
+import { startSlackFake, type SlackFake } from "../../fakes/slack/server.ts";
 
 let fake: SlackFake;
 before(async () => {

@@ -7,15 +7,15 @@ import {
   TransientSendError,
   type InboundEvent,
   type InboundMessage,
-} from "../../src/channels/channel.ts";
-import { AttachmentTooLargeError } from "../../src/channels/telegram/attachments.ts";
+} from "../../../src/channels/channel.ts";
+import { AttachmentTooLargeError } from "../../../src/channels/telegram/attachments.ts";
 import {
   TelegramChannel,
   type TelegramChannelOptions,
-} from "../../src/channels/telegram/channel.ts";
-import { createLogger } from "../../src/log.ts";
-import { RecordingHost } from "../fakes/recording-host.ts";
-import { startTelegramFake, type TelegramFake } from "../fakes/telegram/server.ts";
+} from "../../../src/channels/telegram/channel.ts";
+import { createLogger } from "../../../src/log.ts";
+import { RecordingHost } from "../../fakes/recording-host.ts";
+import { startTelegramFake, type TelegramFake } from "../../fakes/telegram/server.ts";
 
 const alice = { id: 1001, first_name: "Alice", last_name: "Smith", username: "alice" };
 const bob = { id: 1002, first_name: "Bob" };

@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proto, useMultiFileAuthState } from "baileys";
-import { useAtomicAuthState } from "../../src/channels/whatsapp/auth-state.ts";
-import { writeFileAtomic } from "../../src/channels/whatsapp/atomic-file.ts";
+import { useAtomicAuthState } from "../../../src/channels/whatsapp/auth-state.ts";
+import { writeFileAtomic } from "../../../src/channels/whatsapp/atomic-file.ts";
 
 let scratch = "";
 let counter = 0;

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DiscordAPIError } from "discord.js";
-import { TransientSendError } from "../../src/channels/channel.ts";
-import type { DiscordChannel } from "../../src/channels/discord/channel.ts";
-import { connectAdapter } from "../fakes/discord/harness.ts";
-import { startDiscordFake } from "../fakes/discord/server.ts";
-import type { DiscordFake } from "../fakes/discord/server.ts";
+import { TransientSendError } from "../../../src/channels/channel.ts";
+import type { DiscordChannel } from "../../../src/channels/discord/channel.ts";
+import { connectAdapter } from "../../fakes/discord/harness.ts";
+import { startDiscordFake } from "../../fakes/discord/server.ts";
+import type { DiscordFake } from "../../fakes/discord/server.ts";
 
 const GUILD = "210000000000000001";
 const GENERAL = "310000000000000001";

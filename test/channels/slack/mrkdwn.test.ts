@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { markdownToMrkdwn } from "../../src/channels/slack/mrkdwn.ts";
+import { markdownToMrkdwn } from "../../../src/channels/slack/mrkdwn.ts";
 
 test("emphasis becomes Slack's *bold*, _italic_ and ~strike~", () => {
   assert.equal(markdownToMrkdwn("**b** *i* _i_ ~~s~~ __b__"), "*b* _i_ _i_ ~s~ *b*");

@@ -1,14 +1,14 @@
 // Inbound Discord events through real discord.js against the loopback fake.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ASSISTANT_NAME, connectAdapter } from "../fakes/discord/harness.ts";
-import type { RecordingHost } from "../fakes/discord/harness.ts";
-import { startDiscordFake } from "../fakes/discord/server.ts";
-import type { DiscordFake } from "../fakes/discord/server.ts";
-import type { InboundMessage } from "../../src/channels/channel.ts";
-import type { DiscordChannel } from "../../src/channels/discord/channel.ts";
-import { AttachmentTooLargeError } from "../../src/channels/discord/download.ts";
-import { mentionsTrigger } from "../../src/channels/mention.ts";
+import { ASSISTANT_NAME, connectAdapter } from "../../fakes/discord/harness.ts";
+import type { RecordingHost } from "../../fakes/discord/harness.ts";
+import { startDiscordFake } from "../../fakes/discord/server.ts";
+import type { DiscordFake } from "../../fakes/discord/server.ts";
+import type { InboundMessage } from "../../../src/channels/channel.ts";
+import type { DiscordChannel } from "../../../src/channels/discord/channel.ts";
+import { AttachmentTooLargeError } from "../../../src/channels/discord/download.ts";
+import { mentionsTrigger } from "../../../src/channels/mention.ts";
 
 const GUILD = "200000000000000001";
 const GENERAL = "300000000000000001";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { TransientSendError } from "../../src/channels/channel.ts";
-import { SLACK_TEXT_LIMIT } from "../../src/channels/slack/slack-channel.ts";
-import { ALICE, GENERAL, startSlackHarness, type SlackHarness } from "../fakes/slack/harness.ts";
-import { messageWithText } from "../fakes/slack/recording-host.ts";
+import { TransientSendError } from "../../../src/channels/channel.ts";
+import { SLACK_TEXT_LIMIT } from "../../../src/channels/slack/slack-channel.ts";
+import { ALICE, GENERAL, startSlackHarness, type SlackHarness } from "../../fakes/slack/harness.ts";
+import { messageWithText } from "../../fakes/slack/recording-host.ts";
 
 function postedTexts(h: SlackHarness, since: number): string[] {
   return h.fake.calls

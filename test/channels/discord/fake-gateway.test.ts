@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
-import { startDiscordFake } from "../fakes/discord/server.ts";
-import type { DiscordFake } from "../fakes/discord/server.ts";
+import { startDiscordFake } from "../../fakes/discord/server.ts";
+import type { DiscordFake } from "../../fakes/discord/server.ts";
 
 const GUILD = "230000000000000001";
 const GENERAL = "330000000000000001";

@@ -1,8 +1,8 @@
 // Close codes to next steps, and the reconnect delays.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closeVerdict, reconnectDelayMs } from "../../src/channels/whatsapp/reconnect.ts";
-import { boom } from "../fakes/whatsapp/stub-socket.ts";
+import { closeVerdict, reconnectDelayMs } from "../../../src/channels/whatsapp/reconnect.ts";
+import { boom } from "../../fakes/whatsapp/stub-socket.ts";
 
 describe("closeVerdict", () => {
   const cases: [number, string][] = [

@@ -5,8 +5,8 @@ import {
   resolveMentions,
   toInboundMessage,
   type InboundContext,
-} from "../../src/channels/telegram/inbound.ts";
-import { mentionsTrigger } from "../../src/channels/mention.ts";
+} from "../../../src/channels/telegram/inbound.ts";
+import { mentionsTrigger } from "../../../src/channels/mention.ts";
 
 const context: InboundContext = { bot: { id: 42, username: "pincer_bot" }, assistantName: "Andy" };
 const alice = { id: 7, is_bot: false, first_name: "Alice" };
