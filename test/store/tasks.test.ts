@@ -16,7 +16,7 @@ import {
   updateTask,
   type Task,
 } from "../../src/store/tasks.ts";
-import { countRows, openTestStore, type TestStore } from "./helpers.ts";
+import { countRows, openTestStore, type TestStore } from "../scheduler/helpers.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -7,7 +7,7 @@ import { openDb } from "../../src/store/db.ts";
 import { readArchive } from "../../src/backup/read-archive.ts";
 import { restoreBackup } from "../../src/backup/restore.ts";
 import { backupRoutes } from "../../src/web/backup-api.ts";
-import { addMessage, makeDataDir, messageTexts, tempDir } from "./helpers.ts";
+import { addMessage, makeDataDir, messageTexts, tempDir } from "../backup/helpers.ts";
 
 test("GET /api/backup streams a restorable archive of the running store", async (t) => {
   const dir = tempDir(t);
