@@ -189,7 +189,7 @@ test("a new schedule revives a completed task; listing filters by group", (t) =>
 
 function race(file: string, now: number): Promise<[number, number][][]> {
   const gate = new SharedArrayBuffer(4);
-  const url = new URL("./claim-worker.ts", import.meta.url);
+  const url = new URL("../scheduler/claim-worker.ts", import.meta.url);
   return Promise.all(
     [0, 1].map(
       () =>
