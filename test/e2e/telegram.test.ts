@@ -3,6 +3,7 @@
 // is on what the Telegram fake received (or, for prompts, what the model fake received).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { deferred } from "../helpers/wait.ts";
 import type { Message, MessageEntity } from "grammy/types";
 import {
   lastUserText,
@@ -313,11 +314,10 @@ describe("telegram end to end", () => {
     const from: InjectedUser = { id: chatId, first_name: "Eve" };
     await registerChat(chatId, from, null);
     // The model answers only once the connection is gone (released below).
-    let release!: () => void;
-    const until = new Promise<void>((resolve) => (release = resolve));
+    const answer = deferred();
     rules.push({
       marker: "pincer-slow-drop",
-      reply: { text: "answer that outlived the drop", until },
+      reply: { text: "answer that outlived the drop", until: answer.promise },
     });
     const failuresBefore = service.output().match(/telegram polling failed/g)?.length ?? 0;
     // The reply's first send is cut off too, so it must be retried over a new connection.
@@ -332,7 +332,7 @@ describe("telegram end to end", () => {
       () => telegram.calls.some((c) => c.seq >= mark && c.method === "getUpdates") || undefined,
       "polling to resume",
     );
-    release();
+    answer.resolve();
 
     await waitForBotMessage(telegram, chatId, /answer that outlived the drop/);
     const sends = callsFor(telegram, "sendMessage", chatId);

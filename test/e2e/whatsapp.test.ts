@@ -8,6 +8,7 @@
 // outages are made by the TCP relay in front of it (see test/fakes/whatsapp/crabline.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { deferred } from "../helpers/wait.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -175,11 +176,10 @@ describe("whatsapp end to end", () => {
     const contact = "15557654321@s.whatsapp.net";
     await registerContact(contact, "Eve");
     // The model answers only once the connection is gone (released below).
-    let release!: () => void;
-    const until = new Promise<void>((resolve) => (release = resolve));
+    const answer = deferred();
     rules.push({
       marker: "pincer-slow-drop",
-      reply: { text: "answer that outlived the drop", until },
+      reply: { text: "answer that outlived the drop", until: answer.promise },
     });
     const retriesBefore = whatsappRetries(service);
 
@@ -196,7 +196,7 @@ describe("whatsapp end to end", () => {
     whatsapp.dropConnections();
     const down = await whatsappStatus(service, "reconnecting");
     assert.match(down.detail ?? "", /connection closed .*retrying in \d+s/);
-    release();
+    answer.resolve();
     await waitFor(
       () => whatsappRetries(service) > retriesBefore || undefined,
       "the reply to be put back for a retry",

@@ -3,6 +3,7 @@
 // usage, error bodies) so the real CLI, started by the real Agent SDK, can run against it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { deferred } from "../../helpers/wait.ts";
 
 export interface MessagesRequest {
   model: string;
@@ -321,10 +322,10 @@ export class HeldReplies {
   readonly #releases = new Set<() => void>();
 
   hold(marker: string): () => void {
-    let release!: () => void;
-    this.#held.set(marker, new Promise<void>((resolve) => (release = resolve)));
-    this.#releases.add(release);
-    return release;
+    const { promise, resolve } = deferred();
+    this.#held.set(marker, promise);
+    this.#releases.add(resolve);
+    return resolve;
   }
 
   /** The hold for a request with this text, if one is set (used once). */
