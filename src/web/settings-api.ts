@@ -4,6 +4,7 @@
 // model credential is tried with one real request before it is saved, so a typo never
 // replaces a working key.
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { DEFAULT_MODEL_URL, type Upstream } from "../agent/credential-proxy.ts";
 import type { Config } from "../config.ts";
@@ -15,7 +16,7 @@ import {
   type SettingName,
   type Settings,
 } from "../settings/settings.ts";
-import { readJsonBody } from "./json-body.ts";
+import { zodMessage } from "./json-body.ts";
 import type { ModelCheck, ModelChecker } from "./model-check.ts";
 
 const valueBody = z.object({ value: z.string().max(4096) }).strict();
@@ -43,38 +44,43 @@ export function settingsRoutes(deps: {
     `no setting named "${name}"; these can be set here: ${Object.keys(SETTINGS).join(", ")}`;
   return new Hono()
     .get("/api/settings", (c) => c.json({ settings: settings.list() }))
-    .put("/api/settings/:name", async (c) => {
-      const name = c.req.param("name");
-      if (!isSettingName(name)) return c.json({ error: unknown(name) }, 404);
-      const body = await readJsonBody(c, valueBody);
-      if ("error" in body) return c.json({ error: body.error }, body.status);
-      // Pasted tokens often carry a space or a line break at either end.
-      const value = body.value.value.trim();
-      try {
-        const parsed = settings.validate(name, value);
-        let check: ModelCheck | undefined;
-        if (MODEL_SETTINGS.includes(name)) {
-          const candidate = candidateUpstream(config, name, parsed);
-          if (candidate.credential.apiKey || candidate.credential.authToken) {
-            check = await checker.tryUpstream(candidate);
-            if (!check.ok)
-              return c.json(
-                {
-                  error: `not saved: the model API did not accept it (${check.error ?? "no answer"})`,
-                  check,
-                },
-                422,
-              );
+    .put(
+      "/api/settings/:name",
+      validator("json", (body, c) => {
+        const parsed = valueBody.safeParse(body);
+        return parsed.success ? parsed.data : c.json({ error: zodMessage(parsed.error) }, 400);
+      }),
+      async (c) => {
+        const name = c.req.param("name");
+        if (!isSettingName(name)) return c.json({ error: unknown(name) }, 404);
+        // Pasted tokens often carry a space or a line break at either end.
+        const value = c.req.valid("json").value.trim();
+        try {
+          const parsed = settings.validate(name, value);
+          let check: ModelCheck | undefined;
+          if (MODEL_SETTINGS.includes(name)) {
+            const candidate = candidateUpstream(config, name, parsed);
+            if (candidate.credential.apiKey || candidate.credential.authToken) {
+              check = await checker.tryUpstream(candidate);
+              if (!check.ok)
+                return c.json(
+                  {
+                    error: `not saved: the model API did not accept it (${check.error ?? "no answer"})`,
+                    check,
+                  },
+                  422,
+                );
+            }
           }
+          const setting = settings.set(name, value);
+          if (check) checker.last = check;
+          return c.json({ setting, check: check ?? null });
+        } catch (error) {
+          if (error instanceof SettingError) return c.json({ error: error.message }, error.status);
+          throw error;
         }
-        const setting = settings.set(name, value);
-        if (check) checker.last = check;
-        return c.json({ setting, check: check ?? null });
-      } catch (error) {
-        if (error instanceof SettingError) return c.json({ error: error.message }, error.status);
-        throw error;
-      }
-    })
+      },
+    )
     .delete("/api/settings/:name", (c) => {
       const name = c.req.param("name");
       if (!isSettingName(name)) return c.json({ error: unknown(name) }, 404);
