@@ -178,6 +178,7 @@ export function createWebApp(options: WebServerOptions): Hono {
       paths: options.paths,
       token,
       orchestrator,
+      settings: options.settings,
       activity,
       checker,
       recent,
