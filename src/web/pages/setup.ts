@@ -296,7 +296,10 @@ export function setupPage(
         options.backup
           ? html`<p>
               <a class="button" id="backup" href="/api/backup" download>Download a backup</a>
-              <span class="hint">The database and every group's files, as one archive.</span>
+              <span class="hint" id="backup-hint"
+                >The database, every group's files, channel logins and secrets: the admin token and
+                the saved settings (model key, channel tokens). Keep it as safe as they are.</span
+              >
             </p>`
           : ""
       }
