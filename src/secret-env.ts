@@ -97,7 +97,9 @@ function loadEnvFile(file: string): void {
     process.loadEnvFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw new Error(`${resolve(file)} could not be read: ${(error as Error).message}`);
+    throw new Error(`${resolve(file)} could not be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
