@@ -8,6 +8,7 @@ import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
 import { ChannelSupervisor } from "./channels/supervisor.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, registerSecret, type Logger } from "./log.ts";
+import { consoleDestination } from "./log-console.ts";
 import { routeConsoleToLogger } from "./console-capture.ts";
 import { openDb } from "./store/db.ts";
 import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
@@ -32,7 +33,7 @@ import { DiskQuota } from "./core/disk-quota.ts";
 import { agentLimitsStatement, detectCgroupDelegation } from "./agent/isolation/cgroup.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { PAIRING_CODE_LIFETIME_MS } from "./core/pairing.ts";
-import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
+import { AdminToken, adminTokenNotice, loadAdminToken, serviceUrls } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
@@ -59,11 +60,14 @@ async function start(
   config.warnings.push(agentLimitsStatement(detectCgroupDelegation()));
 
   const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
-  if (admin.generated) {
-    logger.info(
-      `Generated an admin token (kept in ${adminTokenFile(config.DATA_DIR)}); use it to log in to the web UI: ${admin.token}`,
-    );
-  }
+  // Printed before anything can fail, so a start that stops on a busy port still shows it.
+  const tokenNotice = adminTokenNotice({
+    ...admin,
+    fromEnvironment: config.ADMIN_TOKEN !== undefined,
+    dataDir: config.DATA_DIR,
+    urls: serviceUrls(config.HOST, config.PORT),
+  });
+  logger.info(tokenNotice.fields, tokenNotice.text);
   registerSecret(admin.token);
 
   const settings = new Settings({ file: settingsFile(config.DATA_DIR), environment, config });
@@ -343,7 +347,7 @@ export async function main(secrets: Record<string, string>): Promise<void> {
     throw error;
   }
   for (const name of SECRET_VARIABLES) registerSecret(config[name]);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, consoleDestination(config.TZ));
   routeConsoleToLogger(logger);
   let stop: () => Promise<void>;
   try {

@@ -18,6 +18,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** A command the service runs under, e.g. ["prlimit", "--nofile=1024:1024", "--"]. */
   prefix?: string[];
+  /** The service's working directory (where it looks for `.env`); the repository by default. */
+  cwd?: string;
 }
 
 export interface Service {
@@ -62,7 +64,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const dataDir = options.dataDir ?? tempDir();
   const argv = [...(options.prefix ?? []), process.execPath, join(ROOT, "src/main.ts")];
   const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: dataDir,

@@ -37,8 +37,11 @@ async function verify() {
   }
 }
 
-$("verify").addEventListener("click", verify);
-if ($("verify-result").dataset.checked === "no") verify();
+// Absent when no credential is set (nothing to verify).
+if ($("verify")) {
+  $("verify").addEventListener("click", verify);
+  if ($("verify-result").dataset.checked === "no") verify();
+}
 
 function updateChannel(channel) {
   let row = $("channel-" + channel.name);

@@ -42,6 +42,7 @@ export function layout(page: {
         <meta name="pincer-csrf" content="${context.csrf}" />
         <title>${page.title} · ${context.assistantName}</title>
         <link rel="stylesheet" href="/assets/style.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <script type="module" src="/assets/app.js"></script>
         ${(page.scripts ?? []).map((name) => html`<script type="module" src="/assets/${name}"></script>`)}
       </head>

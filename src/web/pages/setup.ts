@@ -195,18 +195,24 @@ export function setupPage(
                 ? html`<p>${badge("present", "ok")} An Anthropic credential is set.</p>`
                 : html`<p>${badge("missing", "bad")} ${report.credential.problem}</p>`
             }
-            <p>
-              <span
-                id="verify-result"
-                role="status"
-                data-checked="${report.credential.check ? "yes" : "no"}"
-                >${badge(check.text, check.tone)}</span
-              >
-            </p>
-            <button type="button" id="verify" class="secondary">Verify now</button>
-            <span class="hint"
-              >Sends one minimal request (1 output token) through the credential proxy.</span
-            >
+            ${
+              // Without a credential there is nothing to verify: the line above says why.
+              report.credential.present
+                ? html`<p>
+                      <span
+                        id="verify-result"
+                        role="status"
+                        data-checked="${report.credential.check ? "yes" : "no"}"
+                        >${badge(check.text, check.tone)}</span
+                      >
+                    </p>
+                    <button type="button" id="verify" class="secondary">Verify now</button>
+                    <span class="hint"
+                      >Sends one minimal request (1 output token) through the credential
+                      proxy.</span
+                    >`
+                : ""
+            }
           </div>
         </li>
         <li id="check-channels">

@@ -14,7 +14,10 @@ export function usagePage(context: PageContext): string {
     </section>
     <section class="card" aria-labelledby="tokens-title">
       <h2 id="tokens-title">Tokens per group per day</h2>
-      <div class="table-wrap">
+      <p id="tokens-scroll-hint" class="hint" hidden>
+        Scroll the table sideways for every column →
+      </p>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="tokens-title">
         <table id="usage-table">
           <thead>
             <tr>
