@@ -144,7 +144,10 @@ async function start(
     db,
     channels,
     logger,
-    assistantName: config.ASSISTANT_NAME,
+    // Read at each use: the name may be changed on the setup page.
+    get assistantName() {
+      return config.ASSISTANT_NAME;
+    },
     disk,
   });
   const quota = new DiskQuota({
@@ -188,7 +191,9 @@ async function start(
       get timeZone() {
         return config.TZ;
       },
-      assistantName: config.ASSISTANT_NAME,
+      get assistantName() {
+        return config.ASSISTANT_NAME;
+      },
       isolation,
     }),
     onMissed: (task) => {

@@ -120,7 +120,14 @@ function apiRoutes(deps: ApiDeps) {
     .route("/", taskRoutes({ db, scheduler: deps.scheduler }))
     .route(
       "/",
-      groupRoutes({ db, assistantName: config.ASSISTANT_NAME, retireGroup: deps.retireGroup }),
+      groupRoutes({
+        db,
+        // Read at each registration: the name may be changed on the setup page.
+        get assistantName() {
+          return config.ASSISTANT_NAME;
+        },
+        retireGroup: deps.retireGroup,
+      }),
     )
     .route("/", conversationRoutes({ db }))
     .route("/", memoryRoutes({ db, paths: deps.paths }))
