@@ -11,7 +11,7 @@ import { bashGuardHook } from "./hooks.ts";
 import type { AgentIsolation } from "./isolation/agent-isolation.ts";
 import { adminTokenFile, agentHome, groupDir, type Paths } from "../data-layout.ts";
 import { bundledSkillsArchive, prepareGroupFiles } from "./memory.ts";
-import { AgentSession, type SessionEvents } from "./session.ts";
+import { AgentSession, type ModelChoice, type SessionEvents } from "./session.ts";
 import { buildToolServer, type ToolHost } from "./tools.ts";
 
 export interface LauncherOptions {
@@ -23,6 +23,11 @@ export interface LauncherOptions {
   logger: Logger;
   /** The text appended to the agent's system prompt, given the shared memory's text. */
   systemPrompt(group: Group, globalMemory: string): string;
+}
+
+/** The model and effort a group's agent uses: its own, else the service's MODEL. */
+export function modelChoiceOf(group: Group, defaultModel: string | undefined): ModelChoice {
+  return { model: group.model ?? defaultModel, effort: group.effort ?? undefined };
 }
 
 /** A group's tools; `turn.through` is how far its session's running turn has read. */
@@ -74,7 +79,7 @@ export class AgentLauncher {
         }),
       }),
       hooks: { PreToolUse: [bashGuardHook([paths.storeDir, adminTokenFile(paths.dataDir)])] },
-      model: config.MODEL,
+      choice: modelChoiceOf(group, config.MODEL),
       claudePath: config.CLAUDE_PATH,
       uid: lease.identity?.uid,
       gid: lease.identity?.gid,

@@ -9,7 +9,7 @@ export const OVERVIEW = `Usage: pincer <command> [options]
 
 Commands:
   status            channels, running agents, warnings
-  groups            registered groups and chats seen but not registered
+  groups            registered groups and chats seen but not registered; set a group's model
   tasks             scheduled tasks
   chat              chat with the main group: one message per line of input
   token             print the admin token; --rotate makes a new one
@@ -28,8 +28,14 @@ and start-up warnings.
 
 ${CONNECTION}`,
   groups: `Usage: pincer groups [--json]
+       pincer groups set FOLDER [--model ID|default] [--effort LEVEL|default] [--json]
 
-Lists the registered groups, then the chats the service has seen that are not registered.
+Lists the registered groups with their model and effort, then the chats the service has
+seen that are not registered.
+
+"set" changes a group's model (an id such as claude-sonnet-4-5 or an alias such as sonnet)
+and reasoning effort (low, medium, high, xhigh, max); "default" goes back to MODEL and the
+model's own effort. A running turn finishes on the old model; the next turn uses the new.
 
 ${CONNECTION}`,
   tasks: `Usage: pincer tasks [--json]

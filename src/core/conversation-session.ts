@@ -1,6 +1,6 @@
 // What the core needs of an agent session: the real one is agent/session.ts (started by
 // agent/launch.ts); the in-process tests hand in a fake one.
-import type { SessionEvents } from "../agent/session.ts";
+import type { ModelChoice, SessionEvents } from "../agent/session.ts";
 import type { Group } from "../store/groups.ts";
 
 export interface ConversationSession {
@@ -9,7 +9,8 @@ export interface ConversationSession {
   readonly through: number;
   readonly lastActivity: number;
   readonly pid?: number | undefined;
-  push(text: string, through: number): void;
+  /** `choice`: the group's model and effort now, taken up when this push starts a turn. */
+  push(text: string, through: number, choice?: ModelChoice): void;
   close(): Promise<void>;
 }
 

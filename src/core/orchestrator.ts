@@ -13,7 +13,7 @@ import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/m
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { AgentLauncher } from "../agent/launch.ts";
+import { AgentLauncher, modelChoiceOf } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentTool } from "../agent/tools.ts";
@@ -301,7 +301,8 @@ export class Orchestrator extends EventEmitter<{
         prompt = `${interruptedTurnNote(alreadySent.map((m) => m.text))}\n${prompt}`;
     }
     clearTimeout(this.idleTimers.get(group.id));
-    session.push(prompt, pending.at(-1)!.id);
+    // A model or effort changed on the admin page reaches a live session at its next turn.
+    session.push(prompt, pending.at(-1)!.id, modelChoiceOf(group, this.options.config.MODEL));
     this.setStatus(group, "working");
   }
 

@@ -197,4 +197,13 @@ export const migrations: Migration[] = [
       ALTER TABLE messages ADD COLUMN mentions_bot INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- The model and reasoning effort a group's agent uses; NULL = the service's default
+      -- (MODEL, and the model's own default effort).
+      ALTER TABLE groups ADD COLUMN model TEXT;
+      ALTER TABLE groups ADD COLUMN effort TEXT;
+    `,
+  },
 ];

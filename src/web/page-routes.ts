@@ -100,6 +100,7 @@ export function pageRoutes(deps: PageDeps): Hono {
       groupsPage(context, {
         groups: listGroups(db),
         discovered: listChats(db).filter((chat) => !chat.registered),
+        defaultModel: config.MODEL,
       }),
     ),
   );

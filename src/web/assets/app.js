@@ -65,6 +65,9 @@ function formBody(form) {
     } else if (type === "number") {
       if (field.value.trim() === "") body[field.name] = null;
       else body[field.name] = Number(field.value);
+    } else if (type === "nullable") {
+      // Empty means "back to the default", which the API spells null.
+      body[field.name] = field.value.trim() === "" ? null : field.value.trim();
     } else if (field.value === "" && field.dataset.optional !== undefined) continue;
     else body[field.name] = field.value;
   }
