@@ -10,7 +10,7 @@ import { readGlobalMemory } from "./global-memory.ts";
 import { bashGuardHook } from "./hooks.ts";
 import type { AgentIsolation } from "./isolation/agent-isolation.ts";
 import { adminTokenFile, agentHome, groupDir, type Paths } from "../data-layout.ts";
-import { bundledSkillsArchive, prepareGroupFiles } from "./memory.ts";
+import { prepareGroupFiles, skillsArchive, type SkillSet } from "./memory.ts";
 import { AgentSession, type ModelChoice, type SessionEvents } from "./session.ts";
 import { buildToolServer, type ToolHost } from "./tools.ts";
 
@@ -20,6 +20,8 @@ export interface LauncherOptions {
   proxy: CredentialProxy;
   isolation: AgentIsolation;
   bundledSkillsDir: string;
+  /** The skills the owner installed for this group (or for all), as of its agent's start. */
+  installedSkills?: ((group: Group) => Promise<SkillSet | undefined>) | undefined;
   logger: Logger;
   /** The text appended to the agent's system prompt, given the shared memory's text. */
   systemPrompt(group: Group, globalMemory: string): string;
@@ -36,7 +38,7 @@ export type ToolsFor = (turn: { readonly through: number }) => Omit<ToolHost, "g
 export class AgentLauncher {
   private readonly options: LauncherOptions;
   /** The bundled skills as an archive each agent extracts, read once. */
-  private skills: Promise<Buffer | undefined> | undefined;
+  private skills: Promise<SkillSet | undefined> | undefined;
 
   constructor(options: LauncherOptions) {
     this.options = options;
@@ -49,8 +51,8 @@ export class AgentLauncher {
     tools: ToolsFor,
   ): AgentSession {
     const { config, paths, proxy, isolation, logger } = this.options;
-    this.skills ??= bundledSkillsArchive(this.options.bundledSkillsDir);
-    const skills = this.skills;
+    this.skills ??= skillsArchive(this.options.bundledSkillsDir);
+    const skills = Promise.all([this.skills, this.options.installedSkills?.(group)]);
     const lease = isolation.acquire(group, async (identity) =>
       prepareGroupFiles(paths, group, identity, config.ASSISTANT_NAME, await skills),
     );

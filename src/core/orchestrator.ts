@@ -13,7 +13,7 @@ import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/m
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { AgentLauncher, modelChoiceOf } from "../agent/launch.ts";
+import { AgentLauncher, modelChoiceOf, type LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentTool } from "../agent/tools.ts";
@@ -47,6 +47,8 @@ export interface OrchestratorOptions {
   channels: Map<string, Channel>;
   logger: Logger;
   bundledSkillsDir: string;
+  /** The skills the owner installed that a group's agent gets (skills/skills.ts). */
+  installedSkills?: LauncherOptions["installedSkills"];
   /** Tools that other features add to every group's agent. */
   extraTools?: (group: Group) => AgentTool[];
   maxAttachmentBytes?: number;
@@ -174,6 +176,7 @@ export class Orchestrator extends EventEmitter<{
       proxy: options.proxy,
       isolation: options.isolation,
       bundledSkillsDir: options.bundledSkillsDir,
+      installedSkills: options.installedSkills,
       logger: options.logger,
       systemPrompt: (group, globalMemory) =>
         systemPromptAppend({
