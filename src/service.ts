@@ -29,6 +29,9 @@ import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
+import { skillFolders } from "./agent/memory.ts";
+import { Skills } from "./skills/skills.ts";
+import { skillTools } from "./skills/agent-tools.ts";
 import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 import { setUpBrowsing } from "./browser/browsing.ts";
@@ -136,6 +139,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     notify: (group, text) => orchestrator.notify(group, text),
     logger,
   });
+  const skills = new Skills({ paths, bundledNames: () => skillFolders(BUNDLED_SKILLS), logger });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -145,6 +149,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     channels,
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
+    installedSkills: (group) => skills.forGroup(group.folder),
     isolation,
     disk,
     quota,
@@ -154,6 +159,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
       ...browsing.tools(group),
       ...globalMemoryTools(group, paths),
+      ...skillTools(group, { db, paths }),
     ],
   });
   orchestrator.setChannelState("browser", browsing.state);
@@ -238,6 +244,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     delivery,
     proxy,
     scheduler,
+    skills,
     isolation: isolation.status,
     retireGroup: (group) =>
       isolation

@@ -50,20 +50,24 @@ export interface SkillSet {
   names: string[];
 }
 
+/** The folders in `dir` (each a skill); none when it does not exist. */
+export async function skillFolders(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The skill folders `names` of `dir` (by default every folder in it) as a tar archive the
  * agent extracts into its own skills folder, each skill replaced whole, so an upgrade
  * reaches every group. Links are kept as links (checked when the skill was installed).
  */
 export async function skillsArchive(dir: string, names?: string[]): Promise<SkillSet | undefined> {
-  let chosen = names;
-  try {
-    chosen ??= (await readdir(dir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name);
-  } catch {
-    return undefined;
-  }
+  const chosen = names ?? (await skillFolders(dir));
   if (chosen.length === 0) return undefined;
   const chunks: Buffer[] = [];
   for await (const chunk of createTar({ cwd: dir, portable: true, follow: false }, chosen))

@@ -168,24 +168,33 @@ export async function readSkillTar(
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    parser.on("error", (error: Error) =>
-      reject(new SkillProblem(`${source} is not a readable tar.gz archive (${error.message})`)),
-    );
-    parser.on("end", resolve);
-    void (async () => {
-      try {
-        for await (const chunk of input) {
-          // A limit passed: stop reading; the caller ends the source.
-          if (tooLarge) return reject(tooLarge);
-          parser.write(Buffer.from(chunk));
-        }
-        parser.end();
-      } catch (error) {
-        reject(error instanceof SkillProblem ? error : new SkillProblem((error as Error).message));
-      }
-    })();
+  // Failures are noted and acted on once the input is no longer being read, so the
+  // caller may read the rest of it (e.g. to drop a refused upload) as soon as this rejects.
+  let unreadable: SkillProblem | undefined;
+  parser.on("error", (error: Error) => {
+    unreadable ??= /decompression ratio/.test(error.message)
+      ? new SkillProblem(`${source} expands more than 1000 times its size: refused`, 413)
+      : new SkillProblem(`${source} is not a readable tar.gz archive (${error.message})`);
   });
+  const parsed = new Promise<void>((resolve) => {
+    parser.on("end", resolve);
+    parser.on("error", () => resolve());
+  });
+  try {
+    for await (const chunk of input) {
+      if (tooLarge || unreadable) break;
+      parser.write(Buffer.from(chunk));
+    }
+  } catch (error) {
+    throw error instanceof SkillProblem
+      ? error
+      : new SkillProblem(`${source} could not be read: ${(error as Error).message}`);
+  }
+  if (!tooLarge && !unreadable) {
+    parser.end();
+    await parsed;
+  }
+  if (unreadable) throw unreadable;
   if (tooLarge) throw tooLarge;
   if (problems.length > 0)
     throw new SkillProblem(

@@ -148,7 +148,18 @@ export class Skills {
 
   /** The installed skills a group's agent gets: its own and those for every group. */
   async forGroup(folder: string): Promise<SkillSet | undefined> {
-    const names = (await this.list())
+    let installed: InstalledSkill[];
+    try {
+      installed = await this.list();
+    } catch (error) {
+      // An unreadable lock file must not keep agents from starting: they start without.
+      this.options.logger.error(
+        { err: (error as Error).message },
+        "the installed skills could not be read; agents start without them",
+      );
+      return undefined;
+    }
+    const names = installed
       .filter((skill) => skill.group === null || skill.group === folder)
       .map((skill) => skill.name);
     if (names.length === 0) return { archive: Buffer.alloc(0), names: [] };

@@ -206,4 +206,25 @@ export const migrations: Migration[] = [
       ALTER TABLE groups ADD COLUMN effort TEXT;
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- Skills the main chat's agent asked the owner to install; nothing is fetched until the
+      -- owner approves. target = the group's folder it is for, NULL = every group.
+      CREATE TABLE skill_requests (
+        id INTEGER PRIMARY KEY,
+        requested_by INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        ref TEXT,
+        subpath TEXT,
+        target TEXT,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'installed', 'rejected', 'failed')),
+        outcome TEXT,
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER
+      );
+    `,
+  },
 ];
