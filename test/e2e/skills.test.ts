@@ -15,6 +15,7 @@ import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import { Header } from "tar";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   echoResponder,
   isToolResultTurn,
@@ -79,6 +80,26 @@ async function streamUpload(entries: () => Generator<Buffer>) {
   } as RequestInit);
   // The service reads a refused upload to its end, so the stream finishes on its own.
   return { response };
+}
+
+const PINCER = fileURLToPath(new URL("../../bin/pincer", import.meta.url));
+
+/** Runs the pincer command against the service. */
+function pincer(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(PINCER, args, {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      PINCER_URL: service.url,
+      PINCER_TOKEN: service.token,
+    },
+    cwd: work,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 async function errorOf(response: Response): Promise<string> {
@@ -322,5 +343,53 @@ describe("skills", () => {
     assert.ok(!existsSync(join(skills, "pdf-tools")), "the removed skill is gone");
     assert.ok(existsSync(join(skills, "from-agent", "SKILL.md")));
     assert.ok(existsSync(join(skills, "remember", "SKILL.md")));
+  });
+
+  it("pincer skills lists, adds from git and from a .tar.gz, updates and removes", async () => {
+    const added = await pincer([
+      "skills",
+      "add",
+      `file://${repo}`,
+      "--subpath",
+      "skills/pdf",
+      "--group",
+      "main",
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(
+      added.stdout,
+      /^Installed pdf-tools for main, from file:\/\/.*repo\.git \(skills\/pdf\), pinned at [0-9a-f]{12}\./,
+    );
+
+    const folder = join(work, "upload", "notes");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "SKILL.md"), skillMd("notes", "Keeps notes."));
+    execFileSync("tar", ["-czf", join(work, "notes.tar.gz"), "-C", join(work, "upload"), "notes"]);
+    const uploaded = await pincer(["skills", "add", "notes.tar.gz"]);
+    assert.equal(uploaded.code, 0, uploaded.stderr);
+    assert.match(
+      uploaded.stdout,
+      /^Installed notes for every group, from upload notes\.tar\.gz, pinned at sha256 /,
+    );
+
+    const list = await pincer(["skills"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^NAME +FOR +SOURCE +PIN +UPDATED$/m);
+    assert.match(list.stdout, /^pdf-tools +main +file:\/\//m);
+    assert.match(list.stdout, /^notes +every group +upload notes\.tar\.gz/m);
+
+    const same = await pincer(["skills", "update", "pdf-tools"]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /pdf-tools is already at the newest commit/);
+
+    const bad = await pincer(["skills", "add", `file://${work}/missing.git`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /could not fetch file:\/\/.*missing\.git/);
+
+    for (const name of ["pdf-tools", "notes"]) {
+      const removed = await pincer(["skills", "remove", name]);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, new RegExp(`^Removed ${name}\\.`));
+    }
   });
 });
