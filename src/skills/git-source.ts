@@ -21,9 +21,10 @@ export interface GitSource {
 const FETCH_TIMEOUT_MS = 120_000;
 /** Larger files (a pack of a huge repository) stop the fetch. */
 const MAX_FETCH_FILE_BYTES = 200 * 1024 * 1024;
-const NETWORK_URL = /^(?:https?|ssh|git):\/\/[^\s/]+\/\S*$/i;
+// A host (or user) starting with "-" would reach ssh as an option: never.
+const NETWORK_URL = /^(?:https?|ssh|git):\/\/(?![^/]*@-)[A-Za-z0-9[][^\s/]*\/\S*$/i;
 // user@host:path, as GitHub shows SSH URLs ("::" would name a transport helper).
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!:)[^\s]+$/;
+const SCP_LIKE = /^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:(?!:)[^\s]+$/;
 const REF = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/@^~-]{1,200}$/;
 
 /**
@@ -109,7 +110,13 @@ function git(args: string[], home: string, timeoutMs = FETCH_TIMEOUT_MS): Promis
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-4096)));
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
-    child.on("error", reject);
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "ENOENT"
+          ? new SkillProblem("git (or prlimit) is not installed where the service runs")
+          : error,
+      ),
+    );
     child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });
 }

@@ -332,6 +332,11 @@ describe("skills", () => {
     assert.equal(missing.status, 404);
     assert.match(await errorOf(missing), /no skill named "pdf-tools" is installed/);
 
+    // A skill the agent made itself is its own: Pincer leaves it alone.
+    const own = join(skillsDirOf("main"), "own-notes");
+    mkdirSync(own);
+    writeFileSync(join(own, "SKILL.md"), skillMd("own-notes", "The agent's own."));
+
     assert.equal(await service.stop(), 0);
     service = await startService({ dataDir, env: modelEnv() });
     const sse = listen(service);
@@ -342,6 +347,7 @@ describe("skills", () => {
     const skills = skillsDirOf("main");
     assert.ok(!existsSync(join(skills, "pdf-tools")), "the removed skill is gone");
     assert.ok(existsSync(join(skills, "from-agent", "SKILL.md")));
+    assert.ok(existsSync(join(skills, "own-notes", "SKILL.md")), "the agent's own skill stays");
     assert.ok(existsSync(join(skills, "remember", "SKILL.md")));
   });
 

@@ -178,7 +178,16 @@ describe("skills from a git repository and archives", () => {
     assert.equal(gitUrlProblem(url, owner), undefined);
     assert.match(gitUrlProblem(url, agent)!, /file:\/\/ repository can only be added by the owner/);
     assert.match(gitUrlProblem(`file://${dataDir}/groups/main/repo`, owner)!, /inside DATA_DIR/);
-    for (const bad of ["ext::sh -c touch% /tmp/pwned", "-uhttps://x/y", "/srv/repo", "ftp://x/y"])
+    for (const bad of [
+      "ext::sh -c touch% /tmp/pwned",
+      "-uhttps://x/y",
+      "/srv/repo",
+      "ftp://x/y",
+      "ssh://-oProxyCommand=touch%20x/y",
+      "ssh://git@-oProxyCommand=x/y",
+      "-oProxyCommand=x@host:path",
+      "git@-host:path",
+    ])
       assert.match(gitUrlProblem(bad, owner)!, /expected a git URL/, bad);
     assert.equal(refProblem("v1.2.0"), undefined);
     assert.match(refProblem("--upload-pack=touch")!, /ref: expected/);
