@@ -6,7 +6,7 @@
 // system git config: no hooks, helpers or aliases), it cannot prompt, and only plain
 // transports are allowed (no `ext::` commands).
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { lstat, mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readSkillTar, SkillProblem, subpathProblem, type SkillFiles } from "./skill-files.ts";
 
@@ -52,6 +52,32 @@ export function refProblem(ref: string): string | undefined {
   return REF.test(ref)
     ? undefined
     : "ref: expected a branch, tag or commit (letters, digits and . _ / - @ ^ ~, not starting with -)";
+}
+
+/**
+ * Why the local repository at `path` could be changed under git's feet by someone other
+ * than the service (an agent), or undefined. Every folder from / to it must be a real
+ * folder (no link) of root or the service's user that nobody else may write, or a sticky
+ * one like /tmp (where others cannot rename what is not theirs).
+ */
+export async function localRepositoryProblem(path: string): Promise<string | undefined> {
+  const own = new Set([0, process.getuid?.() ?? 0]);
+  const parts = resolve(path).split("/").filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const at = `/${parts.slice(0, i).join("/")}`;
+    let stat;
+    try {
+      stat = await lstat(at);
+    } catch {
+      return `url: there is no repository at ${path}`;
+    }
+    if (stat.isSymbolicLink()) return `url: ${at} is a link; give the repository's real path`;
+    if (!stat.isDirectory()) return `url: ${at} is not a folder`;
+    const othersWrite = (stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0;
+    if (!own.has(stat.uid) || othersWrite)
+      return `url: ${at} can be changed by another user (an agent?); git runs only on the service's own folders`;
+  }
+  return undefined;
 }
 
 /** Why `source` may not be fetched (its URL, ref or subpath), or undefined. */

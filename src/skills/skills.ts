@@ -18,7 +18,12 @@ import {
   type Paths,
 } from "../data-layout.ts";
 import type { Logger } from "../log.ts";
-import { fetchSkill, gitSourceProblem, type GitSource } from "./git-source.ts";
+import {
+  fetchSkill,
+  gitSourceProblem,
+  localRepositoryProblem,
+  type GitSource,
+} from "./git-source.ts";
 import { readLock, writeLock, type InstalledSkill, type SkillSource } from "./lock.ts";
 import { readSkillTar, SkillProblem, writeSkillFiles, type SkillFiles } from "./skill-files.ts";
 
@@ -67,6 +72,12 @@ export class Skills {
     const problem = gitSourceProblem(source, { ...from, dataDir: this.options.paths.dataDir });
     if (problem) return Promise.reject(new SkillProblem(problem));
     return this.serial(async () => {
+      if (/^file:\/\//i.test(source.url)) {
+        const local = await localRepositoryProblem(
+          decodeURIComponent(source.url.slice("file://".length)),
+        );
+        if (local) throw new SkillProblem(local);
+      }
       const { commit, skill } = await fetchSkill(source, await this.staging());
       return this.place(skill, {
         group,

@@ -266,9 +266,15 @@ describe("skills", () => {
 
     const unreachable = await post(JSON.stringify({ url: `file://${work}/missing.git` }), {});
     assert.equal(unreachable.status, 400);
+    assert.match(await errorOf(unreachable), /url: there is no repository at .*missing\.git/);
+
+    // Nothing listens there: git cannot connect.
+    const closed = `git://127.0.0.1:${await freePort()}/skills.git`;
+    const refusedConnection = await post(JSON.stringify({ url: closed }), {});
+    assert.equal(refusedConnection.status, 400);
     assert.match(
-      await errorOf(unreachable),
-      /could not fetch file:\/\/.*missing\.git: .*git repository/,
+      await errorOf(refusedConnection),
+      /could not fetch git:\/\/127\.0\.0\.1:\d+\/skills\.git: unable to connect/,
     );
 
     const intoData = await post(JSON.stringify({ url: `file://${dataDir}/groups/main` }), {});
@@ -390,7 +396,7 @@ describe("skills", () => {
 
     const bad = await pincer(["skills", "add", `file://${work}/missing.git`]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /could not fetch file:\/\/.*missing\.git/);
+    assert.match(bad.stderr, /url: there is no repository at .*missing\.git/);
 
     for (const name of ["pdf-tools", "notes"]) {
       const removed = await pincer(["skills", "remove", name]);

@@ -5,7 +5,17 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -140,7 +150,13 @@ describe("skills from a git repository and archives", () => {
   it("names what is wrong: unreachable, no SKILL.md, no such folder, a taken name", async () => {
     await problem(
       skills.installFromGit({ url: `file://${join(work, "nowhere")}` }, null),
-      /could not fetch file:\/\/.*nowhere: .*(does not appear to be a git repository|not a git repository)/,
+      /url: there is no repository at .*nowhere/,
+    );
+    const notRepo = join(work, "not-a-repo");
+    mkdirSync(notRepo);
+    await problem(
+      skills.installFromGit({ url: `file://${notRepo}` }, null),
+      /could not fetch file:\/\/.*not-a-repo: .*does not appear to be a git repository/,
     );
     await problem(
       skills.installFromGit({ url }, null),
@@ -191,6 +207,31 @@ describe("skills from a git repository and archives", () => {
       assert.match(gitUrlProblem(bad, owner)!, /expected a git URL/, bad);
     assert.equal(refProblem("v1.2.0"), undefined);
     assert.match(refProblem("--upload-pack=touch")!, /ref: expected/);
+  });
+
+  it("runs git only on local folders nobody else can change", async () => {
+    const link = join(work, "link-to-repo");
+    symlinkSync(repo, link);
+    await problem(
+      skills.installFromGit({ url: `file://${link}`, subpath: "skills/pdf" }, null),
+      /link-to-repo is a link; give the repository's real path/,
+    );
+    const open = join(work, "open");
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    await problem(
+      skills.installFromGit({ url: `file://${open}/repo` }, null),
+      /open can be changed by another user/,
+    );
+    if (process.getuid?.() === 0) {
+      const agents = join(work, "agents-own");
+      mkdirSync(agents);
+      chownSync(agents, 54321, 54321);
+      await problem(
+        skills.installFromGit({ url: `file://${agents}` }, null),
+        /agents-own can be changed by another user/,
+      );
+    }
   });
 
   it("installs an uploaded archive and refuses a 500 MB one part way", async () => {
