@@ -17,7 +17,8 @@ import { api, listen, removeDir, sendChat, startService, tempDir, waitFor } from
 import type { Service } from "./harness.ts";
 
 const DEFAULT_MODEL = "claude-sonnet-4-5";
-const GROUP_MODEL = "claude-haiku-4-5";
+// A model that takes an effort level, so the request shows it.
+const GROUP_MODEL = "claude-opus-4-5";
 // The agent waits in this command until the test creates the file, so the model can be
 // changed while its turn is certainly running.
 const WAIT_COMMAND = "while [ ! -e go ]; do sleep 0.1; done; echo went";
@@ -84,15 +85,22 @@ describe("model per group", () => {
     const secondTurn = fake.mainRequests().slice(firstTurn.length);
     assert.ok(secondTurn.length > 0);
     assert.deepEqual([...new Set(secondTurn.map((r) => r.body.model))], [GROUP_MODEL]);
+    const effortOf = (r: (typeof secondTurn)[number]) =>
+      (r.body as { output_config?: { effort?: string } }).output_config?.effort;
+    assert.deepEqual(
+      secondTurn.map(effortOf),
+      secondTurn.map(() => "low"),
+    );
+    assert.ok(
+      firstTurn.every((r) => effortOf(r) === undefined),
+      "no effort before it was set",
+    );
     assert.equal(
       service.output().match(/agent session starting/g)?.length,
       1,
       "the change needed no new agent process",
     );
-    assert.match(
-      service.output(),
-      /"model":"claude-haiku-4-5","effort":"low".*agent model changed/,
-    );
+    assert.match(service.output(), /"model":"claude-opus-4-5","effort":"low".*agent model changed/);
     await sse.close();
 
     const usage = (await (await api(service, "/api/usage/daily?days=1")).json()) as {
