@@ -4,7 +4,7 @@
 import { parse } from "yaml";
 
 /** Claude Code's rule for skill names: lower-case letters, digits and hyphens, up to 64. */
-export const SKILL_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const SKILL_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_NAME = 64;
 const MAX_DESCRIPTION = 1024;
 

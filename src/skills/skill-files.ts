@@ -105,8 +105,9 @@ function skillRoot(paths: string[], subpath: string | undefined, source: string)
 }
 
 /**
- * Reads the tar (gzip-compressed or not) from `input` and returns the skill it holds. The
- * caller stops the source when this rejects early (a limit was passed).
+ * Reads the tar (gzip-compressed or not) from `input` and returns the skill it holds. Once
+ * a limit is passed or the archive is unreadable, reading stops (the input's iterator is
+ * closed) and only then does this reject.
  */
 export async function readSkillTar(
   input: Readable | AsyncIterable<Uint8Array>,
@@ -124,6 +125,12 @@ export async function readSkillTar(
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
       const path = entry.path.replace(/^(?:\.\/)+/, "").replace(/\/$/, "");
+      // Every entry's size counts, refused ones too: none is unpacked for nothing.
+      total += entry.size ?? 0;
+      if (entry.size > limits.maxFileBytes)
+        overLimit(`${path} is larger than ${limits.maxFileBytes / 1024 / 1024} MB`);
+      if (total > limits.maxTotalBytes)
+        overLimit(`${source} holds more than ${limits.maxTotalBytes / 1024 / 1024} MB`);
       if (path === "" || path === ".") return entry.resume();
       const problem =
         (path.length > MAX_PATH_CHARS ? `${path.slice(0, 80)}…: path too long` : undefined) ??
@@ -145,15 +152,8 @@ export async function readSkillTar(
         raw.push({ kind: "link", path, target: entry.linkpath ?? "" });
         entry.resume();
       } else {
-        if (entry.size > limits.maxFileBytes) {
-          overLimit(`${path} is larger than ${limits.maxFileBytes / 1024 / 1024} MB`);
-          return entry.resume();
-        }
         const chunks: Buffer[] = [];
         entry.on("data", (chunk: Buffer) => {
-          total += chunk.length;
-          if (total > limits.maxTotalBytes)
-            overLimit(`${source} holds more than ${limits.maxTotalBytes / 1024 / 1024} MB`);
           if (!tooLarge) chunks.push(chunk);
         });
         entry.on("end", () =>
@@ -161,7 +161,7 @@ export async function readSkillTar(
             kind: "file",
             path,
             data: Buffer.concat(chunks),
-            executable: (entry.mode ?? 0) & 0o111 ? true : false,
+            executable: ((entry.mode ?? 0) & 0o111) !== 0,
           }),
         );
       }

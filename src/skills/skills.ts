@@ -8,8 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import type { SkillSet } from "../agent/memory.ts";
-import { skillsArchive } from "../agent/memory.ts";
+import { skillsArchive, type SkillSet } from "../agent/memory.ts";
 import {
   installedSkillsDir,
   skillsDir,

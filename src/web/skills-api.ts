@@ -17,7 +17,7 @@ import type { Skills } from "../skills/skills.ts";
 import { readJsonBody, type JsonInput } from "./json-body.ts";
 
 /** Compressed bytes an upload may have; unpacked, the skill limits apply (skill-files.ts). */
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const TOO_LARGE = `the archive is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`;
 
 const gitBody = z

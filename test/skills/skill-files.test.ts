@@ -169,6 +169,10 @@ describe("reading a skill archive", () => {
     );
     const big = folder({ "SKILL.md": SKILL_MD, "big.bin": "x".repeat(101) });
     assert.equal((await refused(archive(big), /big\.bin is larger than/, { limits })).status, 413);
+    // A refused entry's bytes count too: nothing is unpacked for free.
+    const climbing = folder({ "SKILL.md": SKILL_MD, "x.bin": "x".repeat(90) });
+    const refusedToo = archive(climbing, ["--transform", "s,^\\./x\\.bin$,../x.bin,"]);
+    assert.equal((await refused(refusedToo, /holds more than/, { limits })).status, 413);
     const total = folder({ "SKILL.md": SKILL_MD, "x.bin": "x".repeat(90) });
     assert.equal((await refused(archive(total), /holds more than/, { limits })).status, 413);
   });
