@@ -4,6 +4,8 @@
 //   DATA_DIR/store/pincer.db      the database (store/ is host only, 0700)
 //   DATA_DIR/store/channels/<c>/  a channel's link data (e.g. WhatsApp's keys)
 //   DATA_DIR/store/browser/       the browser's state
+//   DATA_DIR/store/skills/        installed skills: skills.lock.json (the pins), installed/<name>/,
+//                                 staging/ (git fetches and uploads being checked)
 //   DATA_DIR/groups/<folder>/     a chat's folder, its agent's working directory
 //   DATA_DIR/groups/global/       the memory every chat shares (host-owned)
 //   DATA_DIR/agents/<folder>/     a chat's agent's home
@@ -61,4 +63,24 @@ export function agentHome(paths: Paths, folder: string): string {
 
 export function globalMemoryDir(paths: Paths): string {
   return join(paths.groupsDir, "global");
+}
+
+/** Skills the owner installed (host only: git runs on what is in here). */
+export function skillsDir(paths: Paths): string {
+  return join(paths.storeDir, "skills");
+}
+
+/** Which skills are installed, for whom, from where, pinned at which commit. */
+export function skillsLockFile(paths: Paths): string {
+  return join(skillsDir(paths), "skills.lock.json");
+}
+
+/** The checked files of installed skills, one folder each, copied into agents' homes. */
+export function installedSkillsDir(paths: Paths): string {
+  return join(skillsDir(paths), "installed");
+}
+
+/** Where fetches and uploads are checked before they are installed. */
+export function skillsStagingDir(paths: Paths): string {
+  return join(skillsDir(paths), "staging");
 }

@@ -37,6 +37,9 @@ import { AdminToken, adminTokenNotice, loadAdminToken, serviceUrls } from "./web
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
+import { skillFolders } from "./agent/memory.ts";
+import { Skills } from "./skills/skills.ts";
+import { skillTools } from "./skills/agent-tools.ts";
 import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 import { setUpBrowsing } from "./browser/browsing.ts";
@@ -159,6 +162,7 @@ async function start(
     notify: (group, text) => orchestrator.notify(group, text),
     logger,
   });
+  const skills = new Skills({ paths, bundledNames: () => skillFolders(BUNDLED_SKILLS), logger });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -168,6 +172,7 @@ async function start(
     channels,
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
+    installedSkills: (group) => skills.forGroup(group.folder),
     isolation,
     disk,
     quota,
@@ -177,6 +182,7 @@ async function start(
       ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
       ...browsing.tools(group),
       ...globalMemoryTools(group, paths),
+      ...skillTools(group, { db, paths }),
     ],
   });
   orchestrator.setChannelState("browser", browsing.state);
@@ -271,6 +277,7 @@ async function start(
     delivery,
     proxy,
     scheduler,
+    skills,
     isolation: isolation.status,
     retireGroup: (group) =>
       isolation

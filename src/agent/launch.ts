@@ -10,8 +10,8 @@ import { readGlobalMemory } from "./global-memory.ts";
 import { bashGuardHook } from "./hooks.ts";
 import type { AgentIsolation } from "./isolation/agent-isolation.ts";
 import { adminTokenFile, agentHome, groupDir, type Paths } from "../data-layout.ts";
-import { bundledSkillsArchive, prepareGroupFiles } from "./memory.ts";
-import { AgentSession, type SessionEvents } from "./session.ts";
+import { prepareGroupFiles, skillsArchive, type SkillSet } from "./memory.ts";
+import { AgentSession, type ModelChoice, type SessionEvents } from "./session.ts";
 import { buildToolServer, type ToolHost } from "./tools.ts";
 
 export interface LauncherOptions {
@@ -20,9 +20,16 @@ export interface LauncherOptions {
   proxy: CredentialProxy;
   isolation: AgentIsolation;
   bundledSkillsDir: string;
+  /** The skills the owner installed for this group (or for all), as of its agent's start. */
+  installedSkills?: ((group: Group) => Promise<SkillSet | undefined>) | undefined;
   logger: Logger;
   /** The text appended to the agent's system prompt, given the shared memory's text. */
   systemPrompt(group: Group, globalMemory: string): string;
+}
+
+/** The model and effort a group's agent uses: its own, else the service's MODEL. */
+export function modelChoiceOf(group: Group, defaultModel: string | undefined): ModelChoice {
+  return { model: group.model ?? defaultModel, effort: group.effort ?? undefined };
 }
 
 /** A group's tools; `turn.through` is how far its session's running turn has read. */
@@ -31,7 +38,7 @@ export type ToolsFor = (turn: { readonly through: number }) => Omit<ToolHost, "g
 export class AgentLauncher {
   private readonly options: LauncherOptions;
   /** The bundled skills as an archive each agent extracts, read once. */
-  private skills: Promise<Buffer | undefined> | undefined;
+  private skills: Promise<SkillSet | undefined> | undefined;
 
   constructor(options: LauncherOptions) {
     this.options = options;
@@ -44,8 +51,8 @@ export class AgentLauncher {
     tools: ToolsFor,
   ): AgentSession {
     const { config, paths, proxy, isolation, logger } = this.options;
-    this.skills ??= bundledSkillsArchive(this.options.bundledSkillsDir);
-    const skills = this.skills;
+    this.skills ??= skillsArchive(this.options.bundledSkillsDir);
+    const skills = Promise.all([this.skills, this.options.installedSkills?.(group)]);
     const lease = isolation.acquire(group, async (identity) =>
       prepareGroupFiles(paths, group, identity, config.ASSISTANT_NAME, await skills),
     );
@@ -74,7 +81,7 @@ export class AgentLauncher {
         }),
       }),
       hooks: { PreToolUse: [bashGuardHook([paths.storeDir, adminTokenFile(paths.dataDir)])] },
-      model: config.MODEL,
+      choice: modelChoiceOf(group, config.MODEL),
       claudePath: config.CLAUDE_PATH,
       uid: lease.identity?.uid,
       gid: lease.identity?.gid,

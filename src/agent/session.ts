@@ -16,6 +16,7 @@ import {
   type HookCallbackMatcher,
 } from "@anthropic-ai/claude-agent-sdk";
 import type { Logger } from "../log.ts";
+import type { Effort } from "../store/groups.ts";
 
 /** Claude Code tools that mislead a chat agent: session-only timers, agent teams, worktrees. */
 export const DISALLOWED_TOOLS = [
@@ -48,7 +49,8 @@ export interface SessionOptions {
   resume: string | undefined;
   mcpServer: McpSdkServerConfigWithInstance;
   hooks: Partial<Record<"PreToolUse", HookCallbackMatcher[]>>;
-  model: string | undefined;
+  /** What it starts with; a push may change it for the turns after. */
+  choice: ModelChoice;
   claudePath: string | undefined;
   /** Run the CLI as this user (per-group isolation); undefined = as the host. */
   uid: number | undefined;
@@ -59,6 +61,12 @@ export interface SessionOptions {
   events: SessionEvents;
 }
 
+/** The model and reasoning effort a session asks for; undefined = the CLI's default. */
+export interface ModelChoice {
+  model: string | undefined;
+  effort: Effort | undefined;
+}
+
 export class StaleSessionError extends Error {}
 
 /** How much of a process's last stderr output is kept, for the log when it fails. */
@@ -67,7 +75,10 @@ const STDERR_TAIL_CHARS = 2_000;
 export class AgentSession {
   readonly groupId: number;
   private readonly options: SessionOptions;
-  private readonly inbox: SDKUserMessage[] = [];
+  /** Messages not yet read by the CLI, each with the model choice to switch to first. */
+  private readonly inbox: { message: SDKUserMessage; switchTo: ModelChoice | undefined }[] = [];
+  /** The choice the session has (or will have once the inbox's switches are made). */
+  private choice: ModelChoice;
   private wakeInput: (() => void) | undefined;
   private closed = false;
   private readonly throughByUuid = new Map<string, number>();
@@ -82,6 +93,7 @@ export class AgentSession {
   constructor(options: SessionOptions) {
     this.groupId = options.groupId;
     this.options = options;
+    this.choice = options.choice;
   }
 
   get pid(): number | undefined {
@@ -124,7 +136,8 @@ export class AgentSession {
         cwd: options.cwd,
         env: options.env,
         resume: options.resume,
-        model: options.model,
+        model: options.choice.model,
+        effort: options.choice.effort,
         permissionMode: "bypassPermissions",
         allowDangerouslySkipPermissions: true,
         disallowedTools: DISALLOWED_TOOLS,
@@ -143,19 +156,33 @@ export class AgentSession {
     void this.consume(this.running);
   }
 
-  /** Feeds a batch of chat messages (already formatted) to the agent. */
-  push(text: string, through: number): void {
+  /**
+   * Feeds a batch of chat messages (already formatted) to the agent. A `choice` other than
+   * the session's takes effect when this batch starts a turn; a batch joining a running
+   * turn leaves that turn on its model, and the next turn switches.
+   */
+  push(text: string, through: number, choice?: ModelChoice): void {
     if (this.closed) throw new Error("session is closed");
+    const switchTo =
+      choice &&
+      !this.busy &&
+      (choice.model !== this.choice.model || choice.effort !== this.choice.effort)
+        ? choice
+        : undefined;
+    if (switchTo) this.choice = switchTo;
     const uuid = randomUUID();
     this.throughByUuid.set(uuid, through);
     this.pushedThrough = Math.max(this.pushedThrough, through);
     this.lastActivity = Date.now();
     this.inbox.push({
-      type: "user",
-      uuid,
-      session_id: "",
-      parent_tool_use_id: null,
-      message: { role: "user", content: text },
+      message: {
+        type: "user",
+        uuid,
+        session_id: "",
+        parent_tool_use_id: null,
+        message: { role: "user", content: text },
+      },
+      switchTo,
     });
     this.wakeInput?.();
   }
@@ -171,11 +198,36 @@ export class AgentSession {
     while (!this.closed) {
       const next = this.inbox.shift();
       if (next) {
-        yield next;
+        // The switch is made before the CLI reads the message, so the turn it starts uses it.
+        if (next.switchTo) await this.switchTo(next.switchTo);
+        yield next.message;
         continue;
       }
       await new Promise<void>((resolve) => (this.wakeInput = resolve));
       this.wakeInput = undefined;
+    }
+  }
+
+  private async switchTo(choice: ModelChoice): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    try {
+      await running.setModel(choice.model);
+      // null clears the session's level: the model's own default applies again.
+      await running.applyFlagSettings({ effortLevel: choice.effort ?? null });
+      this.options.logger.info(
+        {
+          group: this.groupId,
+          model: choice.model ?? "default",
+          effort: choice.effort ?? "default",
+        },
+        "agent model changed",
+      );
+    } catch (error) {
+      this.options.logger.warn(
+        { group: this.groupId, err: (error as Error).message },
+        "the agent's model or effort could not be changed; it keeps the previous one",
+      );
     }
   }
 

@@ -6,6 +6,7 @@ import { configCommand } from "./config.ts";
 import { CliError, UsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { groupsCommand, statusCommand, tasksCommand } from "./status.ts";
+import { skillsCommand } from "./skills.ts";
 import { tokenCommand } from "./token.ts";
 import { usageOf } from "./usage.ts";
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<void>> = {
   status: statusCommand,
   groups: groupsCommand,
   tasks: tasksCommand,
+  skills: skillsCommand,
   chat: chatCommand,
   token: tokenCommand,
   config: configCommand,

@@ -9,8 +9,9 @@ export const OVERVIEW = `Usage: pincer <command> [options]
 
 Commands:
   status            channels, running agents, warnings
-  groups            registered groups and chats seen but not registered
+  groups            registered groups and chats seen but not registered; set a group's model
   tasks             scheduled tasks
+  skills            installed skills: list, add (git URL or .tar.gz), update, remove
   chat              chat with the main group: one message per line of input
   token             print the admin token; --rotate makes a new one
   config            show, set or unset the settings the setup page makes
@@ -29,13 +30,33 @@ and start-up warnings.
 
 ${CONNECTION}`,
   groups: `Usage: pincer groups [--json]
+       pincer groups set FOLDER [--model ID|default] [--effort LEVEL|default] [--json]
 
-Lists the registered groups, then the chats the service has seen that are not registered.
+Lists the registered groups with their model and effort, then the chats the service has
+seen that are not registered.
+
+"set" changes a group's model (an id such as claude-sonnet-4-5 or an alias such as sonnet)
+and reasoning effort (low, medium, high, xhigh, max); "default" goes back to MODEL and the
+model's own effort. A running turn finishes on the old model; the next turn uses the new.
 
 ${CONNECTION}`,
   tasks: `Usage: pincer tasks [--json]
 
 Lists the scheduled tasks of every group with their next and last run.
+
+${CONNECTION}`,
+  skills: `Usage: pincer skills [list] [--json]
+       pincer skills add URL [--ref REF] [--subpath DIR] [--group FOLDER] [--json]
+       pincer skills add FILE.tar.gz [--subpath DIR] [--group FOLDER] [--json]
+       pincer skills update NAME [--json]
+       pincer skills remove NAME [--json]
+
+A skill is a folder with a SKILL.md (front matter with name and description). "add" installs
+one from a git repository (pinned at the commit its branch, tag or commit names now; the
+top of the repository, or --subpath) or from a local .tar.gz, for every group or for
+--group FOLDER. "update" fetches a git skill again and moves its pin. Agents get a change
+when they next start. "list" also shows the requests the main chat's agent filed; approve
+them on the Skills page.
 
 ${CONNECTION}`,
   chat: `Usage: pincer chat [--wait SECONDS] [--json]

@@ -13,6 +13,7 @@ import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/m
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
+import { modelChoiceOf, type LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentTool } from "../agent/tools.ts";
@@ -47,6 +48,8 @@ export interface OrchestratorOptions {
   channels: Map<string, Channel>;
   logger: Logger;
   bundledSkillsDir: string;
+  /** The skills the owner installed that a group's agent gets (skills/skills.ts). */
+  installedSkills?: LauncherOptions["installedSkills"];
   /** Tools that other features add to every group's agent. */
   extraTools?: (group: Group) => AgentTool[];
   maxAttachmentBytes?: number;
@@ -266,7 +269,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
         prompt = `${interruptedTurnNote(alreadySent.map((m) => m.text))}\n${prompt}`;
     }
     clearTimeout(this.idleTimers.get(group.id));
-    session.push(prompt, pending.at(-1)!.id);
+    // A model or effort changed on the admin page reaches a live session at its next turn.
+    session.push(prompt, pending.at(-1)!.id, modelChoiceOf(group, this.options.config.MODEL));
     this.setStatus(group, "working");
   }
 

@@ -197,4 +197,34 @@ export const migrations: Migration[] = [
       ALTER TABLE messages ADD COLUMN mentions_bot INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- The model and reasoning effort a group's agent uses; NULL = the service's default
+      -- (MODEL, and the model's own default effort).
+      ALTER TABLE groups ADD COLUMN model TEXT;
+      ALTER TABLE groups ADD COLUMN effort TEXT;
+    `,
+  },
+  {
+    version: 9,
+    sql: `
+      -- Skills the main chat's agent asked the owner to install; nothing is fetched until the
+      -- owner approves. target = the group's folder it is for, NULL = every group.
+      CREATE TABLE skill_requests (
+        id INTEGER PRIMARY KEY,
+        requested_by INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        ref TEXT,
+        subpath TEXT,
+        target TEXT,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'installed', 'rejected', 'failed')),
+        outcome TEXT,
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER
+      );
+    `,
+  },
 ];

@@ -2,6 +2,15 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 
+/**
+ * What a route reading its body with `readJsonBody(c, schema)` takes, declared on its
+ * handler's context so the typed client (cli/client.ts) may send it.
+ */
+export interface JsonInput<S extends z.ZodType> {
+  in: { json: z.input<S> };
+  out: { json: z.output<S> };
+}
+
 export type BodyResult<T> = { value: T } | { error: string; status: 400 | 415 };
 
 export function zodMessage(error: z.ZodError): string {

@@ -28,6 +28,9 @@ import { logsPage } from "./pages/logs.ts";
 import { memoryPage } from "./pages/memory.ts";
 import { setupPage } from "./pages/setup.ts";
 import { tasksPage } from "./pages/tasks.ts";
+import { skillsPage } from "./pages/skills.ts";
+import type { Skills } from "../skills/skills.ts";
+import { pendingSkillRequests } from "../store/skill-requests.ts";
 import { usagePage } from "./pages/usage.ts";
 import { csrfToken } from "./session.ts";
 import { setupReport } from "./setup-api.ts";
@@ -46,6 +49,7 @@ export interface PageDeps {
   /** Whether GET /api/backup exists. */
   backup: boolean;
   isolation: IsolationStatus;
+  skills: Skills;
 }
 
 /** Rendered HTML, not part of the typed API: plain statements suit it better than a chain. */
@@ -102,6 +106,7 @@ export function pageRoutes(deps: PageDeps): Hono {
       groupsPage(context, {
         groups: listGroups(db),
         discovered: listChats(db).filter((chat) => !chat.registered),
+        defaultModel: config.MODEL,
       }),
     ),
   );
@@ -153,6 +158,17 @@ export function pageRoutes(deps: PageDeps): Hono {
         error,
       });
     }),
+  );
+
+  app.get(
+    "/skills",
+    page(async (_c, context) =>
+      skillsPage(context, {
+        skills: await deps.skills.list(),
+        requests: pendingSkillRequests(db),
+        groups: listGroups(db),
+      }),
+    ),
   );
 
   app.get(

@@ -24,6 +24,8 @@ import { chatRoutes } from "./chat-api.ts";
 import { conversationRoutes } from "./conversations-api.ts";
 import { eventRoutes } from "./events-api.ts";
 import { groupRoutes } from "./groups-api.ts";
+import { skillRoutes } from "./skills-api.ts";
+import type { Skills } from "../skills/skills.ts";
 import { LoginLimiter } from "./login-limit.ts";
 import { logRoutes } from "./logs-api.ts";
 import { memoryRoutes } from "./memory-api.ts";
@@ -47,6 +49,8 @@ export interface WebServerOptions {
   delivery: Delivery;
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
+  /** The skills the owner installs (GET/POST /api/skills …). */
+  skills: Skills;
   isolation: IsolationStatus;
   /** Called after a group is unregistered: its agent user is retired (never throws). */
   retireGroup(group: Group): Promise<void>;
@@ -134,6 +138,7 @@ function apiRoutes(deps: ApiDeps) {
     .route("/", logRoutes({ recent: deps.recent }))
     .route("/", usageRoutes({ db, config }))
     .route("/", backupRoutes({ db, dataDir: config.DATA_DIR }))
+    .route("/", skillRoutes({ db, skills: deps.skills }))
     .all("/api/*", (c) =>
       c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
     );
@@ -191,6 +196,7 @@ export function createWebApp(options: WebServerOptions): Hono {
       recent,
       backup: true,
       isolation: options.isolation,
+      skills: options.skills,
     }),
   );
   return app;

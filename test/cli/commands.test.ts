@@ -119,8 +119,11 @@ describe("pincer status, groups, tasks, token", () => {
   it("groups lists registered groups, then chats seen but not registered", async () => {
     const run = await cli(["groups"], { env: env() });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^main \(main\) +Main +web:main +\(every message\)$/m);
-    assert.match(run.stdout, /^family +Family +telegram:-100200 +@Andy$/m);
+    assert.match(
+      run.stdout,
+      /^main \(main\) +Main +web:main +\(every message\) +default +default$/m,
+    );
+    assert.match(run.stdout, /^family +Family +telegram:-100200 +@Andy +default +default$/m);
     assert.match(run.stdout, /Seen but not registered:\nCHAT +NAME +KIND +LAST MESSAGE\n/);
     assert.match(run.stdout, /^discord:777 +Gamers +group +2025-02-01 12:30 UTC$/m);
   });

@@ -74,8 +74,32 @@ describe("the pincer command", () => {
 
     const groups = await pincer(["groups"], env());
     assert.equal(groups.code, 0, groups.stderr);
-    assert.match(groups.stdout, /^FOLDER +NAME +CHAT +TRIGGER$/m);
-    assert.match(groups.stdout, /^main \(main\) +Main +web:main +\(every message\)$/m);
+    assert.match(groups.stdout, /^FOLDER +NAME +CHAT +TRIGGER +MODEL +EFFORT$/m);
+    assert.match(
+      groups.stdout,
+      /^main \(main\) +Main +web:main +\(every message\) +default +default$/m,
+    );
+  });
+
+  it("groups set changes a group's model and effort, and says what is wrong", async () => {
+    const set = await pincer(
+      ["groups", "set", "main", "--model", "sonnet", "--effort", "low"],
+      env(),
+    );
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /main: model sonnet, effort low/);
+    assert.match((await pincer(["groups"], env())).stdout, /\(every message\) +sonnet +low$/m);
+
+    const bad = await pincer(["groups", "set", "main", "--effort", "extreme"], env());
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /effort: expected one of low, medium, high, xhigh, max/);
+
+    const reset = await pincer(
+      ["groups", "set", "main", "--model", "default", "--effort", "default"],
+      env(),
+    );
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /main: model default, effort default/);
   });
 
   it("chat sends a piped line and prints the model's reply", async () => {

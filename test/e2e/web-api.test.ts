@@ -60,6 +60,11 @@ const GUARDED: [string, string][] = [
   ["GET", "/api/outbox/failed"],
   ["GET", "/api/logs"],
   ["GET", "/api/backup"],
+  ["GET", "/api/skills"],
+  ["POST", "/api/skills"],
+  ["POST", "/api/skills/x/update"],
+  ["DELETE", "/api/skills/x"],
+  ["POST", "/api/skills/requests/1/approve"],
   ["POST", "/api/token/rotate"],
   ["POST", "/api/logout"],
 ];
@@ -71,6 +76,7 @@ const PAGES = [
   "/memory/main",
   "/conversations",
   "/tasks",
+  "/skills",
   "/usage",
   "/logs",
 ];

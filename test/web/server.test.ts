@@ -24,6 +24,7 @@ import { openDb, type Db } from "../../src/store/db.ts";
 import { insertGroup } from "../../src/store/groups.ts";
 import { AdminToken } from "../../src/web/admin-token.ts";
 import { createWebApp } from "../../src/web/server.ts";
+import type { Skills } from "../../src/skills/skills.ts";
 import { StubSocketFactory } from "../fakes/whatsapp/stub-socket.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
 
@@ -101,6 +102,7 @@ describe("public health and the WhatsApp link QR", () => {
         revokeToken: () => undefined,
       },
       scheduler: { changed: () => undefined },
+      skills: {} as Skills,
       isolation: { kind: "directory", detail: "test" },
       retireGroup: async () => undefined,
       isReady: () => true,

@@ -135,6 +135,34 @@ test("daily usage lists the last days with tokens and cost per group, and today'
   ]);
 });
 
+test("daily usage also gives cost per model over the days asked, the most expensive first", async () => {
+  const now = Date.now();
+  use(ids.main!, now, 200_000);
+  recordUsage(store.db, {
+    groupId: ids.family!,
+    model: "claude-sonnet-4-5-20250929",
+    inputTokens: 1_000,
+    outputTokens: 100_000,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    at: now,
+  });
+  // Older than the window: not counted.
+  use(ids.main!, now - 10 * 24 * 3600_000, 200_000);
+  const res = await app.request("/api/usage/daily?days=3");
+  const body = (await res.json()) as {
+    models: { model: string; requests: number; outputTokens: number; costUsd: number }[];
+  };
+  assert.deepEqual(
+    body.models.map((m) => [m.model, m.requests, m.outputTokens, m.costUsd]),
+    [
+      // 1k input at $3/M + 100k output at $15/M
+      ["claude-sonnet-4-5-20250929", 1, 100_000, 1.503],
+      ["claude-haiku-4-5", 1, 200_000, 1.000012],
+    ],
+  );
+});
+
 test("days defaults to 14 and must be a whole number from 1 to 366", async () => {
   const body = (await (await app.request("/api/usage/daily")).json()) as DailyBody;
   assert.equal(body.days.length, 14);

@@ -140,36 +140,43 @@ function drawChart(days, capUsd) {
   );
 }
 
+/** One table row of plain text cells (numbers with thousands separators). */
+function textRow(values) {
+  const row = document.createElement("tr");
+  for (const value of values) {
+    const cell = document.createElement("td");
+    cell.textContent = typeof value === "number" ? value.toLocaleString("en") : value;
+    row.appendChild(cell);
+  }
+  return row;
+}
+
+/** The row a table of seven columns shows when there was nothing to count. */
+function noCallsRow() {
+  const row = textRow(["No model calls in these days."]);
+  row.cells[0].colSpan = 7;
+  row.cells[0].className = "hint";
+  return row;
+}
+
 function fillTable(days) {
   const rows = [];
   for (const day of [...days].reverse()) {
     for (const group of day.groups) {
-      const row = document.createElement("tr");
-      for (const value of [
-        day.day,
-        group.name,
-        group.inputTokens,
-        group.outputTokens,
-        group.cacheReadTokens,
-        group.cacheWriteTokens,
-        usd(group.costUsd),
-      ]) {
-        const cell = document.createElement("td");
-        cell.textContent = typeof value === "number" ? value.toLocaleString("en") : value;
-        row.appendChild(cell);
-      }
-      rows.push(row);
+      rows.push(
+        textRow([
+          day.day,
+          group.name,
+          group.inputTokens,
+          group.outputTokens,
+          group.cacheReadTokens,
+          group.cacheWriteTokens,
+          usd(group.costUsd),
+        ]),
+      );
     }
   }
-  if (rows.length === 0) {
-    const row = document.createElement("tr");
-    const cell = document.createElement("td");
-    cell.colSpan = 7;
-    cell.className = "hint";
-    cell.textContent = "No model calls in these days.";
-    row.appendChild(cell);
-    rows.push(row);
-  }
+  if (rows.length === 0) rows.push(noCallsRow());
   $("usage-table").tBodies[0].replaceChildren(...rows);
   showScrollHint();
 }
@@ -182,6 +189,22 @@ function showScrollHint() {
 
 let shown;
 
+function fillModels(models) {
+  const rows = models.map((m) =>
+    textRow([
+      m.model,
+      m.requests,
+      m.inputTokens,
+      m.outputTokens,
+      m.cacheReadTokens,
+      m.cacheWriteTokens,
+      usd(m.costUsd),
+    ]),
+  );
+  if (rows.length === 0) rows.push(noCallsRow());
+  $("models-table").tBodies[0].replaceChildren(...rows);
+}
+
 async function loadUsage() {
   const { ok, data } = await api("/api/usage/daily?days=14");
   if (!ok) {
@@ -191,6 +214,7 @@ async function loadUsage() {
   shown = data;
   drawChart(data.days, data.today.capUsd);
   fillTable(data.days);
+  fillModels(data.models);
   $("usage-today").textContent =
     "Today: " +
     usd(data.today.spentUsd) +

@@ -15,6 +15,7 @@ const NAV: [string, string][] = [
   ["/groups", "Groups"],
   ["/conversations", "Conversations"],
   ["/tasks", "Tasks"],
+  ["/skills", "Skills"],
   ["/usage", "Usage"],
   ["/logs", "Logs"],
 ];

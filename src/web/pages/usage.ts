@@ -1,4 +1,4 @@
-// Usage and budgets: cost per day and group as a chart, tokens as a table, and the daily
+// Usage and budgets: cost per day and group as a chart, cost per model and tokens as tables, and the daily
 // spend caps. The page draws all of it from /api/usage/daily and /api/budget.
 import { html } from "./html.ts";
 import { layout, type PageContext } from "./layout.ts";
@@ -11,6 +11,25 @@ export function usagePage(context: PageContext): string {
       <p id="usage-today" role="status"></p>
       <div id="usage-chart" class="chart"></div>
       <div id="usage-legend" class="legend"></div>
+    </section>
+    <section class="card" aria-labelledby="models-title">
+      <h2 id="models-title">Cost per model (last 14 days)</h2>
+      <div class="table-wrap">
+        <table id="models-table">
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Requests</th>
+              <th scope="col">Input</th>
+              <th scope="col">Output</th>
+              <th scope="col">Cache read</th>
+              <th scope="col">Cache write</th>
+              <th scope="col">Cost</th>
+            </tr>
+          </thead>
+          <tbody></tbody>
+        </table>
+      </div>
     </section>
     <section class="card" aria-labelledby="tokens-title">
       <h2 id="tokens-title">Tokens per group per day</h2>

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proto, useMultiFileAuthState } from "baileys";
 import { useAtomicAuthState } from "../../../src/channels/whatsapp/auth-state.ts";
-import { writeFileAtomic } from "../../../src/channels/whatsapp/atomic-file.ts";
+import { writeFileAtomic } from "../../../src/atomic-file.ts";
 
 let scratch = "";
 let counter = 0;
