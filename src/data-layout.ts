@@ -7,6 +7,7 @@
 //   DATA_DIR/groups/<folder>/     a chat's folder, its agent's working directory
 //   DATA_DIR/groups/global/       the memory every chat shares (host-owned)
 //   DATA_DIR/agents/<folder>/     a chat's agent's home
+//   DATA_DIR/mcp/<folder>/        the home of a chat's stdio MCP servers (their own user)
 import { join } from "node:path";
 
 export interface Paths {
@@ -56,4 +57,13 @@ export function agentHome(paths: Paths, folder: string): string {
 
 export function globalMemoryDir(paths: Paths): string {
   return join(paths.groupsDir, "global");
+}
+
+/** Where every group's stdio MCP servers have their homes (host-owned, 0711). */
+export function mcpHomesDir(paths: Paths): string {
+  return join(paths.dataDir, "mcp");
+}
+
+export function mcpHome(paths: Paths, folder: string): string {
+  return join(mcpHomesDir(paths), folder);
 }

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, registerSecret, type Logger } from "./log.ts";
 import { routeConsoleToLogger } from "./console-capture.ts";
 import { openDb } from "./store/db.ts";
-import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
+import { getGroup, getGroupByChat, insertGroup, listGroups } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
@@ -33,6 +33,9 @@ import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 import { setUpBrowsing } from "./browser/browsing.ts";
 import { SECRET_VARIABLES } from "./secret-env.ts";
+import { McpHub } from "./mcp/hub.ts";
+import { stdioRunner } from "./mcp/stdio-user.ts";
+import { allSecrets } from "./store/host-secrets.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
@@ -136,6 +139,17 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     notify: (group, text) => orchestrator.notify(group, text),
     logger,
   });
+  for (const value of allSecrets(db).values()) registerSecret(value);
+  const mcp = new McpHub({
+    db,
+    logger,
+    stdio: stdioRunner({ db, paths, isolation }),
+    defaultFolder: () => mainGroup.folder,
+    callTimeoutMs: config.MCP_CALL_TIMEOUT,
+    connectTimeoutMs: config.MCP_CALL_TIMEOUT,
+    maxResultChars: config.MCP_MAX_RESULT_CHARS,
+    idleMs: config.AGENT_IDLE_TIMEOUT,
+  });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -155,6 +169,12 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       ...browsing.tools(group),
       ...globalMemoryTools(group, paths),
     ],
+    mcpServers: (group) => mcp.forGroup(group.folder),
+  });
+  // A changed server reaches the groups it serves at their next turn.
+  mcp.on("changed", (folder) => {
+    for (const group of listGroups(db))
+      if (folder === null || group.folder === folder) orchestrator.refreshTools(group.id);
   });
   orchestrator.setChannelState("browser", browsing.state);
   orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
@@ -239,6 +259,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     proxy,
     scheduler,
     isolation: isolation.status,
+    mcp,
     retireGroup: (group) =>
       isolation
         .retire(group)
@@ -274,6 +295,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     scheduler.stop();
     await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
     await browsing.closeAll();
+    await mcp.closeAll();
     await delivery.drain();
     for (const channel of channels.values()) await channel.stop();
     await proxy.stop();

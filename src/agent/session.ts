@@ -59,6 +59,13 @@ export interface SessionOptions {
   events: SessionEvents;
 }
 
+/** What a session starts with once its group is ready. */
+export interface SessionStart {
+  systemPromptAppend: string;
+  /** The owner's MCP servers for this group, as in-process servers the host forwards for. */
+  mcpServers: Record<string, McpSdkServerConfigWithInstance>;
+}
+
 export class StaleSessionError extends Error {}
 
 /** How much of a process's last stderr output is kept, for the log when it fails. */
@@ -98,14 +105,15 @@ export class AgentSession {
   }
 
   /**
-   * Starts the agent once `ready` gives the text appended to its system prompt (the group's
-   * files are prepared meanwhile); if that fails, the session ends as a failed start.
+   * Starts the agent once `ready` gives the text appended to its system prompt and its
+   * MCP servers (the group's files are prepared meanwhile); if that fails, the session ends
+   * as a failed start.
    */
-  startAfter(ready: Promise<string>): void {
+  startAfter(ready: Promise<SessionStart>): void {
     ready.then(
-      (systemPromptAppend) => {
+      (start) => {
         if (this.closed) this.options.events.onExit(undefined);
-        else this.start(systemPromptAppend);
+        else this.start(start);
       },
       (error: unknown) => {
         this.closed = true;
@@ -116,7 +124,7 @@ export class AgentSession {
     );
   }
 
-  private start(systemPromptAppend: string): void {
+  private start({ systemPromptAppend, mcpServers }: SessionStart): void {
     const { options } = this;
     this.running = query({
       prompt: this.input(),
@@ -128,7 +136,7 @@ export class AgentSession {
         permissionMode: "bypassPermissions",
         allowDangerouslySkipPermissions: true,
         disallowedTools: DISALLOWED_TOOLS,
-        mcpServers: { pincer: options.mcpServer },
+        mcpServers: { ...mcpServers, pincer: options.mcpServer },
         settingSources: ["user", "project"],
         systemPrompt: { type: "preset", preset: "claude_code", append: systemPromptAppend },
         hooks: options.hooks,

@@ -13,7 +13,7 @@ import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/m
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { AgentLauncher } from "../agent/launch.ts";
+import { AgentLauncher, type LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentTool } from "../agent/tools.ts";
@@ -49,6 +49,8 @@ export interface OrchestratorOptions {
   bundledSkillsDir: string;
   /** Tools that other features add to every group's agent. */
   extraTools?: (group: Group) => AgentTool[];
+  /** The owner's MCP servers for a group's new session (the MCP feature's). */
+  mcpServers?: LauncherOptions["mcpServers"];
   maxAttachmentBytes?: number;
   /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
   transcriber?: Transcriber | undefined;
@@ -87,6 +89,8 @@ export class Orchestrator extends EventEmitter<{
   readonly status: StatusPort;
   private readonly turnFailed = new Set<number>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
+  /** Groups whose tools changed while their session was busy: it closes when the turn ends. */
+  private readonly staleTools = new Set<number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
   /** Resolves stop()'s wait for the running turns; set only while it waits. */
@@ -175,6 +179,7 @@ export class Orchestrator extends EventEmitter<{
       isolation: options.isolation,
       bundledSkillsDir: options.bundledSkillsDir,
       logger: options.logger,
+      ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
       systemPrompt: (group, globalMemory) =>
         systemPromptAppend({
           assistantName: config.ASSISTANT_NAME,
@@ -380,6 +385,18 @@ export class Orchestrator extends EventEmitter<{
     return this.scheduled.runIsolated(group, runId, prompt);
   }
 
+  /**
+   * The group's tools changed (an MCP server added or removed): an idle session closes now,
+   * a busy one when its turn ends, never mid-turn; the next message resumes the
+   * conversation in a session with the new tools.
+   */
+  refreshTools(groupId: number): void {
+    const session = this.pool.get(groupId);
+    if (!session) return;
+    if (session.busy) this.staleTools.add(groupId);
+    else this.pool.closeGroup(groupId);
+  }
+
   /** Tells a chat something outside any turn (e.g. the scheduler's notices). */
   notify(group: Group, text: string): void {
     this.reply(group, text, undefined);
@@ -403,6 +420,11 @@ export class Orchestrator extends EventEmitter<{
     const failed = this.turnFailed.delete(group.id);
     this.advanceWatermark(group, through, failed);
     this.setStatus(group, "idle");
+    if (this.staleTools.delete(group.id)) {
+      this.pool.closeGroup(group.id);
+      this.settle();
+      return;
+    }
     this.pool.idle(group.id);
     const timer = setTimeout(
       () => this.pool.closeGroup(group.id),
@@ -415,6 +437,7 @@ export class Orchestrator extends EventEmitter<{
 
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
+    this.staleTools.delete(group.id);
     this.emit("sessionClosed", group.id);
     const unfinished = session.busy;
     if (error instanceof StaleSessionError) {

@@ -197,4 +197,34 @@ export const migrations: Migration[] = [
       ALTER TABLE messages ADD COLUMN mentions_bot INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- Values the owner enters for MCP servers (tokens, API keys), referenced as \${NAME} in a
+      -- server's entry and filled in by the host when it connects: never in a group's files.
+      CREATE TABLE host_secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- MCP servers the host connects to on behalf of one group (group_folder) or of every
+      -- group (NULL). entry is the server's .mcp.json entry as JSON; allowed_tools a JSON
+      -- array of tool names, NULL = all. A pending server (asked for by an agent) does
+      -- nothing until the owner approves it.
+      CREATE TABLE mcp_servers (
+        name TEXT PRIMARY KEY,
+        group_folder TEXT,
+        entry TEXT NOT NULL,
+        allowed_tools TEXT,
+        pending INTEGER NOT NULL DEFAULT 0,
+        calls INTEGER NOT NULL DEFAULT 0,
+        failed_calls INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- The Unix user a group's stdio MCP servers run as: not the agent's, so the agent
+      -- cannot read their environment (uids come from agent_uids too, never reused).
+      ALTER TABLE groups ADD COLUMN mcp_uid INTEGER;
+    `,
+  },
 ];

@@ -26,6 +26,8 @@ import { groupRoutes } from "./groups-api.ts";
 import { LoginLimiter } from "./login-limit.ts";
 import { logRoutes } from "./logs-api.ts";
 import { memoryRoutes } from "./memory-api.ts";
+import { mcpRoutes } from "./mcp-api.ts";
+import type { McpHub } from "../mcp/hub.ts";
 import { ModelChecker } from "./model-check.ts";
 import { pageRoutes } from "./page-routes.ts";
 import { setupRoutes } from "./setup-api.ts";
@@ -45,6 +47,8 @@ export interface WebServerOptions {
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
   isolation: IsolationStatus;
+  /** The owner's MCP servers, connected by the host. */
+  mcp: McpHub;
   /** Called after a group is unregistered: its agent user is retired (never throws). */
   retireGroup(group: Group): Promise<void>;
   isReady(): boolean;
@@ -123,6 +127,7 @@ function apiRoutes(deps: ApiDeps) {
     .route("/", logRoutes({ recent: deps.recent }))
     .route("/", usageRoutes({ db, config }))
     .route("/", backupRoutes({ db, dataDir: config.DATA_DIR }))
+    .route("/", mcpRoutes({ db, hub: deps.mcp }))
     .all("/api/*", (c) =>
       c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
     );

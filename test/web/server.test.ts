@@ -21,6 +21,7 @@ import { createLogger, RecentLines } from "../../src/log.ts";
 import { openDb, type Db } from "../../src/store/db.ts";
 import { insertGroup } from "../../src/store/groups.ts";
 import { AdminToken } from "../../src/web/admin-token.ts";
+import type { McpHub } from "../../src/mcp/hub.ts";
 import { createWebApp } from "../../src/web/server.ts";
 import { StubSocketFactory } from "../fakes/whatsapp/stub-socket.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
@@ -99,6 +100,7 @@ describe("public health and the WhatsApp link QR", () => {
       },
       scheduler: { changed: () => undefined },
       isolation: { kind: "directory", detail: "test" },
+      mcp: {} as McpHub,
       retireGroup: async () => undefined,
       isReady: () => true,
     });

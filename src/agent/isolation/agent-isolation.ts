@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { Db } from "../../store/db.ts";
-import { assignAgentUid, type Group } from "../../store/groups.ts";
+import { assignAgentUid, assignMcpUid, type Group } from "../../store/groups.ts";
 import type { Logger } from "../../log.ts";
 import { agentHome, groupDir, type Paths } from "../../data-layout.ts";
 import { limitedCommand, type AgentLimits } from "./limits.ts";
@@ -144,6 +144,16 @@ export class AgentIsolation {
     return { uid, gid: uid };
   }
 
+  /** The uid and gid of the group's stdio MCP servers: a user of their own, not the agent's. */
+  mcpIdentityFor(group: Group): AgentIdentity | undefined {
+    if (!this.enabled) return undefined;
+    const taken = systemUids();
+    const uid = assignMcpUid(this.options.db, group.id, this.options.uidBase, (candidate) =>
+      taken.has(candidate),
+    );
+    return { uid, gid: uid };
+  }
+
   /**
    * The group's folder and agent home exist and belong to its user. Both sit in folders
    * only the host writes, so they are made by name; a tree that is not the user's yet (a
@@ -155,15 +165,23 @@ export class AgentIsolation {
   ): Promise<void> {
     const { paths } = this.options;
     for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
-      await mkdir(dir, { recursive: true, mode: TREE_MODE });
-      if (!identity || (await ownedBy(dir, identity))) continue;
-      const changed = await ownTree(dir, identity, TREE_MODE);
-      if (changed.length > 0)
+      const changed = await this.ensureOwnDir(dir, identity);
+      if (changed > 0)
         this.log.info(
-          { group: group.folder, uid: identity.uid, files: changed.length },
+          { group: group.folder, uid: identity?.uid, files: changed },
           "handed the group's files to its user",
         );
     }
+  }
+
+  /**
+   * `dir`, in a folder only the host writes, exists (0700) and is `identity`'s; returns how
+   * many files had to be handed over (through descriptors).
+   */
+  async ensureOwnDir(dir: string, identity: AgentIdentity | undefined): Promise<number> {
+    await mkdir(dir, { recursive: true, mode: TREE_MODE });
+    if (!identity || (await ownedBy(dir, identity))) return 0;
+    return (await ownTree(dir, identity, TREE_MODE)).length;
   }
 
   /**
