@@ -1,0 +1,90 @@
+// Loopback MCP servers written with the MCP SDK's server side: a streamable-HTTP one that
+// wants a bearer token, and (stdio-server.ts) one the host starts as a process.
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+
+export interface HttpMcpFake {
+  url: string;
+  /** Every tool call, by tool name and arguments. */
+  calls: { tool: string; args: unknown }[];
+  /** Authorization headers of refused requests (to show a wrong token never gets in). */
+  refused: number;
+  close(): Promise<void>;
+}
+
+/** The fake's tools; `big` answers with `size` characters, to test the host's result cap. */
+export function notesServer(calls: HttpMcpFake["calls"]): McpServer {
+  const server = new McpServer({ name: "notes-fake", version: "1.0.0" });
+  server.registerTool(
+    "lookup",
+    { description: "Looks a note up by its title", inputSchema: { title: z.string() } },
+    ({ title }) => {
+      calls.push({ tool: "lookup", args: { title } });
+      return { content: [{ type: "text", text: `note "${title}": buy oat milk` }] };
+    },
+  );
+  server.registerTool(
+    "big",
+    { description: "Answers with a long text", inputSchema: { size: z.number().int() } },
+    ({ size }) => {
+      calls.push({ tool: "big", args: { size } });
+      return { content: [{ type: "text", text: "x".repeat(size) }] };
+    },
+  );
+  server.registerTool("hidden", { description: "Not on the allow-list" }, () => {
+    calls.push({ tool: "hidden", args: {} });
+    return { content: [{ type: "text", text: "hidden tool ran" }] };
+  });
+  return server;
+}
+
+async function body(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/** A stateless streamable-HTTP MCP server at /mcp that answers only `Bearer <token>`. */
+export async function startHttpMcpFake(token: string): Promise<HttpMcpFake> {
+  const calls: HttpMcpFake["calls"] = [];
+  const fake = { refused: 0 };
+  const http = createServer((req, res) => {
+    void (async () => {
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        fake.refused++;
+        res.writeHead(401, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "invalid_token" }));
+        return;
+      }
+      const server = notesServer(calls);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      res.on("close", () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.method === "POST" ? await body(req) : undefined);
+    })().catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    calls,
+    get refused() {
+      return fake.refused;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
