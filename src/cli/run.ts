@@ -4,6 +4,7 @@ import { backupCommand, restoreCommand } from "./backup.ts";
 import { chatCommand } from "./chat.ts";
 import { CliError, UsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
+import { mcpCommand } from "./mcp.ts";
 import { groupsCommand, statusCommand, tasksCommand } from "./status.ts";
 import { tokenCommand } from "./token.ts";
 import { usageOf } from "./usage.ts";
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<void>> = {
   token: tokenCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  mcp: mcpCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
