@@ -110,12 +110,11 @@ export class AgentLauncher {
           }),
           this.options.mcpServers?.(group) ?? { servers: {}, notes: [] },
         ]);
-        const prompt = this.options.systemPrompt(group, globalMemory);
         return {
-          // A server that is down costs the agent one line, not the session.
-          systemPromptAppend:
-            mcp.notes.length > 0 ? `${prompt}\n\n${mcp.notes.join("\n")}` : prompt,
+          systemPromptAppend: this.options.systemPrompt(group, globalMemory),
           mcpServers: mcp.servers,
+          // A server that is down costs the agent one line, not the session.
+          notice: mcp.notes.join("\n") || undefined,
         };
       }),
     );

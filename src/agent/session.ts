@@ -64,6 +64,11 @@ export interface SessionStart {
   systemPromptAppend: string;
   /** The owner's MCP servers for this group, as in-process servers the host forwards for. */
   mcpServers: Record<string, McpSdkServerConfigWithInstance>;
+  /**
+   * Said to the agent before the first message it reads (e.g. an MCP server that is down).
+   * Not in the system prompt: a resumed session keeps the system prompt it began with.
+   */
+  notice?: string | undefined;
 }
 
 export class StaleSessionError extends Error {}
@@ -84,6 +89,7 @@ export class AgentSession {
   private running: Query | undefined;
   private child: SpawnedProcess | undefined;
   private stderrTail = "";
+  private notice: string | undefined;
   lastActivity = Date.now();
 
   constructor(options: SessionOptions) {
@@ -124,8 +130,9 @@ export class AgentSession {
     );
   }
 
-  private start({ systemPromptAppend, mcpServers }: SessionStart): void {
+  private start({ systemPromptAppend, mcpServers, notice }: SessionStart): void {
     const { options } = this;
+    this.notice = notice;
     this.running = query({
       prompt: this.input(),
       options: {
@@ -179,6 +186,10 @@ export class AgentSession {
     while (!this.closed) {
       const next = this.inbox.shift();
       if (next) {
+        if (this.notice) {
+          next.message.content = `${this.notice}\n\n${next.message.content as string}`;
+          this.notice = undefined;
+        }
         yield next;
         continue;
       }

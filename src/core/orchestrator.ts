@@ -271,7 +271,9 @@ export class Orchestrator extends EventEmitter<{
     if (!group) return;
     const session = this.pool.get(groupId);
     if (session) {
-      this.feed(group, session);
+      // A session whose tools changed takes no new messages: they wait for the new one,
+      // which starts once its running turn has ended.
+      if (!this.staleTools.has(groupId)) this.feed(group, session);
       return;
     }
     const pending = inboundAfter(this.db, group.channel, group.chatId, group.watermark);
