@@ -35,6 +35,7 @@ import { setUpBrowsing } from "./browser/browsing.ts";
 import { SECRET_VARIABLES } from "./secret-env.ts";
 import { McpHub } from "./mcp/hub.ts";
 import { stdioRunner } from "./mcp/stdio-user.ts";
+import { mcpAgentTools } from "./mcp/agent-tools.ts";
 import { allSecrets } from "./store/host-secrets.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
@@ -168,6 +169,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
       ...browsing.tools(group),
       ...globalMemoryTools(group, paths),
+      ...mcpAgentTools(group, db),
     ],
     mcpServers: (group) => mcp.forGroup(group.folder),
   });

@@ -17,7 +17,8 @@ import { addServer, approveServer, changeServer, mergedEntry, serverView } from 
 import type { Db } from "../store/db.ts";
 import { allSecrets, deleteSecret, listSecretNames, setSecret } from "../store/host-secrets.ts";
 import { deleteMcpServer, getMcpServer, listMcpServers } from "../store/mcp-servers.ts";
-import { readJsonBody, zodMessage } from "./json-body.ts";
+import { zodMessage } from "../zod-message.ts";
+import { readJsonBody } from "./json-body.ts";
 
 const secretBody = z.object({ value: z.string().min(1).max(16_000) }).strict();
 

@@ -69,6 +69,18 @@ describe("MCP servers the owner adds", () => {
       if (isToolResultTurn(request))
         return { text: `result: ${JSON.stringify(toolResults(request)[0]?.content ?? "")}` };
       const text = lastUserText(request);
+      if (text.includes("call:file"))
+        return {
+          toolUse: {
+            name: "mcp__pincer__add_mcp_server",
+            input: {
+              name: "wiki",
+              type: "http",
+              url: notes.url,
+              headers: { Authorization: "Bearer ${NOTES_TOKEN}" },
+            },
+          },
+        };
       const call = Object.entries(CALLS).find(([marker]) => text.includes(marker));
       return call ? { toolUse: call[1] } : { text: `echo: ${text.slice(-40)}` };
     });
@@ -180,6 +192,28 @@ describe("MCP servers the owner adds", () => {
       assert.equal(statSync(me.home).uid, me.uid);
       assert.equal(statSync(me.home).mode & 0o777, 0o700);
     }
+  });
+
+  it("lets the main agent file a server that does nothing until the owner approves it", async () => {
+    const connections = notes.requests;
+    assert.match(await ask("call:file a wiki"), /Filed \\"wiki\\" for the owner's approval/);
+    const listed = (await (await api(service, "/api/mcp-servers")).json()) as {
+      servers: { name: string; pending: boolean; status: string }[];
+    };
+    assert.deepEqual(
+      listed.servers.filter((s) => s.name === "wiki").map((s) => [s.pending, s.status]),
+      [[true, "pending_approval"]],
+    );
+    await ask("anything new?");
+    assert.ok(
+      !toolNames(model.mainRequests().at(-1)!.body).some((n) => n.startsWith("mcp__wiki__")),
+    );
+    assert.equal(notes.requests, connections, "nothing connected for a pending server");
+
+    assert.equal((await post("/api/mcp-servers/wiki/approve", {})).status, 200);
+    await ask("and now?");
+    assert.ok(toolNames(model.mainRequests().at(-1)!.body).includes("mcp__wiki__lookup"));
+    assert.equal((await post("/api/mcp-servers/wiki/approve", {})).status, 409);
   });
 
   it("tests a server from the API and removes it", async () => {

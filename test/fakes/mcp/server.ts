@@ -10,8 +10,10 @@ export interface HttpMcpFake {
   url: string;
   /** Every tool call, by tool name and arguments. */
   calls: { tool: string; args: unknown }[];
-  /** Authorization headers of refused requests (to show a wrong token never gets in). */
+  /** Requests refused for a wrong or missing token. */
   refused: number;
+  /** Every request that got in. */
+  requests: number;
   close(): Promise<void>;
 }
 
@@ -51,7 +53,7 @@ async function body(req: IncomingMessage): Promise<unknown> {
 /** A stateless streamable-HTTP MCP server at /mcp that answers only `Bearer <token>`. */
 export async function startHttpMcpFake(token: string): Promise<HttpMcpFake> {
   const calls: HttpMcpFake["calls"] = [];
-  const fake = { refused: 0 };
+  const fake = { refused: 0, requests: 0 };
   const http = createServer((req, res) => {
     void (async () => {
       if (req.headers.authorization !== `Bearer ${token}`) {
@@ -60,6 +62,7 @@ export async function startHttpMcpFake(token: string): Promise<HttpMcpFake> {
         res.end(JSON.stringify({ error: "invalid_token" }));
         return;
       }
+      fake.requests++;
       const server = notesServer(calls);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on("close", () => {
@@ -80,6 +83,9 @@ export async function startHttpMcpFake(token: string): Promise<HttpMcpFake> {
     calls,
     get refused() {
       return fake.refused;
+    },
+    get requests() {
+      return fake.requests;
     },
     close: () =>
       new Promise<void>((resolve) => {
