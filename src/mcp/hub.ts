@@ -138,6 +138,9 @@ export class McpHub extends EventEmitter<{
   async test(name: string): Promise<{ tools: { name: string; description: string }[] }> {
     const row = getMcpServer(this.options.db, name);
     if (!row) throw new ConnectError("failing", `no MCP server "${name}"`);
+    // Connecting would hand the owner's secrets to a server nobody approved yet.
+    if (row.pending)
+      throw new ConnectError("failing", `"${name}" waits for approval: approve it before testing`);
     const folder = row.group ?? this.options.defaultFolder();
     const live = await this.connect(row, folder, "test");
     try {

@@ -3,10 +3,11 @@
 // secrets never are).
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";
-import { allSecrets } from "../store/host-secrets.ts";
+import { allSecrets, listSecretNames } from "../store/host-secrets.ts";
 import {
   getMcpServer,
   insertMcpServer,
+  listMcpServers,
   updateMcpServer,
   type McpServerRow,
 } from "../store/mcp-servers.ts";
@@ -124,4 +125,23 @@ export function serverView(db: Db, hub: McpHub, row: McpServerRow) {
     detail: state.detail,
     tools: state.tools,
   };
+}
+
+/** The servers whose entries refer to the secret `name`. */
+export function serversUsing(db: Db, name: string): McpServerRow[] {
+  return listMcpServers(db).filter((row) => {
+    const entry = mcpEntry.safeParse(row.entry);
+    return entry.success && referencedSecrets(entry.data).includes(name);
+  });
+}
+
+/** The secrets as they may be shown: masked, with the servers that use each. */
+export function secretViews(db: Db) {
+  const values = allSecrets(db);
+  return listSecretNames(db).map((secret) => ({
+    name: secret.name,
+    value: maskSecret(values.get(secret.name) ?? ""),
+    updatedAt: secret.updatedAt,
+    usedBy: serversUsing(db, secret.name).map((row) => row.name),
+  }));
 }

@@ -4,18 +4,19 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { registerSecret } from "../log.ts";
-import {
-  maskSecret,
-  mcpEntry,
-  newServer,
-  referencedSecrets,
-  SECRET_NAME,
-  serverChange,
-} from "../mcp/config.ts";
+import { maskSecret, mcpEntry, newServer, SECRET_NAME, serverChange } from "../mcp/config.ts";
 import type { McpHub } from "../mcp/hub.ts";
-import { addServer, approveServer, changeServer, mergedEntry, serverView } from "../mcp/servers.ts";
+import {
+  addServer,
+  approveServer,
+  changeServer,
+  mergedEntry,
+  secretViews,
+  serversUsing,
+  serverView,
+} from "../mcp/servers.ts";
 import type { Db } from "../store/db.ts";
-import { allSecrets, deleteSecret, listSecretNames, setSecret } from "../store/host-secrets.ts";
+import { deleteSecret, setSecret } from "../store/host-secrets.ts";
 import { deleteMcpServer, getMcpServer, listMcpServers } from "../store/mcp-servers.ts";
 import { zodMessage } from "../zod-message.ts";
 import { readJsonBody } from "./json-body.ts";
@@ -25,12 +26,6 @@ const secretBody = z.object({ value: z.string().min(1).max(16_000) }).strict();
 export function mcpRoutes(deps: { db: Db; hub: McpHub }) {
   const { db, hub } = deps;
   const view = (name: string) => serverView(db, hub, getMcpServer(db, name)!);
-  /** The servers whose entries use the secret `name`. */
-  const usersOf = (name: string) =>
-    listMcpServers(db).filter((row) => {
-      const entry = mcpEntry.safeParse(row.entry);
-      return entry.success && referencedSecrets(entry.data).includes(name);
-    });
   return new Hono()
     .get("/api/mcp-servers", (c) =>
       c.json({ servers: listMcpServers(db).map((row) => serverView(db, hub, row)) }),
@@ -63,7 +58,13 @@ export function mcpRoutes(deps: { db: Db; hub: McpHub }) {
     })
     .post("/api/mcp-servers/:name/test", async (c) => {
       const name = c.req.param("name");
-      if (!getMcpServer(db, name)) return c.json({ error: `no MCP server "${name}"` }, 404);
+      const row = getMcpServer(db, name);
+      if (!row) return c.json({ error: `no MCP server "${name}"` }, 404);
+      if (row.pending)
+        return c.json(
+          { error: `"${name}" waits for approval: testing would send it your secrets` },
+          409,
+        );
       try {
         const { tools } = await hub.test(name);
         return c.json({ ok: true as const, tools });
@@ -78,17 +79,7 @@ export function mcpRoutes(deps: { db: Db; hub: McpHub }) {
       await hub.changed(row.name, [row.group]);
       return c.json({ ok: true as const });
     })
-    .get("/api/mcp-secrets", (c) => {
-      const values = allSecrets(db);
-      return c.json({
-        secrets: listSecretNames(db).map((secret) => ({
-          name: secret.name,
-          value: maskSecret(values.get(secret.name) ?? ""),
-          updatedAt: secret.updatedAt,
-          usedBy: usersOf(secret.name).map((row) => row.name),
-        })),
-      });
-    })
+    .get("/api/mcp-secrets", (c) => c.json({ secrets: secretViews(db) }))
     .put("/api/mcp-secrets/:name", async (c) => {
       const name = c.req.param("name");
       if (!SECRET_NAME.test(name))
@@ -100,13 +91,13 @@ export function mcpRoutes(deps: { db: Db; hub: McpHub }) {
       if ("error" in body) return c.json({ error: body.error }, body.status);
       registerSecret(body.value.value);
       setSecret(db, name, body.value.value);
-      for (const row of usersOf(name)) await hub.changed(row.name, [row.group]);
+      for (const row of serversUsing(db, name)) await hub.changed(row.name, [row.group]);
       return c.json({ name, value: maskSecret(body.value.value) });
     })
     .delete("/api/mcp-secrets/:name", async (c) => {
       const name = c.req.param("name");
       if (!deleteSecret(db, name)) return c.json({ error: `no secret "${name}"` }, 404);
-      for (const row of usersOf(name)) await hub.changed(row.name, [row.group]);
+      for (const row of serversUsing(db, name)) await hub.changed(row.name, [row.group]);
       return c.json({ ok: true as const });
     });
 }

@@ -28,6 +28,10 @@ import { memoryPage } from "./pages/memory.ts";
 import { setupPage } from "./pages/setup.ts";
 import { tasksPage } from "./pages/tasks.ts";
 import { usagePage } from "./pages/usage.ts";
+import { mcpPage } from "./pages/mcp.ts";
+import type { McpHub } from "../mcp/hub.ts";
+import { secretViews, serverView } from "../mcp/servers.ts";
+import { listMcpServers } from "../store/mcp-servers.ts";
 import { csrfToken } from "./session.ts";
 import { setupReport } from "./setup-api.ts";
 import { taskView } from "./tasks-api.ts";
@@ -44,6 +48,7 @@ export interface PageDeps {
   /** Whether GET /api/backup exists. */
   backup: boolean;
   isolation: IsolationStatus;
+  mcp: McpHub;
 }
 
 /** Rendered HTML, not part of the typed API: plain statements suit it better than a chain. */
@@ -169,6 +174,18 @@ export function pageRoutes(deps: PageDeps): Hono {
   app.get(
     "/usage",
     page((_c, context) => usagePage(context)),
+  );
+
+  app.get(
+    "/mcp",
+    page((_c, context) =>
+      mcpPage(
+        context,
+        listMcpServers(db).map((row) => serverView(db, deps.mcp, row)),
+        secretViews(db),
+        listGroups(db).map((group) => group.folder),
+      ),
+    ),
   );
 
   app.get(

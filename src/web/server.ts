@@ -184,6 +184,7 @@ export function createWebApp(options: WebServerOptions): Hono {
       recent,
       backup: true,
       isolation: options.isolation,
+      mcp: options.mcp,
     }),
   );
   return app;

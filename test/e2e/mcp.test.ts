@@ -204,6 +204,8 @@ describe("MCP servers the owner adds", () => {
       listed.servers.filter((s) => s.name === "wiki").map((s) => [s.pending, s.status]),
       [[true, "pending_approval"]],
     );
+    const early = await post("/api/mcp-servers/wiki/test", {});
+    assert.equal(early.status, 409, "a test would send the secrets before approval");
     await ask("anything new?");
     assert.ok(
       !toolNames(model.mainRequests().at(-1)!.body).some((n) => n.startsWith("mcp__wiki__")),

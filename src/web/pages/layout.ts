@@ -16,6 +16,7 @@ const NAV: [string, string][] = [
   ["/conversations", "Conversations"],
   ["/tasks", "Tasks"],
   ["/usage", "Usage"],
+  ["/mcp", "MCP"],
   ["/logs", "Logs"],
 ];
 
