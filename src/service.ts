@@ -263,8 +263,9 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     isolation: isolation.status,
     mcp,
     retireGroup: (group) =>
-      isolation
-        .retire(group)
+      mcp
+        .closeFolder(group.folder)
+        .then(() => isolation.retire(group))
         .catch((error: unknown) =>
           logger.error(
             { group: group.folder, err: (error as Error).message },

@@ -177,6 +177,18 @@ export class McpHub extends EventEmitter<{
     for (const folder of new Set(folders)) this.emit("changed", folder);
   }
 
+  /** Closes every connection made for the group `folder` (it is being unregistered). */
+  async closeFolder(folder: string): Promise<void> {
+    await Promise.all(
+      [...this.live.entries()]
+        .filter(([key]) => key.endsWith(`\0${folder}`))
+        .map(async ([key, pending]) => {
+          this.live.delete(key);
+          await pending.then((live) => this.close(live)).catch(() => undefined);
+        }),
+    );
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.live.values()];
     this.live.clear();

@@ -260,6 +260,15 @@ export function assignMcpUid(
   return assignUid(db, groupId, "mcp_uid", base, taken);
 }
 
+/** Every uid the group was ever given (its agent's, its MCP servers'), kept after it is unregistered. */
+export function uidsOfGroup(db: Db, groupId: number): number[] {
+  return (
+    db.prepare("SELECT uid FROM agent_uids WHERE group_id = ? ORDER BY uid").all(groupId) as {
+      uid: number;
+    }[]
+  ).map((row) => row.uid);
+}
+
 function assignUid(
   db: Db,
   groupId: number,

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { Db } from "../../store/db.ts";
-import { assignAgentUid, assignMcpUid, type Group } from "../../store/groups.ts";
+import { assignAgentUid, assignMcpUid, uidsOfGroup, type Group } from "../../store/groups.ts";
 import type { Logger } from "../../log.ts";
-import { agentHome, groupDir, type Paths } from "../../data-layout.ts";
+import { agentHome, groupDir, mcpHome, type Paths } from "../../data-layout.ts";
 import { limitedCommand, type AgentLimits } from "./limits.ts";
 import { secureDataDir, untraversableAncestors } from "./ownership.ts";
 import { stopAllOf } from "./reaper.ts";
@@ -247,16 +247,24 @@ export class AgentIsolation {
    */
   async retire(group: Group): Promise<void> {
     if (!this.enabled || group.agentUid === null) return;
-    const identity = { uid: group.agentUid, gid: group.agentUid };
-    await (this.reaping.get(identity.uid) ?? Promise.resolve());
-    await stopAllOf(identity);
+    // The agent's uid and its MCP servers' one: neither may keep anything running.
+    const uids = new Set([group.agentUid, ...uidsOfGroup(this.options.db, group.id)]);
+    for (const uid of uids) {
+      await (this.reaping.get(uid) ?? Promise.resolve());
+      await stopAllOf({ uid, gid: uid });
+    }
     const { paths } = this.options;
-    for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
+    const trees = [
+      groupDir(paths, group.folder),
+      agentHome(paths, group.folder),
+      mcpHome(paths, group.folder),
+    ];
+    for (const dir of trees) {
       await ownTree(dir, ROOT, TREE_MODE).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       });
     }
-    this.log.info({ group: group.folder, uid: identity.uid }, "retired the group's user");
+    this.log.info({ group: group.folder, uids: [...uids] }, "retired the group's users");
   }
 
   /** The command to spawn for an agent process: under prlimit when isolation is on. */
