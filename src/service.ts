@@ -37,6 +37,7 @@ import { McpHub } from "./mcp/hub.ts";
 import { stdioRunner } from "./mcp/stdio-user.ts";
 import { mcpAgentTools } from "./mcp/agent-tools.ts";
 import { allSecrets } from "./store/host-secrets.ts";
+import { allMcpOAuthTokens } from "./store/mcp-oauth.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
@@ -140,7 +141,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     notify: (group, text) => orchestrator.notify(group, text),
     logger,
   });
-  for (const value of allSecrets(db).values()) registerSecret(value);
+  for (const value of [...allSecrets(db).values(), ...allMcpOAuthTokens(db)]) registerSecret(value);
   const mcp = new McpHub({
     db,
     logger,

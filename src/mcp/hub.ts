@@ -27,6 +27,8 @@ import {
   listMcpServers,
   type McpServerRow,
 } from "../store/mcp-servers.ts";
+import { getMcpOAuth } from "../store/mcp-oauth.ts";
+import { StoredOAuth } from "./oauth.ts";
 import { mcpEntry, resolveEntry, type McpEntry, type StdioEntry } from "./config.ts";
 
 /** How the host starts a group's stdio server: as which command, where, with what env. */
@@ -229,11 +231,16 @@ export class McpHub extends EventEmitter<{
         stdio = true;
       } else {
         const requestInit = { headers: entry.headers ?? {} };
+        // Signed in with OAuth: the SDK sends the stored token and refreshes it on a 401.
+        const authProvider = getMcpOAuth(options.db, row.name)?.tokens
+          ? new StoredOAuth(options.db, row.name)
+          : undefined;
         transport =
           entry.type === "http"
-            ? new StreamableHTTPClientTransport(new URL(entry.url), { requestInit })
+            ? new StreamableHTTPClientTransport(new URL(entry.url), { requestInit, authProvider })
             : new SSEClientTransport(new URL(entry.url), {
                 requestInit,
+                authProvider,
                 eventSourceInit: {
                   fetch: (url, init) =>
                     fetch(url, { ...init, headers: { ...init?.headers, ...entry.headers } }),
@@ -403,7 +410,7 @@ function classify(error: unknown): ConnectError {
   if (error instanceof UnauthorizedError || code === 401 || /\b401\b/.test(message))
     return new ConnectError(
       "needs_sign_in",
-      "the server refused the credentials (401): check the headers and secrets, or sign in",
+      "the server refused the credentials (401): sign in with Connect on the MCP page, or check its headers and secrets",
     );
   if (/timed out|timeout/i.test(message))
     return new ConnectError("failing", "it did not answer in time");

@@ -222,6 +222,18 @@ export const migrations: Migration[] = [
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
       );
+      -- OAuth sign-in to a remote MCP server, all host-side: where the provider sends the
+      -- owner back, the client registration, the tokens, and the PKCE verifier and state of
+      -- a sign-in under way (the state is how the callback finds its server).
+      CREATE TABLE mcp_oauth (
+        server TEXT PRIMARY KEY,
+        redirect_url TEXT NOT NULL,
+        client TEXT,
+        tokens TEXT,
+        verifier TEXT,
+        state TEXT UNIQUE,
+        updated_at INTEGER NOT NULL
+      );
       -- The Unix user a group's stdio MCP servers run as: not the agent's, so the agent
       -- cannot read their environment (uids come from agent_uids too, never reused).
       ALTER TABLE groups ADD COLUMN mcp_uid INTEGER;

@@ -20,6 +20,60 @@ import { deleteSecret, setSecret } from "../store/host-secrets.ts";
 import { deleteMcpServer, getMcpServer, listMcpServers } from "../store/mcp-servers.ts";
 import { zodMessage } from "../zod-message.ts";
 import { readJsonBody } from "./json-body.ts";
+import { finishSignIn, OAUTH_CALLBACK_PATH, SignInError, startSignIn } from "../mcp/oauth.ts";
+import { deleteMcpOAuth } from "../store/mcp-oauth.ts";
+import type { Context } from "hono";
+import { html } from "./pages/html.ts";
+
+/** Pincer's own callback URL as the owner's browser reaches it (a proxy may end TLS). */
+function callbackUrl(c: Context): string {
+  const url = new URL(c.req.url);
+  const proto = c.req.header("x-forwarded-proto") === "https" ? "https:" : url.protocol;
+  return `${proto}//${url.host}${OAUTH_CALLBACK_PATH}`;
+}
+
+/**
+ * Where the provider sends the owner back. No session is needed (a cookie set SameSite=Strict
+ * does not come along from the provider's site): the one-use state finds the sign-in.
+ */
+export function mcpOAuthRoutes(deps: { db: Db; hub: McpHub }) {
+  const page = (title: string, text: string) =>
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <title>${title}</title>
+          <link rel="stylesheet" href="/assets/style.css" />
+        </head>
+        <body>
+          <main>
+            <h1>${title}</h1>
+            <p>${text}</p>
+            <p><a href="/mcp">Back to the MCP servers</a></p>
+          </main>
+        </body>
+      </html>`.text;
+  return new Hono().get(OAUTH_CALLBACK_PATH, async (c) => {
+    c.header("Cache-Control", "no-store");
+    const { code, state, error } = c.req.query();
+    if (error) return c.html(page("Not signed in", `The provider said: ${error}.`), 400);
+    if (!code || !state)
+      return c.html(page("Not signed in", "The provider sent no code or state back."), 400);
+    try {
+      const name = await finishSignIn(deps.db, state, code);
+      const row = getMcpServer(deps.db, name);
+      await deps.hub.changed(name, [row?.group ?? null]);
+      return c.html(
+        page(
+          "Signed in",
+          `${name} is connected; its tools reach the agents at their next message.`,
+        ),
+      );
+    } catch (failure) {
+      return c.html(page("Not signed in", (failure as Error).message), 400);
+    }
+  });
+}
 
 const secretBody = z.object({ value: z.string().min(1).max(16_000) }).strict();
 
@@ -56,6 +110,19 @@ export function mcpRoutes(deps: { db: Db; hub: McpHub }) {
       await hub.changed(outcome.row.name, [outcome.row.group]);
       return c.json({ server: view(outcome.row.name) });
     })
+    .post("/api/mcp-servers/:name/connect", async (c) => {
+      const name = c.req.param("name");
+      const row = getMcpServer(db, name);
+      if (!row) return c.json({ error: `no MCP server "${name}"` }, 404);
+      try {
+        const started = await startSignIn(db, name, callbackUrl(c));
+        if ("connected" in started) await hub.changed(name, [row.group]);
+        return c.json(started);
+      } catch (error) {
+        const status = error instanceof SignInError ? 409 : 502;
+        return c.json({ error: `could not start signing in: ${(error as Error).message}` }, status);
+      }
+    })
     .post("/api/mcp-servers/:name/test", async (c) => {
       const name = c.req.param("name");
       const row = getMcpServer(db, name);
@@ -76,6 +143,7 @@ export function mcpRoutes(deps: { db: Db; hub: McpHub }) {
       const row = getMcpServer(db, c.req.param("name"));
       if (!row) return c.json({ error: `no MCP server "${c.req.param("name")}"` }, 404);
       deleteMcpServer(db, row.name);
+      deleteMcpOAuth(db, row.name);
       await hub.changed(row.name, [row.group]);
       return c.json({ ok: true as const });
     })

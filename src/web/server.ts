@@ -26,7 +26,7 @@ import { groupRoutes } from "./groups-api.ts";
 import { LoginLimiter } from "./login-limit.ts";
 import { logRoutes } from "./logs-api.ts";
 import { memoryRoutes } from "./memory-api.ts";
-import { mcpRoutes } from "./mcp-api.ts";
+import { mcpOAuthRoutes, mcpRoutes } from "./mcp-api.ts";
 import type { McpHub } from "../mcp/hub.ts";
 import { ModelChecker } from "./model-check.ts";
 import { pageRoutes } from "./page-routes.ts";
@@ -170,6 +170,7 @@ export function createWebApp(options: WebServerOptions): Hono {
   });
 
   app.route("/", assetRoutes());
+  app.route("/", mcpOAuthRoutes({ db, hub: options.mcp }));
   app.route("/", apiRoutes({ ...options, auth, activity, checker, recent }));
   app.route(
     "/",
