@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startAnthropicFake, type AnthropicFake } from "../fakes/anthropic/server.ts";
 import { startHttpMcpFake, type HttpMcpFake } from "../fakes/mcp/server.ts";
+import { startOAuthMcpFake, type OAuthMcpFake } from "../fakes/mcp/oauth.ts";
 import { openDb } from "../../src/store/db.ts";
 import { insertMcpServer } from "../../src/store/mcp-servers.ts";
 import { removeDir, startService, tempDir, type Service } from "./harness.ts";
@@ -24,6 +25,7 @@ describe("the MCP admin page", { skip }, () => {
   const dataDir = tempDir();
   let model: AnthropicFake;
   let notes: HttpMcpFake;
+  let oauth: OAuthMcpFake;
   let service: Service;
   let browser: Browser;
   let page: Page;
@@ -33,6 +35,7 @@ describe("the MCP admin page", { skip }, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     model = await startAnthropicFake();
     notes = await startHttpMcpFake(TOKEN);
+    oauth = await startOAuthMcpFake();
     // A server the agent filed: pending until approved.
     const db = openDb(join(dataDir, "store", "pincer.db"));
     insertMcpServer(db, {
@@ -65,6 +68,7 @@ describe("the MCP admin page", { skip }, () => {
     await browser?.close();
     await service?.stop();
     await notes?.close();
+    await oauth?.close();
     await model?.close();
     removeDir(dataDir);
   });
@@ -101,6 +105,26 @@ describe("the MCP admin page", { skip }, () => {
     await page.click("#mcp-notes .mcp-test");
     await page.waitForSelector("#mcp-notes .mcp-tools:has-text('lookup')");
     await page.screenshot({ path: join(ARTIFACTS, "mcp.png"), fullPage: true });
+  });
+
+  it("connects a server that wants OAuth: sign in at the provider, back on Pincer, tools listed", async () => {
+    await page.fill("#mcp-add-name", "cal");
+    await page.fill("#mcp-add-entry", JSON.stringify({ type: "http", url: oauth.url }));
+    await page.click("#mcp-add button[type=submit]");
+    await page.waitForSelector("#mcp-cal");
+    await page.click("#mcp-cal .mcp-test");
+    await page.waitForSelector("#mcp-cal .form-error:has-text('sign in with Connect')");
+    await page.click("#mcp-cal .mcp-connect");
+    await page.waitForSelector("#allow");
+    assert.match(page.url(), /\/authorize\?.*code_challenge_method=S256/);
+    await page.click("#allow");
+    await page.waitForSelector("h1:has-text('Signed in')");
+    assert.equal(new URL(page.url()).pathname, "/mcp/oauth/callback");
+    await page.click("text=Back to the MCP servers");
+    await page.click("#mcp-cal .mcp-test");
+    await page.waitForSelector("#mcp-cal .mcp-tools:has-text('lookup')");
+    assert.deepEqual(oauth.grants, ["authorization_code"]);
+    assert.ok(!(await page.content()).includes("access_token"));
   });
 
   it("approves a server the agent filed", async () => {

@@ -1,5 +1,6 @@
 // The MCP page: adding a server from its .mcp.json entry, setting a secret (its value
-// goes to the API and is never shown again), and the tools a "Test" found.
+// goes to the API and is never shown again), the tools a "Test" found, and "Connect",
+// which sends the browser to a remote server's sign-in page.
 import { api } from "./app.js";
 /* global location */
 
@@ -41,6 +42,12 @@ document.getElementById("mcp-secret")?.addEventListener("submit", async (event) 
 
 document.addEventListener("api-done", (event) => {
   const button = event.target;
+  if (button.classList?.contains("mcp-connect")) {
+    // Off to the provider's sign-in page; it sends the browser back to Pincer.
+    if (event.detail.authorizationUrl) location.assign(event.detail.authorizationUrl);
+    else location.reload();
+    return;
+  }
   if (!button.classList?.contains("mcp-test")) return;
   const output = button.closest("section").querySelector(".mcp-tools");
   const tools = event.detail.tools || [];

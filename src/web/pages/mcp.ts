@@ -82,6 +82,19 @@ ${(server.allowedTools ?? []).join("\n")}</textarea>
             </button>`
       }
       ${
+        // Remote servers may ask the owner to sign in (OAuth); the tokens stay in Pincer.
+        !server.pending && server.entry && server.entry.type !== "stdio"
+          ? html`<button
+              type="button"
+              class="secondary mcp-connect"
+              data-api="/api/mcp-servers/${server.name}/connect"
+              data-then="stay"
+            >
+              Connect (sign in)
+            </button>`
+          : ""
+      }
+      ${
         server.pending
           ? html`<button
               type="button"
