@@ -36,6 +36,7 @@ import { SECRET_VARIABLES } from "./secret-env.ts";
 import { McpHub } from "./mcp/hub.ts";
 import { stdioRunner } from "./mcp/stdio-user.ts";
 import { mcpAgentTools } from "./mcp/agent-tools.ts";
+import { approvalCommand } from "./mcp/servers.ts";
 import { allSecrets } from "./store/host-secrets.ts";
 import { allMcpOAuthTokens } from "./store/mcp-oauth.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
@@ -173,6 +174,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       ...mcpAgentTools(group, db),
     ],
     mcpServers: (group) => mcp.forGroup(group.folder),
+    ownerCommand: approvalCommand(db, mcp),
   });
   // A changed server reaches the groups it serves at their next turn.
   mcp.on("changed", (folder) => {

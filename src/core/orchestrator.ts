@@ -51,6 +51,8 @@ export interface OrchestratorOptions {
   extraTools?: (group: Group) => AgentTool[];
   /** The owner's MCP servers for a group's new session (the MCP feature's). */
   mcpServers?: LauncherOptions["mcpServers"];
+  /** Owner commands the host answers in the main chat (see Inbound). */
+  ownerCommand?: (text: string) => string | undefined;
   maxAttachmentBytes?: number;
   /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
   transcriber?: Transcriber | undefined;
@@ -138,6 +140,7 @@ export class Orchestrator extends EventEmitter<{
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
       reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
       dispatch: (groupId) => this.dispatch(groupId),
+      ownerCommand: options.ownerCommand,
     });
     this.scheduled = new ScheduledTurns({
       db: options.db,

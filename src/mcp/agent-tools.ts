@@ -45,7 +45,7 @@ export function mcpAgentTools(group: Group, db: Db): AgentTool[] {
         const text =
           "error" in outcome
             ? `Not filed: ${outcome.error}`
-            : `Filed "${outcome.row.name}" for the owner's approval (admin page, MCP section, or \`pincer mcp approve ${outcome.row.name}\`). It does nothing until then.`;
+            : `Filed "${outcome.row.name}" for the owner's approval: they answer "/approve ${outcome.row.name}" in this chat, or approve it on the admin page's MCP section. It does nothing until then.`;
         return { content: [{ type: "text", text }], isError: "error" in outcome };
       },
     ),

@@ -145,3 +145,20 @@ export function secretViews(db: Db) {
     usedBy: serversUsing(db, secret.name).map((row) => row.name),
   }));
 }
+
+const APPROVE = /^\/approve\s+(\S+)\s*$/i;
+
+/**
+ * The owner's "/approve <server>" in the main chat, answered by the host: the reply, or
+ * undefined for any other text.
+ */
+export function approvalCommand(db: Db, hub: McpHub): (text: string) => string | undefined {
+  return (text) => {
+    const name = APPROVE.exec(text.trim())?.[1];
+    if (name === undefined) return undefined;
+    const outcome = approveServer(db, name);
+    if ("error" in outcome) return `Not approved: ${outcome.error}.`;
+    void hub.changed(name, [outcome.row.group]);
+    return `Approved the MCP server "${name}": its tools reach ${outcome.row.group ?? "every group"} from the next message.`;
+  };
+}

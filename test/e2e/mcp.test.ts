@@ -194,7 +194,7 @@ describe("MCP servers the owner adds", () => {
     }
   });
 
-  it("lets the main agent file a server that does nothing until the owner approves it", async () => {
+  it("lets the main agent file a server that does nothing until the owner approves it in the chat", async () => {
     const connections = notes.requests;
     assert.match(await ask("call:file a wiki"), /Filed \\"wiki\\" for the owner's approval/);
     const listed = (await (await api(service, "/api/mcp-servers")).json()) as {
@@ -212,7 +212,8 @@ describe("MCP servers the owner adds", () => {
     );
     assert.equal(notes.requests, connections, "nothing connected for a pending server");
 
-    assert.equal((await post("/api/mcp-servers/wiki/approve", {})).status, 200);
+    // The owner answers in the main chat; the host, not the agent, acts on it.
+    assert.match(await ask("/approve wiki"), /Approved the MCP server "wiki"/);
     await ask("and now?");
     assert.ok(toolNames(model.mainRequests().at(-1)!.body).includes("mcp__wiki__lookup"));
     assert.equal((await post("/api/mcp-servers/wiki/approve", {})).status, 409);
