@@ -238,14 +238,7 @@ export class McpHub extends EventEmitter<{
         transport =
           entry.type === "http"
             ? new StreamableHTTPClientTransport(new URL(entry.url), { requestInit, authProvider })
-            : new SSEClientTransport(new URL(entry.url), {
-                requestInit,
-                authProvider,
-                eventSourceInit: {
-                  fetch: (url, init) =>
-                    fetch(url, { ...init, headers: { ...init?.headers, ...entry.headers } }),
-                },
-              });
+            : new SSEClientTransport(new URL(entry.url), { requestInit, authProvider });
       }
     } catch (error) {
       throw this.failed(row.name, new ConnectError("failing", (error as Error).message));

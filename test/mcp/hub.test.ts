@@ -13,7 +13,7 @@ import { mcpEntry } from "../../src/mcp/config.ts";
 import { setSecret } from "../../src/store/host-secrets.ts";
 import { getMcpServer, insertMcpServer } from "../../src/store/mcp-servers.ts";
 import { openTempStore, type TempStore } from "../helpers/store.ts";
-import { startHttpMcpFake, type HttpMcpFake } from "../fakes/mcp/server.ts";
+import { startHttpMcpFake, startSseMcpFake, type HttpMcpFake } from "../fakes/mcp/server.ts";
 
 const TOKEN = "mcp-bearer-token-from-a-host-secret-5d1e";
 const STDIO_SCRIPT = fileURLToPath(new URL("../fakes/mcp/stdio-server.ts", import.meta.url));
@@ -141,6 +141,30 @@ describe("the MCP hub", () => {
     };
     assert.equal(me.hasSecret, true);
     assert.equal(textOf(await client.callTool({ name: "add", arguments: { a: 2, b: 3 } })), "5");
+  });
+
+  it("reaches an SSE server with its header on the stream and on every message", async (t) => {
+    const sse = await startSseMcpFake(TOKEN);
+    t.after(() => sse.close());
+    insertMcpServer(store.db, {
+      name: "feed",
+      group: "sse-group",
+      entry: mcpEntry.parse({
+        type: "sse",
+        url: sse.url,
+        headers: { Authorization: "Bearer ${NOTES_TOKEN}" },
+      }),
+      allowedTools: null,
+      pending: false,
+    });
+    const { servers, notes } = await hub.forGroup("sse-group");
+    assert.deepEqual(notes, []);
+    const client = await clientOf(servers.feed!);
+    closers.push(() => client.close());
+    const result = await client.callTool({ name: "lookup", arguments: { title: "news" } });
+    assert.equal(textOf(result), 'note "news": buy oat milk');
+    assert.equal(sse.refused, 0);
+    await hub.changed("feed", ["sse-group"]);
   });
 
   it("tests a server without keeping the connection, and names a server that is down", async () => {

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
 
@@ -80,6 +81,59 @@ export async function startHttpMcpFake(token: string): Promise<HttpMcpFake> {
   const { port } = http.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/mcp`,
+    calls,
+    get refused() {
+      return fake.refused;
+    },
+    get requests() {
+      return fake.requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+/** The older HTTP+SSE transport: GET /sse opens the stream, POST /messages carries calls. */
+export async function startSseMcpFake(token: string): Promise<HttpMcpFake> {
+  const calls: HttpMcpFake["calls"] = [];
+  const fake = { refused: 0, requests: 0 };
+  const sessions = new Map<string, SSEServerTransport>();
+  const http = createServer((req, res) => {
+    void (async () => {
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        fake.refused++;
+        res.writeHead(401, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "invalid_token" }));
+        return;
+      }
+      fake.requests++;
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      if (req.method === "GET" && url.pathname === "/sse") {
+        const transport = new SSEServerTransport("/messages", res);
+        sessions.set(transport.sessionId, transport);
+        res.on("close", () => sessions.delete(transport.sessionId));
+        await notesServer(calls).connect(transport);
+        return;
+      }
+      const transport = sessions.get(url.searchParams.get("sessionId") ?? "");
+      if (req.method !== "POST" || !transport) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      await transport.handlePostMessage(req, res, await body(req));
+    })().catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/sse`,
     calls,
     get refused() {
       return fake.refused;
