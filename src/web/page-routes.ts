@@ -173,7 +173,7 @@ export function pageRoutes(deps: PageDeps): Hono {
 
   app.get(
     "/usage",
-    page((_c, context) => usagePage(context)),
+    page((_c, context) => usagePage(context, listMcpServers(db))),
   );
 
   app.get(

@@ -124,6 +124,9 @@ describe("the MCP admin page", { skip }, () => {
     await page.click("#mcp-cal .mcp-test");
     await page.waitForSelector("#mcp-cal .mcp-tools:has-text('lookup')");
     assert.deepEqual(oauth.grants, ["authorization_code"]);
+    await page.goto(`${service.url}/usage`);
+    assert.match((await page.textContent("#mcp-calls")) ?? "", /cal\s*0\s*0/);
+    await page.goto(`${service.url}/mcp`);
     assert.ok(!(await page.content()).includes("access_token"));
   });
 
