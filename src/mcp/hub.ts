@@ -106,6 +106,8 @@ export class McpHub extends EventEmitter<{
   private readonly states = new Map<string, ServerState>();
   /** Per folder: how many stdio servers of its user run. */
   private readonly stdioCount = new Map<string, number>();
+  /** Per folder: the stopping of its MCP user's processes, under way. */
+  private readonly reaping = new Map<string, Promise<void>>();
 
   constructor(options: McpHubOptions) {
     super();
@@ -226,9 +228,13 @@ export class McpHub extends EventEmitter<{
       const entry = resolveEntry(mcpEntry.parse(row.entry), allSecrets(options.db));
       registerEntrySecrets(entry);
       if (entry.type === "stdio") {
+        // Counted before it starts, so a reaping of the user cannot begin meanwhile; and
+        // a reaping under way ends before it starts, so it cannot kill the new process.
+        await this.reaping.get(folder);
+        this.stdioCount.set(folder, (this.stdioCount.get(folder) ?? 0) + 1);
+        stdio = true;
         const launch = await options.stdio.prepare(folder, entry);
         transport = new StdioClientTransport({ ...launch, stderr: "pipe" });
-        stdio = true;
       } else {
         const requestInit = { headers: entry.headers ?? {} };
         // Signed in with OAuth: the SDK sends the stored token and refreshes it on a 401.
@@ -241,9 +247,9 @@ export class McpHub extends EventEmitter<{
             : new SSEClientTransport(new URL(entry.url), { requestInit, authProvider });
       }
     } catch (error) {
+      if (stdio) await this.releaseStdio(folder);
       throw this.failed(row.name, new ConnectError("failing", (error as Error).message));
     }
-    if (stdio) this.stdioCount.set(folder, (this.stdioCount.get(folder) ?? 0) + 1);
     const client = new Client({ name: "pincer", version: "1.0.0" });
     const live: Live = {
       key,
@@ -319,21 +325,28 @@ export class McpHub extends EventEmitter<{
     live.closed = true;
     clearTimeout(live.idle);
     await live.client.close().catch(() => undefined);
-    if (!live.stdio) return;
-    const left = (this.stdioCount.get(live.folder) ?? 1) - 1;
+    if (live.stdio) await this.releaseStdio(live.folder);
+  }
+
+  /** One stdio server of the group stopped; after the last, nothing of its user may run. */
+  private async releaseStdio(folder: string): Promise<void> {
+    const left = (this.stdioCount.get(folder) ?? 1) - 1;
     if (left > 0) {
-      this.stdioCount.set(live.folder, left);
+      this.stdioCount.set(folder, left);
       return;
     }
-    this.stdioCount.delete(live.folder);
-    await this.options.stdio
-      .stopped(live.folder)
+    this.stdioCount.delete(folder);
+    const reap = this.options.stdio
+      .stopped(folder)
       .catch((error: unknown) =>
         this.log.error(
-          { group: live.folder, err: (error as Error).message },
+          { group: folder, err: (error as Error).message },
           "could not stop the MCP user's processes",
         ),
       );
+    this.reaping.set(folder, reap);
+    await reap;
+    if (this.reaping.get(folder) === reap) this.reaping.delete(folder);
   }
 
   private touch(live: Live): void {

@@ -13,6 +13,7 @@ import { mcpEntry } from "../../src/mcp/config.ts";
 import { setSecret } from "../../src/store/host-secrets.ts";
 import { getMcpServer, insertMcpServer } from "../../src/store/mcp-servers.ts";
 import { openTempStore, type TempStore } from "../helpers/store.ts";
+import { deferred } from "../helpers/wait.ts";
 import { startHttpMcpFake, startSseMcpFake, type HttpMcpFake } from "../fakes/mcp/server.ts";
 
 const TOKEN = "mcp-bearer-token-from-a-host-secret-5d1e";
@@ -183,6 +184,24 @@ describe("the MCP hub", () => {
     const other = await hub.forGroup("other");
     assert.match(other.notes.join("\n"), /"down" is unavailable/);
     assert.ok(other.servers.notes, "the rest works");
+  });
+
+  it("stops a group's stdio servers when idle, and reaps their user after the last one", async (t) => {
+    const stopped = deferred<string>();
+    const idle = new McpHub({
+      db: store.db,
+      logger: createLogger("silent", { write: () => undefined }, new RecentLines(10)),
+      stdio: { ...plainStdio, stopped: async (folder) => stopped.resolve(folder) },
+      defaultFolder: () => "main",
+      callTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      maxResultChars: 1_000,
+      idleMs: 1,
+    });
+    t.after(() => idle.closeAll());
+    const { servers } = await idle.forGroup("main");
+    assert.ok(servers.calc);
+    assert.equal(await stopped.promise, "main");
   });
 
   it("tells the groups a changed server serves", async () => {
