@@ -42,6 +42,11 @@ import { allMcpOAuthTokens } from "./store/mcp-oauth.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
+/**
+ * How long a group's new session waits for an MCP server to connect before starting
+ * without it: a server that hangs must not hold up the answer for a whole call timeout.
+ */
+const MCP_CONNECT_TIMEOUT_MS = 10_000;
 /** How long closing up may take after the running turns' grace period, before exiting anyway. */
 const SHUTDOWN_CLEANUP_MS = 5_000;
 
@@ -149,7 +154,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     stdio: stdioRunner({ db, paths, isolation }),
     defaultFolder: () => mainGroup.folder,
     callTimeoutMs: config.MCP_CALL_TIMEOUT,
-    connectTimeoutMs: config.MCP_CALL_TIMEOUT,
+    connectTimeoutMs: MCP_CONNECT_TIMEOUT_MS,
     maxResultChars: config.MCP_MAX_RESULT_CHARS,
     idleMs: config.AGENT_IDLE_TIMEOUT,
   });
