@@ -49,14 +49,28 @@ export function addServer(db: Db, input: NewServer, pending: boolean): Outcome {
 
 /**
  * The entry a change asks for, not yet validated: its fields merged over the stored entry,
- * or only its own when it changes the type.
+ * or only its own when it changes the type. A header or env value sent back exactly as it
+ * is shown masked keeps the stored value: editing a shown entry does not wipe its secrets.
  */
 export function mergedEntry(row: McpServerRow, change: ServerChange): unknown {
   const { group: _group, allowedTools: _allowed, ...fields } = change;
   const stored = row.entry as Record<string, unknown>;
-  return fields.type !== undefined && fields.type !== stored.type
-    ? fields
-    : { ...stored, ...fields };
+  if (fields.type !== undefined && fields.type !== stored.type) return fields;
+  const unmask = (key: "headers" | "env") => {
+    const sent = fields[key];
+    const kept = stored[key] as Record<string, string> | undefined;
+    if (!sent || !kept) return sent;
+    return Object.fromEntries(
+      Object.entries(sent).map(([name, value]) => [
+        name,
+        kept[name] !== undefined && value === maskSecret(kept[name]) ? kept[name] : value,
+      ]),
+    );
+  };
+  const merged: Record<string, unknown> = { ...stored, ...fields };
+  if (fields.headers) merged.headers = unmask("headers");
+  if (fields.env) merged.env = unmask("env");
+  return merged;
 }
 
 /** Stores a change whose entry is already validated (see mergedEntry). */

@@ -104,6 +104,15 @@ describe("the MCP admin page", { skip }, () => {
 
     await page.click("#mcp-notes .mcp-test");
     await page.waitForSelector("#mcp-notes .mcp-tools:has-text('lookup')");
+
+    // Edited on the page: the URL changes, the header shown as a reference stays as it was.
+    await page.click("#mcp-notes summary");
+    const entry = JSON.parse(await page.inputValue("#mcp-notes-entry")) as { url: string };
+    await page.fill("#mcp-notes-entry", JSON.stringify({ ...entry, url: `${notes.url}?v=2` }));
+    await page.click("#mcp-notes form.mcp-edit button[type=submit]");
+    await page.waitForSelector(`#mcp-notes code:has-text('${notes.url}?v=2')`);
+    await page.click("#mcp-notes .mcp-test");
+    await page.waitForSelector("#mcp-notes .mcp-tools:has-text('lookup')");
     await page.screenshot({ path: join(ARTIFACTS, "mcp.png"), fullPage: true });
   });
 

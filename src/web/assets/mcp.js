@@ -28,6 +28,22 @@ document.getElementById("mcp-add")?.addEventListener("submit", async (event) => 
   location.reload();
 });
 
+for (const form of document.querySelectorAll("form.mcp-edit")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let entry;
+    try {
+      entry = JSON.parse(form.elements.entry.value);
+    } catch (error) {
+      return fail(form, `The entry is not JSON: ${error.message}`);
+    }
+    const path = `/api/mcp-servers/${encodeURIComponent(form.dataset.name)}`;
+    const { ok, data } = await api(path, { method: "PATCH", body: entry });
+    if (!ok) return fail(form, (data && data.error) || "failed");
+    location.reload();
+  });
+}
+
 document.getElementById("mcp-secret")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.currentTarget;

@@ -50,23 +50,6 @@ function serverCard(server: ServerView): Html {
       <dt>Tools</dt>
       <dd>${server.tools.length === 0 ? "—" : server.tools.join(", ")}</dd>
     </dl>
-    <form data-api data-method="PATCH" action="/api/mcp-servers/${server.name}">
-      <div class="field">
-        <label for="${id}-allow">Allowed tools</label>
-        <textarea
-          id="${id}-allow"
-          name="allowedTools"
-          data-type="lines"
-          rows="2"
-          aria-describedby="${id}-allow-hint"
-        >
-${(server.allowedTools ?? []).join("\n")}</textarea>
-        <span class="hint" id="${id}-allow-hint"
-          >One tool name per line. Empty: all of its tools.</span
-        >
-      </div>
-      <button type="submit" class="secondary">Save allow-list</button>
-    </form>
     <p class="actions">
       ${
         // Testing connects, and would hand the owner's secrets to a server not yet approved.
@@ -117,6 +100,39 @@ ${(server.allowedTools ?? []).join("\n")}</textarea>
     </p>
     <output class="mcp-tools" aria-live="polite"></output>
     <p class="form-error error" role="alert" tabindex="-1"></p>
+    <details>
+      <summary>Edit the entry</summary>
+      <form class="mcp-edit" data-name="${server.name}">
+        <div class="field">
+          <label for="${id}-entry">Entry, as in .mcp.json</label>
+          <textarea id="${id}-entry" name="entry" rows="4" aria-describedby="${id}-entry-hint">
+${JSON.stringify(server.entry)}</textarea>
+          <span class="hint" id="${id}-entry-hint"
+            >A masked value (••••) left as it is keeps the stored one.</span
+          >
+        </div>
+        <button type="submit" class="secondary">Save entry</button>
+        <p class="form-error error" role="alert" tabindex="-1"></p>
+      </form>
+    </details>
+    <form data-api data-method="PATCH" action="/api/mcp-servers/${server.name}">
+      <div class="field">
+        <label for="${id}-allow">Allowed tools</label>
+        <textarea
+          id="${id}-allow"
+          name="allowedTools"
+          data-type="lines"
+          rows="2"
+          aria-describedby="${id}-allow-hint"
+        >
+${(server.allowedTools ?? []).join("\n")}</textarea>
+        <span class="hint" id="${id}-allow-hint"
+          >One tool name per line. Empty: all of its tools.</span
+        >
+      </div>
+      <button type="submit" class="secondary">Save allow-list</button>
+      <p class="form-error error" role="alert" tabindex="-1"></p>
+    </form>
   </section>`;
 }
 
