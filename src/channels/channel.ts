@@ -55,16 +55,21 @@ export type ChannelStatus =
   | "logged_out"
   | "stopped";
 
+/** How to link the account while a channel is "pairing" (WhatsApp). */
+export type PairingPrompt =
+  /**
+   * The payload of the QR code to scan. Whoever scans it first owns the link: it is shown
+   * only as an image behind the admin token, never as text, never logged.
+   */
+  | { method: "qr"; payload: string }
+  /** The code to enter on the phone with that number. */
+  | { method: "code"; code: string; phone: string };
+
 export interface ChannelState {
   status: ChannelStatus;
-  /** Human-readable detail: the last error, which variable to set, a pairing code. */
+  /** Human-readable detail: the last error, which variable to set, how to pair. */
   detail?: string;
-  /**
-   * The payload of the QR code to scan to link the account (WhatsApp). Whoever scans it
-   * first owns the link: it is shown only as an image behind the admin token, never as
-   * text, never logged.
-   */
-  qr?: string;
+  pairing?: PairingPrompt;
   since: number;
 }
 

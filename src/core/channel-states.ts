@@ -18,7 +18,7 @@ export class ChannelStates {
     if (
       previous?.status === state.status &&
       previous.detail === state.detail &&
-      previous.qr === state.qr
+      JSON.stringify(previous.pairing) === JSON.stringify(state.pairing)
     )
       return undefined;
     const next = { ...state, since: Date.now() };

@@ -1,7 +1,17 @@
 // What the core needs of an agent session: the real one is agent/session.ts (started by
-// agent/launch.ts); the in-process tests hand in a fake one.
+// agent/launch.ts, with the chat tools and the prompt); the in-process tests hand in a fake one.
+import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
+import type { CredentialProxy } from "../agent/credential-proxy.ts";
+import { AgentLauncher, type LauncherOptions } from "../agent/launch.ts";
 import type { SessionEvents } from "../agent/session.ts";
+import type { AgentTool } from "../agent/tools.ts";
+import type { Config } from "../config.ts";
+import type { Paths } from "../data-layout.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
+import { chatTools, type ChatToolDeps } from "./chat-tools.ts";
+import { systemPromptAppend } from "./format.ts";
 
 export interface ConversationSession {
   readonly busy: boolean;
@@ -19,3 +29,47 @@ export type StartSession = (
   resume: string | undefined,
   events: SessionEvents,
 ) => ConversationSession;
+
+export interface RealSessionOptions {
+  config: Config;
+  db: Db;
+  paths: Paths;
+  proxy: CredentialProxy;
+  isolation: AgentIsolation;
+  bundledSkillsDir: string;
+  logger: Logger;
+  /** Tools that other features add to every group's agent. */
+  extraTools?: ((group: Group) => AgentTool[]) | undefined;
+  /** The owner's MCP servers for a group's new session (the MCP feature's). */
+  mcpServers?: LauncherOptions["mcpServers"];
+}
+
+/** Real agent sessions, with the chat tools (whose replies go to `reply`) and the prompt. */
+export function realSessions(
+  options: RealSessionOptions,
+  reply: ChatToolDeps["reply"],
+): StartSession {
+  const { config } = options;
+  const launcher = new AgentLauncher({
+    config,
+    paths: options.paths,
+    proxy: options.proxy,
+    isolation: options.isolation,
+    bundledSkillsDir: options.bundledSkillsDir,
+    logger: options.logger,
+    ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
+    systemPrompt: (group, globalMemory) =>
+      systemPromptAppend({
+        assistantName: config.ASSISTANT_NAME,
+        timeZone: config.TZ,
+        isMain: group.isMain,
+        globalMemory,
+      }),
+  });
+  const toolDeps = { db: options.db, assistantName: config.ASSISTANT_NAME, reply };
+  return (group, resume, events) =>
+    launcher.launch(group, resume, events, (turn) => ({
+      ...chatTools(toolDeps, group, turn),
+      extraTools: options.extraTools?.(group) ?? [],
+    }));
+}

@@ -13,13 +13,13 @@ import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/m
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { AgentLauncher, type LauncherOptions } from "../agent/launch.ts";
+import type { LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentTool } from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
-import { interruptedTurnNote, stripInternal, systemPromptAppend } from "./format.ts";
+import { interruptedTurnNote, stripInternal } from "./format.ts";
 import { backlogPrompt } from "./backlog.ts";
 import { DiskSpace } from "./disk-space.ts";
 import type { DiskQuota } from "./disk-quota.ts";
@@ -29,14 +29,15 @@ import { triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { Inbound } from "./inbound.ts";
 import { ScheduledTurns, type TurnOutcome } from "./scheduled-turns.ts";
-import type { ConversationSession, StartSession } from "./conversation-session.ts";
+import {
+  realSessions,
+  type ConversationSession,
+  type StartSession,
+} from "./conversation-session.ts";
 import { ChannelStates } from "./channel-states.ts";
-import type { StatusPort } from "./status-port.ts";
-import { chatTools } from "./chat-tools.ts";
+import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-port.ts";
 import { modelErrorText } from "./model-errors.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
-
-export type GroupStatus = "working" | "idle";
 
 export interface OrchestratorOptions {
   config: Config;
@@ -67,26 +68,20 @@ export interface OrchestratorOptions {
 
 const MAX_CONSECUTIVE_FAILURES = 3;
 
-export class Orchestrator extends EventEmitter<{
-  status: [number, GroupStatus];
-  activity: [number, string];
-  channelState: [string, ChannelState];
-  /** A group's agent process ended (idle timeout, eviction, crash or shutdown). */
-  sessionClosed: [number];
-}> {
+export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly options: OrchestratorOptions;
   private readonly db: Db;
   private readonly log: Logger;
   private readonly pool: AgentPool<ConversationSession>;
-  readonly voiceNotes: VoiceNotes;
+  private readonly voiceNotes: VoiceNotes;
   /** The channels' last states; web reads them through `status`. */
-  readonly channelStates: ChannelStates;
-  readonly pairing = new PairingCode();
+  private readonly channelStates: ChannelStates;
+  private readonly pairing = new PairingCode();
   readonly disk: DiskSpace;
   readonly quota: DiskQuota | undefined;
   private readonly failures = new Map<number, number>();
   /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
-  agentFailure: string | undefined;
+  private agentFailure: string | undefined;
   /** The read-only view the web pages take of all this. */
   readonly status: StatusPort;
   private readonly turnFailed = new Set<number>();
@@ -110,7 +105,9 @@ export class Orchestrator extends EventEmitter<{
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
     this.channelStates = new ChannelStates(options.logger);
-    this.startSession = options.startSession ?? this.launcher(options);
+    this.startSession =
+      options.startSession ??
+      realSessions(options, (group, text, turnThrough) => this.reply(group, text, turnThrough));
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -170,38 +167,6 @@ export class Orchestrator extends EventEmitter<{
       pairing: () => ({ code: this.pairing.code, expiresAt: this.pairing.expiresAt }),
       agentFailure: () => this.agentFailure,
     };
-  }
-
-  /** The real agent sessions, with this orchestrator's chat tools and prompt. */
-  private launcher(options: OrchestratorOptions): StartSession {
-    const { config } = options;
-    const launcher = new AgentLauncher({
-      config,
-      paths: options.paths,
-      proxy: options.proxy,
-      isolation: options.isolation,
-      bundledSkillsDir: options.bundledSkillsDir,
-      logger: options.logger,
-      ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
-      systemPrompt: (group, globalMemory) =>
-        systemPromptAppend({
-          assistantName: config.ASSISTANT_NAME,
-          timeZone: config.TZ,
-          isMain: group.isMain,
-          globalMemory,
-        }),
-    });
-    const toolDeps = {
-      db: options.db,
-      assistantName: config.ASSISTANT_NAME,
-      reply: (group: Group, text: string, turnThrough: number | undefined) =>
-        this.reply(group, text, turnThrough),
-    };
-    return (group, resume, events) =>
-      launcher.launch(group, resume, events, (turn) => ({
-        ...chatTools(toolDeps, group, turn),
-        extraTools: options.extraTools?.(group) ?? [],
-      }));
   }
 
   /** The ChannelHost handed to one adapter. */

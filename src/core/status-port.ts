@@ -1,6 +1,21 @@
-// What the web pages may read of the running core: a read-only view, so web never reaches
-// into the agent pool, the pairing code's keeper or the channel registry themselves.
+// What the web pages may use of the running core: a read-only view and its events, so web
+// never reaches into the agent pool, the pairing code's keeper or the channel registry.
+import type { EventEmitter } from "node:events";
 import type { ChannelState } from "../channels/channel.ts";
+import type { DiskQuota } from "./disk-quota.ts";
+import type { DiskSpace } from "./disk-space.ts";
+
+export type GroupStatus = "working" | "idle";
+
+/** What the core announces as it runs. */
+export interface CoreEvents {
+  status: [number, GroupStatus];
+  /** A tool an agent is using right now (its name). */
+  activity: [number, string];
+  channelState: [string, ChannelState];
+  /** A group's agent process ended (idle timeout, eviction, crash or shutdown). */
+  sessionClosed: [number];
+}
 
 export interface AgentReport {
   groupId: number;
@@ -20,4 +35,11 @@ export interface StatusPort {
   pairing(): { code: string; expiresAt: number };
   /** Why the last agent process failed mid-turn, until a turn ends well again. */
   agentFailure(): string | undefined;
+}
+
+/** The core as web sees it: its status, its events, and the disk's warnings. */
+export interface CoreView extends Pick<EventEmitter<CoreEvents>, "on" | "off"> {
+  readonly status: StatusPort;
+  readonly disk: Pick<DiskSpace, "warning" | "report">;
+  readonly quota: Pick<DiskQuota, "warnings"> | undefined;
 }

@@ -1,6 +1,6 @@
 // What each group's agent is doing in its current (or last) turn: working or idle, and
 // the tools it called, for pages that open in the middle of a turn.
-import type { GroupStatus, Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView, GroupStatus } from "../core/status-port.ts";
 
 export interface GroupActivity {
   groupId: number;
@@ -16,7 +16,7 @@ const MAX_TOOLS = 50;
 export class ActivityTracker {
   private readonly groups = new Map<number, GroupActivity>();
 
-  constructor(orchestrator: Orchestrator) {
+  constructor(orchestrator: CoreView) {
     orchestrator.on("status", (groupId, status) => this.setStatus(groupId, status));
     orchestrator.on("sessionClosed", (groupId) => this.setStatus(groupId, "idle"));
     orchestrator.on("activity", (groupId, name) => {

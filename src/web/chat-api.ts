@@ -5,7 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Attachment } from "../channels/channel.ts";
 import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
@@ -19,7 +19,7 @@ export interface ChatApiDeps {
   db: Db;
   web: WebChannel;
   mainGroup: Group;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
   delivery: Delivery;
   maxMessageChars: number;
   maxAudioBytes: number;

@@ -2,7 +2,7 @@
 // (working / idle and the tools of the current turn) and each channel's connection state.
 import { Hono } from "hono";
 import type { ChannelState } from "../channels/channel.ts";
-import type { GroupStatus, Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView, GroupStatus } from "../core/status-port.ts";
 import type { Db } from "../store/db.ts";
 import { getGroup } from "../store/groups.ts";
 import type { ActivityTracker, GroupActivity } from "./activity.ts";
@@ -13,11 +13,7 @@ export function activityView(db: Db, activity: GroupActivity) {
   return { folder: getGroup(db, activity.groupId)?.folder ?? null, ...activity };
 }
 
-export function eventRoutes(deps: {
-  db: Db;
-  orchestrator: Orchestrator;
-  activity: ActivityTracker;
-}) {
+export function eventRoutes(deps: { db: Db; orchestrator: CoreView; activity: ActivityTracker }) {
   const { db, orchestrator, activity } = deps;
   const folderOf = (groupId: number) => getGroup(db, groupId)?.folder ?? null;
 

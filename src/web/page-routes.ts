@@ -5,7 +5,8 @@ import { Hono, type Context } from "hono";
 import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { Settings } from "../settings/settings.ts";
+import type { CoreView } from "../core/status-port.ts";
 import type { RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder, listChats, listGroups } from "../store/groups.ts";
@@ -41,9 +42,10 @@ export interface PageDeps {
   db: Db;
   paths: Paths;
   token: AdminToken;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
   activity: ActivityTracker;
   checker: ModelChecker;
+  settings: Settings;
   recent: RecentLines;
   /** Whether GET /api/backup exists. */
   backup: boolean;
@@ -92,7 +94,7 @@ export function pageRoutes(deps: PageDeps): Hono {
   app.get(
     "/setup",
     page((_c, context) =>
-      setupPage(context, setupReport({ ...deps, checker: deps.checker }), {
+      setupPage(context, setupReport({ ...deps, checker: deps.checker }), deps.settings.list(), {
         backup: deps.backup,
         tokenFromEnvironment: token.fromEnvironment,
       }),

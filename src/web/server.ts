@@ -8,12 +8,13 @@ import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
 import type { Delivery } from "../core/delivery.ts";
 import { DISK_FULL_REFUSAL, DiskFullError } from "../core/disk-space.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import { recentLogLines, type RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
 import { secureHeaders } from "hono/secure-headers";
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
+import type { Settings } from "../settings/settings.ts";
 import { ActivityTracker } from "./activity.ts";
 import type { AdminToken } from "./admin-token.ts";
 import { assetRoutes } from "./assets-route.ts";
@@ -30,6 +31,7 @@ import { mcpOAuthRoutes, mcpRoutes } from "./mcp-api.ts";
 import type { McpHub } from "../mcp/hub.ts";
 import { ModelChecker } from "./model-check.ts";
 import { pageRoutes } from "./page-routes.ts";
+import { settingsRoutes } from "./settings-api.ts";
 import { setupRoutes } from "./setup-api.ts";
 import { readiness, statusRoutes } from "./status-api.ts";
 import { taskRoutes } from "./tasks-api.ts";
@@ -42,7 +44,8 @@ export interface WebServerOptions {
   adminToken: AdminToken;
   mainGroup: Group;
   web: WebChannel;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
+  settings: Settings;
   delivery: Delivery;
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
@@ -117,6 +120,7 @@ function apiRoutes(deps: ApiDeps) {
       "/",
       setupRoutes({ config, db, orchestrator, checker: deps.checker, isolation: deps.isolation }),
     )
+    .route("/", settingsRoutes({ settings: deps.settings, config, checker: deps.checker }))
     .route("/", taskRoutes({ db, scheduler: deps.scheduler }))
     .route(
       "/",
@@ -146,7 +150,7 @@ export function createWebApp(options: WebServerOptions): Hono {
     proxy: options.proxy,
     groupId: options.mainGroup.id,
     model: config.MODEL,
-    credentialProblem: config.credentialProblem,
+    credentialProblem: () => config.credentialProblem,
   });
   const app = new Hono();
 
@@ -180,6 +184,7 @@ export function createWebApp(options: WebServerOptions): Hono {
       paths: options.paths,
       token,
       orchestrator,
+      settings: options.settings,
       activity,
       checker,
       recent,

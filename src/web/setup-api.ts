@@ -6,7 +6,7 @@ import QRCode from "qrcode";
 import type { ChannelState } from "../channels/channel.ts";
 import { CHANNEL_TABLE } from "../channels/registry.ts";
 import type { Config } from "../config.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import type { Db } from "../store/db.ts";
 import { listGroups } from "../store/groups.ts";
 import type { ModelCheck, ModelChecker } from "./model-check.ts";
@@ -15,7 +15,7 @@ import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
 export interface SetupDeps {
   config: Config;
   db: Db;
-  orchestrator: Orchestrator;
+  orchestrator: CoreView;
   checker: ModelChecker;
   isolation: IsolationStatus;
 }
@@ -29,6 +29,8 @@ export interface ChannelReport {
   since: number;
   /** WhatsApp is waiting for its QR code to be scanned (GET /api/setup/whatsapp-qr.svg). */
   qr: boolean;
+  /** WhatsApp is waiting for this code to be entered on the phone. */
+  pairingCode: string | null;
 }
 
 export interface SetupReport {
@@ -54,7 +56,8 @@ export function channelReport(name: string, state: ChannelState): ChannelReport 
     status: state.status,
     detail: state.detail ?? null,
     since: state.since,
-    qr: state.qr !== undefined,
+    qr: state.pairing?.method === "qr",
+    pairingCode: state.pairing?.method === "code" ? state.pairing.code : null,
   };
 }
 
@@ -110,7 +113,8 @@ export function setupRoutes(deps: SetupDeps) {
     .get("/api/setup", (c) => c.json(setupReport(deps)))
     .post("/api/setup/verify", async (c) => c.json(await deps.checker.verify()))
     .get("/api/setup/whatsapp-qr.svg", async (c) => {
-      const qr = deps.orchestrator.status.channel("whatsapp")?.qr;
+      const pairing = deps.orchestrator.status.channel("whatsapp")?.pairing;
+      const qr = pairing?.method === "qr" ? pairing.payload : undefined;
       if (qr === undefined)
         return c.json({ error: "WhatsApp is not waiting for a QR code scan" }, 404);
       const svg = await QRCode.toString(qr, {

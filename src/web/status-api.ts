@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { ChannelStatus } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
-import type { Orchestrator } from "../core/orchestrator.ts";
+import type { CoreView } from "../core/status-port.ts";
 import type { Db } from "../store/db.ts";
 import { failedDeliveries } from "../store/outbox.ts";
 import { usageSince } from "../store/usage.ts";
@@ -19,7 +19,7 @@ export interface Readiness {
  * What /readyz tells anyone who asks: status words only. Details (errors, file paths,
  * pairing codes, a WhatsApp link QR) are for the owner, behind the token.
  */
-export function readiness(config: Config, orchestrator: Orchestrator, ready: boolean): Readiness {
+export function readiness(config: Config, orchestrator: CoreView, ready: boolean): Readiness {
   return {
     ready,
     credential: config.credentialProblem ? "missing" : "ok",
@@ -29,7 +29,7 @@ export function readiness(config: Config, orchestrator: Orchestrator, ready: boo
   };
 }
 
-export function statusRoutes(deps: { config: Config; db: Db; orchestrator: Orchestrator }) {
+export function statusRoutes(deps: { config: Config; db: Db; orchestrator: CoreView }) {
   const { config, db, orchestrator } = deps;
   return (
     new Hono()

@@ -245,7 +245,7 @@ test("a crashed turn is retried with a new session; after three crashes the chat
   const id = await send(group, "hello");
 
   sessions[0]!.crash("boom one");
-  assert.equal(orchestrator.agentFailure, "boom one");
+  assert.equal(orchestrator.status.agentFailure(), "boom one");
   assert.equal(sessions.length, 1, "the retry waits a moment");
   t.mock.timers.tick(1_000);
   assert.equal(sessions.length, 2);
@@ -278,7 +278,7 @@ test("a crashed turn is retried with a new session; after three crashes the chat
   await send(group, "again");
   assert.equal(sessions.length, 4);
   sessions[3]!.finishTurn();
-  assert.equal(orchestrator.agentFailure, undefined);
+  assert.equal(orchestrator.status.agentFailure(), undefined);
 });
 
 test("an idle session is closed after AGENT_IDLE_TIMEOUT, and a new message starts another", async (t) => {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -37,6 +38,22 @@ export function tempDir(prefix = "pincer-test-"): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The inbound messages the service has committed for a chat, read from its store: what a
+ * test waits on before it lets a held model call go (an adapter acknowledges after this).
+ */
+export function storedInbound(service: Service, chatId: string): string[] {
+  const db = new DatabaseSync(join(service.dataDir, "store/pincer.db"), { readOnly: true });
+  try {
+    const rows = db
+      .prepare("SELECT text FROM messages WHERE direction = 'in' AND chat_id = ? ORDER BY id")
+      .all(chatId) as { text: string }[];
+    return rows.map((row) => row.text);
+  } finally {
+    db.close();
+  }
 }
 
 const TOKEN = "test-admin-token-0123456789";

@@ -76,6 +76,8 @@ const PAGES = [
 ];
 
 describe("admin API", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   let fake: AnthropicFake;
   let service: Service;
   const dataDir = tempDir();

@@ -22,13 +22,17 @@ import type {
   REST,
 } from "discord.js";
 import type { Logger } from "../../log.ts";
+import { backoffMs } from "../../time/backoff.ts";
 import { splitMessage } from "../split.ts";
 import { TransientSendError } from "../channel.ts";
 import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
 import { readableText, toInboundMessage } from "./inbound.ts";
 import type { InboundContext } from "./inbound.ts";
 import { toSendError } from "./send-errors.ts";
-import { TypingRefresher } from "./typing.ts";
+import { DiscoveredChats } from "../kit/discovered-chats.ts";
+import { InboundQueue, type PendingEvent } from "../kit/inbound-queue.ts";
+import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
+import { TypingRefresher } from "../kit/typing-refresher.ts";
 
 export interface DiscordChannelOptions {
   token: string;
@@ -40,8 +44,14 @@ export interface DiscordChannelOptions {
 }
 
 const MESSAGE_LIMIT = 2000;
+/** Discord shows "is typing…" for about ten seconds per request. */
+const TYPING_REFRESH_MS = 8_000;
+/** discord.js waits out rate limits itself; a later piece still failing is retried this often. */
+const PIECE_ATTEMPTS = 3;
+const MAX_PIECE_WAIT_MS = 60_000;
 const DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
-const LOGIN_RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 60_000];
+const LOGIN_RETRY_BASE_MS = 1_000;
+const LOGIN_RETRY_MAX_MS = 60_000;
 const REMEMBERED_REACTIONS = 1_000;
 // Agent text may contain "@everyone" or role mentions; only explicit user mentions ping.
 const ALLOWED_MENTIONS = { parse: ["users"], replied_user: true };
@@ -72,21 +82,23 @@ export class DiscordChannel implements Channel {
   #host: ChannelHost | null = null;
   #client: Client | null = null;
   #status: ChannelStatus | null = null;
-  #detail: string | undefined;
   #fatalDetail: string | null = null;
   #loginAttempts = 0;
   #retryTimer: NodeJS.Timeout | undefined;
-  #inbound: Promise<void> = Promise.resolve();
+  readonly #inbound: InboundQueue;
+  readonly #chats = new DiscoveredChats();
 
   constructor(options: DiscordChannelOptions) {
     this.#options = options;
     this.#log = options.logger.child({ channel: "discord" });
-    this.#typing = new TypingRefresher((chatId) => this.#sendTyping(chatId));
+    this.#typing = new TypingRefresher(TYPING_REFRESH_MS, (chatId) => this.#sendTyping(chatId));
+    this.#inbound = new InboundQueue({ logger: this.#log });
   }
 
   /** Returns at once; the connection's progress is reported through host.setState. */
   async start(host: ChannelHost): Promise<void> {
     this.#host = host;
+    this.#inbound.open(host);
     this.#setState("connecting");
     void this.#connect();
   }
@@ -97,16 +109,20 @@ export class DiscordChannel implements Channel {
     const client = this.#client;
     this.#client = null;
     await client?.destroy();
-    await this.#inbound;
+    await this.#inbound.close();
     this.#setState("stopped");
   }
 
   async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
-    const ids: string[] = [];
-    for (const chunk of splitMessage(markdown, MESSAGE_LIMIT)) {
-      ids.push(await this.#postMessage(chatId, chunk));
-    }
-    return ids;
+    return await sendPieces({
+      pieces: splitMessage(markdown, MESSAGE_LIMIT),
+      send: (piece) => this.#postMessage(chatId, piece),
+      retryLaterPiece: waitOutRateLimits({
+        attempts: PIECE_ATTEMPTS,
+        maxWaitMs: MAX_PIECE_WAIT_MS,
+        logger: this.#log,
+      }),
+    });
   }
 
   async setTyping(chatId: string, typing: boolean): Promise<void> {
@@ -188,9 +204,7 @@ export class DiscordChannel implements Channel {
   }
 
   #setState(status: ChannelStatus, detail?: string): void {
-    if (status === this.#status && detail === this.#detail) return;
     this.#status = status;
-    this.#detail = detail;
     this.#host?.setState(detail === undefined ? { status } : { status, detail });
   }
 
@@ -214,9 +228,8 @@ export class DiscordChannel implements Channel {
         this.#setState("auth_failed", fatal);
         return;
       }
-      const delay =
-        LOGIN_RETRY_DELAYS_MS[Math.min(this.#loginAttempts, LOGIN_RETRY_DELAYS_MS.length - 1)] ?? 0;
       this.#loginAttempts += 1;
+      const delay = backoffMs(this.#loginAttempts, LOGIN_RETRY_BASE_MS, LOGIN_RETRY_MAX_MS);
       const reason = error instanceof Error ? error.message : String(error);
       this.#log.warn({ err: error }, "Discord login failed; retrying");
       this.#setState(
@@ -279,22 +292,9 @@ export class DiscordChannel implements Channel {
     };
   }
 
-  /**
-   * Events reach the core one at a time, in gateway order, so an edit never overtakes its
-   * message. Translation starts at once: discord.js mutates cached messages on later edits.
-   */
-  #enqueue(translation: Promise<InboundEvent | null> | InboundEvent | null): void {
-    const pending = Promise.resolve(translation);
-    // Awaited below once earlier events are through; this keeps Node from calling it unhandled.
-    pending.catch(() => undefined);
-    this.#inbound = this.#inbound
-      .then(async () => {
-        const event = await pending;
-        if (event && this.#host) await this.#host.receive(event);
-      })
-      .catch((error: unknown) =>
-        this.#log.error({ err: error }, "handing a Discord event to the core failed"),
-      );
+  /** Translation starts at once: discord.js mutates cached messages on later edits. */
+  #enqueue(translation: PendingEvent): void {
+    void this.#inbound.push(translation);
   }
 
   #isFromBot(message: Message | PartialMessage): boolean {
@@ -333,7 +333,7 @@ export class DiscordChannel implements Channel {
   #discoverChannel(channel: DiscordChannelObject): void {
     if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
       return;
-    this.#host?.discovered({
+    this.#chats.announce(this.#host, {
       chatId: channel.id,
       name: `${channel.guild.name} #${channel.name}`,
       isGroup: true,

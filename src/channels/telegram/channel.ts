@@ -5,9 +5,14 @@
 // failed store means Telegram delivers it again.
 import { Api } from "grammy";
 import type { Chat, Message, Update } from "grammy/types";
-import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
+import { DiscoveredChats } from "../kit/discovered-chats.ts";
+import { InboundQueue } from "../kit/inbound-queue.ts";
+import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
+import { TypingRefresher } from "../kit/typing-refresher.ts";
 import { splitMessage } from "../split.ts";
 import { backoffMs } from "../../time/backoff.ts";
+import { sleep } from "../../time/sleep.ts";
 import { registerSecret, type Logger } from "../../log.ts";
 import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./attachments.ts";
 import {
@@ -63,20 +68,6 @@ function retryDelayMs(failures: number): number {
   return backoffMs(failures, 500, MAX_BACKOFF_MS);
 }
 
-/** Waits, or stops waiting as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 function replyOptions(options: SendOptions) {
   return {
     ...(options.threadId ? { message_thread_id: Number(options.threadId) } : {}),
@@ -92,13 +83,13 @@ export class TelegramChannel implements Channel {
   private host: ChannelHost | null = null;
   private identity: BotIdentity | null = null;
   private status: ChannelStatus | null = null;
-  private detail: string | undefined;
   private running = false;
   private abort = new AbortController();
   private loop: Promise<void> | null = null;
   private offset = 0;
-  private readonly typing = new Map<string, NodeJS.Timeout>();
-  private readonly seenChats = new Map<string, string>();
+  private readonly typing: TypingRefresher;
+  private readonly chats = new DiscoveredChats();
+  private readonly inbound: InboundQueue;
 
   constructor(options: TelegramChannelOptions) {
     registerSecret(options.token);
@@ -113,6 +104,8 @@ export class TelegramChannel implements Channel {
     };
     this.assistantName = options.assistantName;
     this.log = options.logger.child({ channel: "telegram" });
+    this.typing = new TypingRefresher(TYPING_REFRESH_MS, (chatId) => this.sendTyping(chatId));
+    this.inbound = new InboundQueue({ logger: this.log });
   }
 
   async start(host: ChannelHost): Promise<void> {
@@ -120,6 +113,7 @@ export class TelegramChannel implements Channel {
     this.host = host;
     this.running = true;
     this.abort = new AbortController();
+    this.inbound.open(host);
     this.setState("connecting");
     const outcome = await this.connect();
     if (outcome === "auth_failed") {
@@ -133,8 +127,8 @@ export class TelegramChannel implements Channel {
     const wasRunning = this.running;
     this.running = false;
     this.abort.abort();
-    for (const timer of this.typing.values()) clearInterval(timer);
-    this.typing.clear();
+    this.typing.stopAll();
+    await this.inbound.close();
     await this.loop;
     this.loop = null;
     if (wasRunning && this.offset > 0) {
@@ -149,25 +143,30 @@ export class TelegramChannel implements Channel {
   }
 
   async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
-    this.stopTyping(chatId);
-    const ids: string[] = [];
-    for (const chunk of splitMessage(markdown, SPLIT_LIMIT)) {
-      const html = renderTelegramHtml(chunk);
-      if (visibleText(html).trim() === "") continue;
-      const message = await this.sendChunk(chatId, chunk, html, options, ids.length === 0);
-      ids.push(String(message.message_id));
-    }
-    return ids;
+    this.typing.stop(chatId);
+    const extra = replyOptions(options);
+    return await sendPieces({
+      pieces: splitMessage(markdown, SPLIT_LIMIT)
+        .map((source) => ({ source, html: renderTelegramHtml(source) }))
+        .filter(({ html }) => visibleText(html).trim() !== ""),
+      send: async ({ source, html }) => {
+        try {
+          return String((await this.sendHtml(chatId, source, html, extra)).message_id);
+        } catch (error) {
+          throw toSendError(error);
+        }
+      },
+      retryLaterPiece: waitOutRateLimits({
+        attempts: CHUNK_ATTEMPTS,
+        maxWaitMs: MAX_CHUNK_WAIT_MS,
+        logger: this.log,
+      }),
+    });
   }
 
   async setTyping(chatId: string, typing: boolean): Promise<void> {
-    this.stopTyping(chatId);
-    if (!typing || !this.running) return;
-    this.typing.set(
-      chatId,
-      setInterval(() => void this.sendTyping(chatId), TYPING_REFRESH_MS),
-    );
-    await this.sendTyping(chatId);
+    if (!typing) this.typing.stop(chatId);
+    else if (this.running) await this.typing.start(chatId);
   }
 
   async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {
@@ -186,9 +185,7 @@ export class TelegramChannel implements Channel {
   }
 
   private setState(status: ChannelStatus, detail?: string): void {
-    if (status === this.status && detail === this.detail) return;
     this.status = status;
-    this.detail = detail;
     this.host?.setState(detail === undefined ? { status } : { status, detail });
   }
 
@@ -251,86 +248,42 @@ export class TelegramChannel implements Channel {
       failures = 0;
       this.setState("connected");
       for (const update of updates) {
-        if (!this.running || !(await this.deliver(update))) return;
+        if (!this.running || (await this.inbound.push(this.translate(update))) === "stopped")
+          return;
         this.offset = update.update_id + 1;
       }
     }
   }
 
-  /** Hands an update to the core until it is stored; false when stopped before that. */
-  private async deliver(update: Update): Promise<boolean> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.dispatch(update);
-        return true;
-      } catch (error) {
-        this.log.error(
-          { err: error, updateId: update.update_id, attempt },
-          "telegram update not stored; it stays unconfirmed and is retried",
-        );
-        if (!this.running) return false;
-        await sleep(retryDelayMs(attempt), this.abort.signal);
-        if (!this.running) return false;
-      }
-    }
-  }
-
-  private async dispatch(update: Update): Promise<void> {
-    const host = this.host;
+  /** The event an update stands for, if any; chats seen along the way are announced. */
+  private translate(update: Update): InboundEvent | null {
     const identity = this.identity;
-    if (!host || !identity) return;
+    if (!identity) return null;
     const context: InboundContext = { bot: identity, assistantName: this.assistantName };
     if (update.message) {
       const message = update.message;
       this.discover(message.chat);
       const inbound = toInboundMessage(message, context, attachmentsOf(message, this.files));
-      if (inbound) await host.receive({ type: "message", message: inbound });
-    } else if (update.edited_message) {
+      return inbound ? { type: "message", message: inbound } : null;
+    }
+    if (update.edited_message) {
       const message = update.edited_message;
       this.discover(message.chat);
-      if (isFromBot(message, identity)) return;
-      await host.receive({
+      if (isFromBot(message, identity)) return null;
+      return {
         type: "edit",
         chatId: String(message.chat.id),
         messageId: String(message.message_id),
         text: editedText(message, context),
         timestamp: (message.edit_date ?? message.date) * 1000,
-      });
-    } else if (update.my_chat_member) {
-      this.discover(update.my_chat_member.chat);
+      };
     }
+    if (update.my_chat_member) this.discover(update.my_chat_member.chat);
+    return null;
   }
 
   private discover(chat: Chat): void {
-    const discovered = discoveredChat(chat);
-    const key = `${discovered.name}\u0000${discovered.isGroup}`;
-    if (this.seenChats.get(discovered.chatId) === key) return;
-    this.seenChats.set(discovered.chatId, key);
-    this.host?.discovered(discovered);
-  }
-
-  private async sendChunk(
-    chatId: string,
-    source: string,
-    html: string,
-    options: SendOptions,
-    first: boolean,
-  ): Promise<Message> {
-    const extra = replyOptions(options);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.sendHtml(chatId, source, html, extra);
-      } catch (error) {
-        // Once part of a reply is out, a later retry of the whole reply would repeat that
-        // part, so the remaining chunks wait out short rate limits here instead.
-        const wait = retryAfterMs(error) ?? retryDelayMs(attempt);
-        const retryHere =
-          !first && isTransient(error) && attempt < CHUNK_ATTEMPTS && wait <= MAX_CHUNK_WAIT_MS;
-        if (!retryHere) throw toSendError(error);
-        this.log.warn({ err: error, retryInMs: wait }, "telegram rate-limited a reply chunk");
-        await sleep(wait);
-      }
-    }
+    this.chats.announce(this.host, discoveredChat(chat));
   }
 
   private async sendHtml(
@@ -349,20 +302,14 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  private async sendTyping(chatId: string): Promise<void> {
+  private async sendTyping(chatId: string): Promise<boolean> {
     try {
       await this.api.sendChatAction(chatId, "typing");
+      return true;
     } catch (error) {
-      // Typing is a courtesy; a chat that refuses it for good (kicked, blocked) stops being asked.
-      if (!isTransient(error)) this.stopTyping(chatId);
       this.log.debug({ err: error }, "telegram typing indicator failed");
+      // Typing is a courtesy; a chat that refuses it for good (kicked, blocked) stops being asked.
+      return isTransient(error);
     }
-  }
-
-  private stopTyping(chatId: string): void {
-    const timer = this.typing.get(chatId);
-    if (timer === undefined) return;
-    clearInterval(timer);
-    this.typing.delete(chatId);
   }
 }

@@ -19,6 +19,7 @@ export const ASSISTANT_NAME = "Andy";
 export type CaseName =
   | "connect"
   | "inbound text"
+  | "store failure"
   | "edit"
   | "delete"
   | "mention"
@@ -146,6 +147,21 @@ export function runConformanceCases(platform: ConformancePlatform): void {
       assert.equal(message.isGroup, false);
       assert.equal(message.mentionsBot, false);
       assert.ok(message.timestamp > 0);
+    },
+
+    async "store failure"(target) {
+      const { host, directChatId: chatId } = target;
+      await host.waitForCurrentStatus("connected");
+      let refusals = 2;
+      host.onReceive = async (event) => {
+        if (event.type === "message" && event.message.text === "keep me" && refusals-- > 0)
+          throw new Error("database is locked");
+      };
+      const kept = await target.injectText(chatId, "keep me");
+      const next = await target.injectText(chatId, "and me after it");
+      await messageWithId(host, next);
+      const arrivals = host.messages.map((message) => message.messageId);
+      assert.deepEqual(arrivals, [kept, kept, kept, next], "retried until stored, then the next");
     },
 
     async edit(target) {
