@@ -357,15 +357,7 @@ export class McpHub extends EventEmitter<{
 
   /** The in-process server that offers one MCP server's allowed tools to one session. */
   private agentServer(row: McpServerRow, first: Live): McpSdkServerConfigWithInstance {
-    const allowed = (tool: Tool) =>
-      row.allowedTools === null || row.allowedTools.includes(tool.name);
-    const tools = first.tools.filter(allowed).map((tool) => ({
-      name: tool.name,
-      ...(tool.title ? { title: tool.title } : {}),
-      description: tool.description ?? "",
-      inputSchema: tool.inputSchema,
-      ...(tool.annotations ? { annotations: tool.annotations } : {}),
-    }));
+    const tools = offeredTools(first.tools, row.allowedTools);
     const names = new Set(tools.map((tool) => tool.name));
     const instance = new McpServer(
       { name: row.name, version: "1.0.0" },
@@ -403,6 +395,32 @@ export class McpHub extends EventEmitter<{
       countMcpCall(options.db, row.name, failed);
     }
   }
+}
+
+/** What a tool name may be: the model API refuses a whole request over one bad name. */
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const MAX_DESCRIPTION_CHARS = 2_000;
+const MAX_SCHEMA_CHARS = 20_000;
+
+/**
+ * The tools of a server an agent is offered: those on the allow-list (null = all) whose
+ * name the model API takes and whose schema is of sane size, descriptions cut short. A
+ * server's odd tool must not break the agent's every request, nor fill its context.
+ */
+export function offeredTools(tools: Tool[], allowed: string[] | null): Tool[] {
+  return tools
+    .filter((tool) => allowed === null || allowed.includes(tool.name))
+    .filter(
+      (tool) =>
+        TOOL_NAME.test(tool.name) && JSON.stringify(tool.inputSchema).length <= MAX_SCHEMA_CHARS,
+    )
+    .map((tool) => ({
+      name: tool.name,
+      ...(tool.title ? { title: tool.title } : {}),
+      description: (tool.description ?? "").slice(0, MAX_DESCRIPTION_CHARS),
+      inputSchema: tool.inputSchema,
+      ...(tool.annotations ? { annotations: tool.annotations } : {}),
+    }));
 }
 
 function errorResult(text: string): CallToolResult {
