@@ -139,6 +139,8 @@ const schema = z.object({
     .transform((value) => value?.trim() || "/usr/bin/chromium"),
   BROWSER_MAX_OPEN: integer(2, 0, 32),
   BROWSER_PAGE_TIMEOUT: duration("30s"),
+  MCP_CALL_TIMEOUT: duration("60s"),
+  MCP_MAX_RESULT_CHARS: integer(100_000, 1_000, 10_000_000),
   AGENT_ISOLATION: z.enum(["auto", "off"]).default("auto"),
   AGENT_UID_BASE: integer(30_000, 1_000, 4_000_000_000),
   AGENT_MAX_PROCESSES: integer(512, 16, 1_000_000),

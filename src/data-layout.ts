@@ -9,6 +9,7 @@
 //   DATA_DIR/groups/<folder>/     a chat's folder, its agent's working directory
 //   DATA_DIR/groups/global/       the memory every chat shares (host-owned)
 //   DATA_DIR/agents/<folder>/     a chat's agent's home
+//   DATA_DIR/mcp/<folder>/        the home of a chat's stdio MCP servers (their own user)
 import { join } from "node:path";
 
 export interface Paths {
@@ -83,4 +84,13 @@ export function installedSkillsDir(paths: Paths): string {
 /** Where fetches and uploads are checked before they are installed. */
 export function skillsStagingDir(paths: Paths): string {
   return join(skillsDir(paths), "staging");
+}
+
+/** Where every group's stdio MCP servers have their homes (host-owned, 0711). */
+export function mcpHomesDir(paths: Paths): string {
+  return join(paths.dataDir, "mcp");
+}
+
+export function mcpHome(paths: Paths, folder: string): string {
+  return join(mcpHomesDir(paths), folder);
 }

@@ -11,7 +11,7 @@ import { createLogger, registerSecret, type Logger } from "./log.ts";
 import { consoleDestination } from "./log-console.ts";
 import { routeConsoleToLogger } from "./console-capture.ts";
 import { openDb } from "./store/db.ts";
-import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
+import { getGroup, getGroupByChat, insertGroup, listGroups } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy, DEFAULT_MODEL_URL, type Upstream } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
@@ -44,9 +44,20 @@ import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 import { setUpBrowsing } from "./browser/browsing.ts";
 import { SECRET_VARIABLES } from "./secret-env.ts";
+import { McpHub } from "./mcp/hub.ts";
+import { stdioRunner } from "./mcp/stdio-user.ts";
+import { mcpAgentTools } from "./mcp/agent-tools.ts";
+import { approvalCommand } from "./mcp/servers.ts";
+import { allSecrets } from "./store/host-secrets.ts";
+import { allMcpOAuthTokens } from "./store/mcp-oauth.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
+/**
+ * How long a group's new session waits for an MCP server to connect before starting
+ * without it: a server that hangs must not hold up the answer for a whole call timeout.
+ */
+const MCP_CONNECT_TIMEOUT_MS = 10_000;
 /** How long closing up may take after the running turns' grace period, before exiting anyway. */
 const SHUTDOWN_CLEANUP_MS = 5_000;
 
@@ -163,6 +174,17 @@ async function start(
     logger,
   });
   const skills = new Skills({ paths, bundledNames: () => skillFolders(BUNDLED_SKILLS), logger });
+  for (const value of [...allSecrets(db).values(), ...allMcpOAuthTokens(db)]) registerSecret(value);
+  const mcp = new McpHub({
+    db,
+    logger,
+    stdio: stdioRunner({ db, paths, isolation }),
+    defaultFolder: () => mainGroup.folder,
+    callTimeoutMs: config.MCP_CALL_TIMEOUT,
+    connectTimeoutMs: MCP_CONNECT_TIMEOUT_MS,
+    maxResultChars: config.MCP_MAX_RESULT_CHARS,
+    idleMs: config.AGENT_IDLE_TIMEOUT,
+  });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -183,7 +205,15 @@ async function start(
       ...browsing.tools(group),
       ...globalMemoryTools(group, paths),
       ...skillTools(group, { db, paths }),
+      ...mcpAgentTools(group, db),
     ],
+    mcpServers: (group) => mcp.forGroup(group.folder),
+    ownerCommand: approvalCommand(db, mcp),
+  });
+  // A changed server reaches the groups it serves at their next turn.
+  mcp.on("changed", (folder) => {
+    for (const group of listGroups(db))
+      if (folder === null || group.folder === folder) orchestrator.refreshTools(group.id);
   });
   orchestrator.setChannelState("browser", browsing.state);
   orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
@@ -279,9 +309,11 @@ async function start(
     scheduler,
     skills,
     isolation: isolation.status,
+    mcp,
     retireGroup: (group) =>
-      isolation
-        .retire(group)
+      mcp
+        .closeFolder(group.folder)
+        .then(() => isolation.retire(group))
         .catch((error: unknown) =>
           logger.error(
             { group: group.folder, err: (error as Error).message },
@@ -314,6 +346,7 @@ async function start(
     scheduler.stop();
     await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
     await browsing.closeAll();
+    await mcp.closeAll();
     await delivery.drain();
     await supervisor.stopAll();
     await web.stop();

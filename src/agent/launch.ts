@@ -1,6 +1,7 @@
 // Starts one agent process for a group: a lease on its user and files, a scoped proxy
 // token, its environment, tool server, hooks and system prompt. What the agent's tools do
 // and how its prompt reads are the core's, handed in, so nothing here reaches up into it.
+import type { McpSdkServerConfigWithInstance } from "@anthropic-ai/claude-agent-sdk";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Group } from "../store/groups.ts";
@@ -25,6 +26,14 @@ export interface LauncherOptions {
   logger: Logger;
   /** The text appended to the agent's system prompt, given the shared memory's text. */
   systemPrompt(group: Group, globalMemory: string): string;
+  /** The owner's MCP servers for the group, reached through the host (none by default). */
+  mcpServers?(group: Group): Promise<GroupMcpServers>;
+}
+
+/** A group's MCP servers for one session, and a line for each one that is unavailable. */
+export interface GroupMcpServers {
+  servers: Record<string, McpSdkServerConfigWithInstance>;
+  notes: string[];
 }
 
 /** The model and effort a group's agent uses: its own, else the service's MODEL. */
@@ -97,18 +106,24 @@ export class AgentLauncher {
       },
     });
     session.startAfter(
-      lease.ready.then(async () =>
-        this.options.systemPrompt(
-          group,
-          await readGlobalMemory(paths).catch((error: unknown) => {
+      lease.ready.then(async () => {
+        const [globalMemory, mcp] = await Promise.all([
+          readGlobalMemory(paths).catch((error: unknown) => {
             logger.warn(
               { err: (error as Error).message },
               "the shared memory could not be read; sessions start without it",
             );
             return "";
           }),
-        ),
-      ),
+          this.options.mcpServers?.(group) ?? { servers: {}, notes: [] },
+        ]);
+        return {
+          systemPromptAppend: this.options.systemPrompt(group, globalMemory),
+          mcpServers: mcp.servers,
+          // A server that is down costs the agent one line, not the session.
+          notice: mcp.notes.join("\n") || undefined,
+        };
+      }),
     );
     return session;
   }

@@ -67,6 +67,18 @@ export interface ModelChoice {
   effort: Effort | undefined;
 }
 
+/** What a session starts with once its group is ready. */
+export interface SessionStart {
+  systemPromptAppend: string;
+  /** The owner's MCP servers for this group, as in-process servers the host forwards for. */
+  mcpServers: Record<string, McpSdkServerConfigWithInstance>;
+  /**
+   * Said to the agent before the first message it reads (e.g. an MCP server that is down).
+   * Not in the system prompt: a resumed session keeps the system prompt it began with.
+   */
+  notice?: string | undefined;
+}
+
 export class StaleSessionError extends Error {}
 
 /** How much of a process's last stderr output is kept, for the log when it fails. */
@@ -88,6 +100,7 @@ export class AgentSession {
   private running: Query | undefined;
   private child: SpawnedProcess | undefined;
   private stderrTail = "";
+  private notice: string | undefined;
   lastActivity = Date.now();
 
   constructor(options: SessionOptions) {
@@ -110,14 +123,15 @@ export class AgentSession {
   }
 
   /**
-   * Starts the agent once `ready` gives the text appended to its system prompt (the group's
-   * files are prepared meanwhile); if that fails, the session ends as a failed start.
+   * Starts the agent once `ready` gives the text appended to its system prompt and its
+   * MCP servers (the group's files are prepared meanwhile); if that fails, the session ends
+   * as a failed start.
    */
-  startAfter(ready: Promise<string>): void {
+  startAfter(ready: Promise<SessionStart>): void {
     ready.then(
-      (systemPromptAppend) => {
+      (start) => {
         if (this.closed) this.options.events.onExit(undefined);
-        else this.start(systemPromptAppend);
+        else this.start(start);
       },
       (error: unknown) => {
         this.closed = true;
@@ -128,8 +142,9 @@ export class AgentSession {
     );
   }
 
-  private start(systemPromptAppend: string): void {
+  private start({ systemPromptAppend, mcpServers, notice }: SessionStart): void {
     const { options } = this;
+    this.notice = notice;
     this.running = query({
       prompt: this.input(),
       options: {
@@ -141,7 +156,7 @@ export class AgentSession {
         permissionMode: "bypassPermissions",
         allowDangerouslySkipPermissions: true,
         disallowedTools: DISALLOWED_TOOLS,
-        mcpServers: { pincer: options.mcpServer },
+        mcpServers: { ...mcpServers, pincer: options.mcpServer },
         settingSources: ["user", "project"],
         systemPrompt: { type: "preset", preset: "claude_code", append: systemPromptAppend },
         hooks: options.hooks,
@@ -200,6 +215,10 @@ export class AgentSession {
       if (next) {
         // The switch is made before the CLI reads the message, so the turn it starts uses it.
         if (next.switchTo) await this.switchTo(next.switchTo);
+        if (this.notice) {
+          next.message.message.content = `${this.notice}\n\n${next.message.message.content as string}`;
+          this.notice = undefined;
+        }
         yield next.message;
         continue;
       }

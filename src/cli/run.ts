@@ -5,6 +5,7 @@ import { chatCommand } from "./chat.ts";
 import { configCommand } from "./config.ts";
 import { CliError, UsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
+import { mcpCommand } from "./mcp.ts";
 import { groupsCommand, statusCommand, tasksCommand } from "./status.ts";
 import { skillsCommand } from "./skills.ts";
 import { tokenCommand } from "./token.ts";
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<void>> = {
   config: configCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  mcp: mcpCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

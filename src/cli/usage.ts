@@ -17,6 +17,7 @@ Commands:
   config            show, set or unset the settings the setup page makes
   backup            write a backup archive (tar.gz) of DATA_DIR
   restore FILE      replace DATA_DIR with a backup (the service must be stopped)
+  mcp               MCP servers the host connects to for the agents, and their secrets
 
 Run "pincer <command> --help" for a command's options.
 
@@ -109,6 +110,26 @@ DATA_DIR.before-restore-<time> (inside DATA_DIR when it is a mount point).
   --data-dir DIR    the directory to restore into (default: DATA_DIR, else /data or ./data)
   --json            print what was restored as JSON`,
 };
+
+COMMANDS.mcp = `Usage: pincer mcp <list|add|remove|test|approve|secret> [options]
+
+  list                          the servers, their state and call counts
+  add NAME URL [--transport http|sse] [--header "Name: value"]...
+  add NAME [--env NAME=value]... -- COMMAND [ARGS...]
+                                add a server (stdio when given a command); options:
+      --group FOLDER            only for this group (default: every group)
+      --allow TOOL,TOOL         offer only these tools (default: all)
+  remove NAME                   remove a server
+  test NAME                     connect now and list its tools
+  approve NAME                  approve a server the main agent asked for
+  secret list                   the secrets, masked, and which servers use them
+  secret set NAME               set a secret; its value is read from standard input
+  secret remove NAME            remove a secret
+
+Header and env values may refer to secrets as \${NAME} (quote them: '\${TOKEN}'); the
+host fills them in when it connects, so no agent ever sees them.
+
+${CONNECTION}`;
 
 export function usageOf(command: string | undefined): string {
   return (command && COMMANDS[command]) || OVERVIEW;

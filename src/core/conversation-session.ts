@@ -42,6 +42,8 @@ export interface RealSessionOptions {
   logger: Logger;
   /** Tools that other features add to every group's agent. */
   extraTools?: ((group: Group) => AgentTool[]) | undefined;
+  /** The owner's MCP servers for a group's new session (the MCP feature's). */
+  mcpServers?: LauncherOptions["mcpServers"];
 }
 
 /** Real agent sessions, with the chat tools (whose replies go to `reply`) and the prompt. */
@@ -58,6 +60,7 @@ export function realSessions(
     bundledSkillsDir: options.bundledSkillsDir,
     installedSkills: options.installedSkills,
     logger: options.logger,
+    ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
     systemPrompt: (group, globalMemory) =>
       systemPromptAppend({
         assistantName: config.ASSISTANT_NAME,

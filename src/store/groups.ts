@@ -262,9 +262,43 @@ export function assignAgentUid(
   base: number,
   taken: (uid: number) => boolean,
 ): number {
-  const current = getGroup(db, groupId);
+  return assignUid(db, groupId, "agent_uid", base, taken);
+}
+
+/**
+ * The uid the group's stdio MCP servers run as, a second one of its own (the agent must
+ * not share it: a process can read the environment of its own uid's processes).
+ */
+export function assignMcpUid(
+  db: Db,
+  groupId: number,
+  base: number,
+  taken: (uid: number) => boolean,
+): number {
+  return assignUid(db, groupId, "mcp_uid", base, taken);
+}
+
+/** Every uid the group was ever given (its agent's, its MCP servers'), kept after it is unregistered. */
+export function uidsOfGroup(db: Db, groupId: number): number[] {
+  return (
+    db.prepare("SELECT uid FROM agent_uids WHERE group_id = ? ORDER BY uid").all(groupId) as {
+      uid: number;
+    }[]
+  ).map((row) => row.uid);
+}
+
+function assignUid(
+  db: Db,
+  groupId: number,
+  column: "agent_uid" | "mcp_uid",
+  base: number,
+  taken: (uid: number) => boolean,
+): number {
+  const current = db
+    .prepare(`SELECT folder, ${column} AS uid FROM groups WHERE id = ?`)
+    .get(groupId) as { folder: string; uid: number | null } | undefined;
   if (!current) throw new Error(`no group with id ${groupId}`);
-  if (current.agentUid !== null) return current.agentUid;
+  if (current.uid !== null) return current.uid;
   const ever = new Set(
     (db.prepare("SELECT uid FROM agent_uids").all() as { uid: number }[]).map((row) => row.uid),
   );
@@ -274,7 +308,7 @@ export function assignAgentUid(
     db.prepare(
       "INSERT INTO agent_uids (uid, group_id, folder, assigned_at) VALUES (?, ?, ?, ?)",
     ).run(uid, groupId, current.folder, Date.now());
-    db.prepare("UPDATE groups SET agent_uid = ? WHERE id = ?").run(uid, groupId);
+    db.prepare(`UPDATE groups SET ${column} = ? WHERE id = ?`).run(uid, groupId);
   });
   return uid;
 }

@@ -1,6 +1,7 @@
 // Reads and validates a JSON request body, naming what is wrong when it is not acceptable.
 import type { Context } from "hono";
 import type { z } from "zod";
+import { zodMessage } from "../zod-message.ts";
 
 /**
  * What a route reading its body with `readJsonBody(c, schema)` takes, declared on its
@@ -12,15 +13,6 @@ export interface JsonInput<S extends z.ZodType> {
 }
 
 export type BodyResult<T> = { value: T } | { error: string; status: 400 | 415 };
-
-export function zodMessage(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      if (issue.code === "unrecognized_keys") return `unknown field(s): ${issue.keys.join(", ")}`;
-      return `${issue.path.join(".") || "body"}: ${issue.message}`;
-    })
-    .join("; ");
-}
 
 export async function readJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<BodyResult<T>> {
   if (!(c.req.header("content-type") ?? "").includes("application/json")) {

@@ -32,6 +32,10 @@ import { skillsPage } from "./pages/skills.ts";
 import type { Skills } from "../skills/skills.ts";
 import { pendingSkillRequests } from "../store/skill-requests.ts";
 import { usagePage } from "./pages/usage.ts";
+import { mcpPage } from "./pages/mcp.ts";
+import type { McpHub } from "../mcp/hub.ts";
+import { secretViews, serverView } from "../mcp/servers.ts";
+import { listMcpServers } from "../store/mcp-servers.ts";
 import { csrfToken } from "./session.ts";
 import { setupReport } from "./setup-api.ts";
 import { taskView } from "./tasks-api.ts";
@@ -50,6 +54,7 @@ export interface PageDeps {
   backup: boolean;
   isolation: IsolationStatus;
   skills: Skills;
+  mcp: McpHub;
 }
 
 /** Rendered HTML, not part of the typed API: plain statements suit it better than a chain. */
@@ -186,7 +191,19 @@ export function pageRoutes(deps: PageDeps): Hono {
 
   app.get(
     "/usage",
-    page((_c, context) => usagePage(context)),
+    page((_c, context) => usagePage(context, listMcpServers(db))),
+  );
+
+  app.get(
+    "/mcp",
+    page((_c, context) =>
+      mcpPage(
+        context,
+        listMcpServers(db).map((row) => serverView(db, deps.mcp, row)),
+        secretViews(db),
+        listGroups(db).map((group) => group.folder),
+      ),
+    ),
   );
 
   app.get(

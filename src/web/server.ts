@@ -29,6 +29,8 @@ import type { Skills } from "../skills/skills.ts";
 import { LoginLimiter } from "./login-limit.ts";
 import { logRoutes } from "./logs-api.ts";
 import { memoryRoutes } from "./memory-api.ts";
+import { mcpOAuthRoutes, mcpRoutes } from "./mcp-api.ts";
+import type { McpHub } from "../mcp/hub.ts";
 import { ModelChecker } from "./model-check.ts";
 import { pageRoutes } from "./page-routes.ts";
 import { settingsRoutes } from "./settings-api.ts";
@@ -52,6 +54,8 @@ export interface WebServerOptions {
   /** The skills the owner installs (GET/POST /api/skills …). */
   skills: Skills;
   isolation: IsolationStatus;
+  /** The owner's MCP servers, connected by the host. */
+  mcp: McpHub;
   /** Called after a group is unregistered: its agent user is retired (never throws). */
   retireGroup(group: Group): Promise<void>;
   isReady(): boolean;
@@ -139,6 +143,7 @@ function apiRoutes(deps: ApiDeps) {
     .route("/", usageRoutes({ db, config }))
     .route("/", backupRoutes({ db, dataDir: config.DATA_DIR }))
     .route("/", skillRoutes({ db, skills: deps.skills }))
+    .route("/", mcpRoutes({ db, hub: deps.mcp }))
     .all("/api/*", (c) =>
       c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
     );
@@ -181,6 +186,7 @@ export function createWebApp(options: WebServerOptions): Hono {
   });
 
   app.route("/", assetRoutes());
+  app.route("/", mcpOAuthRoutes({ db, hub: options.mcp }));
   app.route("/", apiRoutes({ ...options, auth, activity, checker, recent }));
   app.route(
     "/",
@@ -197,6 +203,7 @@ export function createWebApp(options: WebServerOptions): Hono {
       backup: true,
       isolation: options.isolation,
       skills: options.skills,
+      mcp: options.mcp,
     }),
   );
   return app;

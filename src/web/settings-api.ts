@@ -16,7 +16,7 @@ import {
   type SettingName,
   type Settings,
 } from "../settings/settings.ts";
-import { zodMessage } from "./json-body.ts";
+import { zodMessage } from "../zod-message.ts";
 import type { ModelCheck, ModelChecker } from "./model-check.ts";
 
 const valueBody = z.object({ value: z.string().max(4096) }).strict();

@@ -23,6 +23,7 @@ import { createLogger, RecentLines } from "../../src/log.ts";
 import { openDb, type Db } from "../../src/store/db.ts";
 import { insertGroup } from "../../src/store/groups.ts";
 import { AdminToken } from "../../src/web/admin-token.ts";
+import type { McpHub } from "../../src/mcp/hub.ts";
 import { createWebApp } from "../../src/web/server.ts";
 import type { Skills } from "../../src/skills/skills.ts";
 import { StubSocketFactory } from "../fakes/whatsapp/stub-socket.ts";
@@ -104,6 +105,7 @@ describe("public health and the WhatsApp link QR", () => {
       scheduler: { changed: () => undefined },
       skills: {} as Skills,
       isolation: { kind: "directory", detail: "test" },
+      mcp: {} as McpHub,
       retireGroup: async () => undefined,
       isReady: () => true,
     });

@@ -17,6 +17,7 @@ const NAV: [string, string][] = [
   ["/tasks", "Tasks"],
   ["/skills", "Skills"],
   ["/usage", "Usage"],
+  ["/mcp", "MCP"],
   ["/logs", "Logs"],
 ];
 
