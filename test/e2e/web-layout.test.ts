@@ -212,24 +212,32 @@ describe("admin pages at phone and laptop widths", { skip }, () => {
     });
   }
 
-  it("shows the setup page's channels whole on a phone, no word broken in the middle", async () => {
-    await phone.goto(`${service.url}/setup`);
-    await phone.waitForSelector("#channel-rows tr");
-    const table = (await phone.evaluate(`(() => {
-      const wrap = document.querySelector("#check-channels .table-wrap");
-      const since = [...document.querySelectorAll("#channel-rows td.since")];
-      return {
-        hidden: wrap.scrollWidth - wrap.clientWidth,
-        sinceVisible: since.every((cell) => {
-          const box = cell.getBoundingClientRect();
-          return box.width > 0 && box.right <= document.documentElement.clientWidth;
-        }),
-      };
-    })()`)) as { hidden: number; sinceVisible: boolean };
-    assert.ok(table.hidden <= 0, `the table is cut by ${table.hidden}px`);
-    assert.ok(table.sinceVisible, "the last column is on screen");
-    assert.deepEqual(await phone.evaluate(BROKEN_WORDS("#check-channels table")), []);
-  });
+  const WIDE_TABLES = [
+    { path: "/setup", table: "#check-channels table", words: "#check-channels table" },
+    { path: "/groups", table: "table.cards", words: "table.cards th" },
+    { path: "/logs", table: "#log-lines", words: "#log-lines td:nth-child(3)" },
+  ];
+  for (const { path, table, words } of WIDE_TABLES) {
+    it(`shows the table of ${path} whole on a phone, no word broken in the middle`, async () => {
+      await phone.goto(`${service.url}${path}`);
+      await phone.waitForSelector(`${table} tbody tr`);
+      const fit = (await phone.evaluate(`(() => {
+        const table = document.querySelector(${JSON.stringify(table)});
+        const wrap = table.closest(".table-wrap");
+        const cells = [...table.querySelectorAll("tbody tr > :last-child")];
+        return {
+          cut: wrap.scrollWidth - wrap.clientWidth,
+          lastColumnOnScreen: cells.every((cell) => {
+            const box = cell.getBoundingClientRect();
+            return box.width > 0 && box.right <= document.documentElement.clientWidth;
+          }),
+        };
+      })()`)) as { cut: number; lastColumnOnScreen: boolean };
+      assert.ok(fit.cut <= 0, `the table is cut by ${fit.cut}px`);
+      assert.ok(fit.lastColumnOnScreen, "the last column is on screen");
+      assert.deepEqual(await phone.evaluate(BROKEN_WORDS(words)), []);
+    });
+  }
 
   it("makes the usage table scrollable on a phone and says so", async () => {
     await phone.goto(`${service.url}/usage`);
