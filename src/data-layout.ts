@@ -38,6 +38,11 @@ export function adminTokenFile(dataDir: string): string {
   return join(dataDir, "admin-token");
 }
 
+/** Settings made on the setup page, the API or the CLI (mode 0600; the environment wins). */
+export function settingsFile(dataDir: string): string {
+  return join(dataDir, "settings.json");
+}
+
 export function channelAuthDir(dataDir: string, channel: string): string {
   return join(dataDir, STORE_DIR, "channels", channel);
 }

@@ -2,6 +2,7 @@
 // on stderr and an exit code (0 ok, 1 failure, 2 wrong usage).
 import { backupCommand, restoreCommand } from "./backup.ts";
 import { chatCommand } from "./chat.ts";
+import { configCommand } from "./config.ts";
 import { CliError, UsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { groupsCommand, statusCommand, tasksCommand } from "./status.ts";
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<void>> = {
   tasks: tasksCommand,
   chat: chatCommand,
   token: tokenCommand,
+  config: configCommand,
   backup: backupCommand,
   restore: restoreCommand,
 };

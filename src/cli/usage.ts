@@ -13,6 +13,7 @@ Commands:
   tasks             scheduled tasks
   chat              chat with the main group: one message per line of input
   token             print the admin token; --rotate makes a new one
+  config            show, set or unset the settings the setup page makes
   backup            write a backup archive (tar.gz) of DATA_DIR
   restore FILE      replace DATA_DIR with a backup (the service must be stopped)
 
@@ -51,6 +52,18 @@ ${CONNECTION}`,
 
 Prints the admin token kept in DATA_DIR/admin-token. With --rotate, asks the running
 service for a new one (which ends every browser session) and prints that.
+
+${CONNECTION}`,
+  config: `Usage: pincer config [show]
+       pincer config set NAME [VALUE]
+       pincer config unset NAME
+
+Shows or changes what the setup page sets: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
+ANTHROPIC_BASE_URL, TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
+WHATSAPP_ENABLED, WHATSAPP_PHONE, TZ, ASSISTANT_NAME and MAIN_CHAT. A change applies at
+once, without a restart; a model credential is tried before it is saved. Secrets are shown
+masked. Without VALUE, set reads it from standard input (so a token stays out of the shell's
+history). A variable set in the service's environment wins and cannot be changed here.
 
 ${CONNECTION}`,
   backup: `Usage: pincer backup [--output FILE] [--data-dir DIR]

@@ -63,7 +63,14 @@ export function realSessions(
         globalMemory,
       }),
   });
-  const toolDeps = { db: options.db, assistantName: config.ASSISTANT_NAME, reply };
+  const toolDeps = {
+    db: options.db,
+    // Read at each use: the name may be changed on the setup page.
+    get assistantName() {
+      return config.ASSISTANT_NAME;
+    },
+    reply,
+  };
   return (group, resume, events) =>
     launcher.launch(group, resume, events, (turn) => ({
       ...chatTools(toolDeps, group, turn),

@@ -5,6 +5,7 @@ import { Hono, type Context } from "hono";
 import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
+import type { Settings } from "../settings/settings.ts";
 import type { CoreView } from "../core/status-port.ts";
 import type { RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
@@ -40,6 +41,7 @@ export interface PageDeps {
   orchestrator: CoreView;
   activity: ActivityTracker;
   checker: ModelChecker;
+  settings: Settings;
   recent: RecentLines;
   /** Whether GET /api/backup exists. */
   backup: boolean;
@@ -87,7 +89,7 @@ export function pageRoutes(deps: PageDeps): Hono {
   app.get(
     "/setup",
     page((_c, context) =>
-      setupPage(context, setupReport({ ...deps, checker: deps.checker }), {
+      setupPage(context, setupReport({ ...deps, checker: deps.checker }), deps.settings.list(), {
         backup: deps.backup,
         tokenFromEnvironment: token.fromEnvironment,
       }),

@@ -14,6 +14,7 @@ import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
 import { secureHeaders } from "hono/secure-headers";
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
+import type { Settings } from "../settings/settings.ts";
 import { ActivityTracker } from "./activity.ts";
 import type { AdminToken } from "./admin-token.ts";
 import { assetRoutes } from "./assets-route.ts";
@@ -28,6 +29,7 @@ import { logRoutes } from "./logs-api.ts";
 import { memoryRoutes } from "./memory-api.ts";
 import { ModelChecker } from "./model-check.ts";
 import { pageRoutes } from "./page-routes.ts";
+import { settingsRoutes } from "./settings-api.ts";
 import { setupRoutes } from "./setup-api.ts";
 import { readiness, statusRoutes } from "./status-api.ts";
 import { taskRoutes } from "./tasks-api.ts";
@@ -41,6 +43,7 @@ export interface WebServerOptions {
   mainGroup: Group;
   web: WebChannel;
   orchestrator: CoreView;
+  settings: Settings;
   delivery: Delivery;
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
@@ -113,10 +116,18 @@ function apiRoutes(deps: ApiDeps) {
       "/",
       setupRoutes({ config, db, orchestrator, checker: deps.checker, isolation: deps.isolation }),
     )
+    .route("/", settingsRoutes({ settings: deps.settings, config, checker: deps.checker }))
     .route("/", taskRoutes({ db, scheduler: deps.scheduler }))
     .route(
       "/",
-      groupRoutes({ db, assistantName: config.ASSISTANT_NAME, retireGroup: deps.retireGroup }),
+      groupRoutes({
+        db,
+        // Read at each registration: the name may be changed on the setup page.
+        get assistantName() {
+          return config.ASSISTANT_NAME;
+        },
+        retireGroup: deps.retireGroup,
+      }),
     )
     .route("/", conversationRoutes({ db }))
     .route("/", memoryRoutes({ db, paths: deps.paths }))
@@ -141,7 +152,7 @@ export function createWebApp(options: WebServerOptions): Hono {
     proxy: options.proxy,
     groupId: options.mainGroup.id,
     model: config.MODEL,
-    credentialProblem: config.credentialProblem,
+    credentialProblem: () => config.credentialProblem,
   });
   const app = new Hono();
 
@@ -174,6 +185,7 @@ export function createWebApp(options: WebServerOptions): Hono {
       paths: options.paths,
       token,
       orchestrator,
+      settings: options.settings,
       activity,
       checker,
       recent,

@@ -85,6 +85,24 @@ describe("the pincer command", () => {
     assert.ok((await chatTexts(service)).includes("hello from the terminal"));
   });
 
+  it("config sets a token from standard input, shows it masked, refuses a bad zone and unsets", async () => {
+    const token = "xapp-1-A0CLIE2E-0000000000000-cli-config-token";
+    const set = await pincer(["config", "set", "SLACK_APP_TOKEN"], env(), `${token}\n`);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^SLACK_APP_TOKEN saved: ••••oken$/m);
+    const shown = await pincer(["config"], env());
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /SLACK_APP_TOKEN\s+••••oken\s+saved/);
+    assert.match(shown.stdout, /ANTHROPIC_API_KEY\s+••••0000\s+environment \(wins\)/);
+    assert.doesNotMatch(shown.stdout + set.stdout, new RegExp(token));
+    const bad = await pincer(["config", "set", "TZ", "Mars/Olympus"], env());
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /TZ: expected an IANA time zone/);
+    const unset = await pincer(["config", "unset", "SLACK_APP_TOKEN"], env());
+    assert.equal(unset.code, 0, unset.stderr);
+    assert.match(unset.stdout, /SLACK_APP_TOKEN removed/);
+  });
+
   it("a wrong token fails with a clear message that does not show it", async () => {
     const wrong = "not-the-token-and-secret-0042";
     const run = await pincer(["status", "--token", wrong], { PINCER_URL: service.url });

@@ -13,6 +13,8 @@ import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.t
 import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
 import { dataPaths } from "../../src/data-layout.ts";
 import { WebChannel } from "../../src/channels/web.ts";
+import { settingsFile } from "../../src/data-layout.ts";
+import { Settings } from "../../src/settings/settings.ts";
 import { WhatsAppChannel } from "../../src/channels/whatsapp/channel.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Delivery } from "../../src/core/delivery.ts";
@@ -91,6 +93,7 @@ describe("public health and the WhatsApp link QR", () => {
       mainGroup,
       web: new WebChannel(),
       orchestrator,
+      settings: new Settings({ file: settingsFile(dataDir), environment: {}, config }),
       delivery: {} as Delivery,
       proxy: {
         url: "http://127.0.0.1:9",

@@ -84,6 +84,12 @@ function updateChannel(channel) {
 
 const events = new EventSource("/api/events");
 events.addEventListener("channelState", (event) => updateChannel(JSON.parse(event.data)));
+// A change between rendering this page and the stream opening (a channel connecting right
+// after its token was saved) has no event left to come: read the states once the stream is up.
+events.addEventListener("open", async () => {
+  const { ok, data } = await api("/api/setup");
+  if (ok) for (const channel of data.channels) updateChannel(channel);
+});
 events.addEventListener("error", () => api("/api/setup").catch(() => undefined));
 
 $("rotate").addEventListener("click", async () => {

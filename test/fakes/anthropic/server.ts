@@ -135,6 +135,7 @@ function estimateTokens(body: MessagesRequest): number {
 }
 
 const ERROR_TYPES: Record<number, string> = {
+  401: "authentication_error",
   429: "rate_limit_error",
   500: "api_error",
   529: "overloaded_error",
@@ -235,8 +236,14 @@ async function readJson(req: IncomingMessage): Promise<MessagesRequest> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8")) as MessagesRequest;
 }
 
+export interface AnthropicFakeOptions {
+  /** When given, a Messages call with any other x-api-key (or bearer token) gets a 401. */
+  acceptKeys?: readonly string[];
+}
+
 export async function startAnthropicFake(
   responder: Responder = echoResponder,
+  options: AnthropicFakeOptions = {},
 ): Promise<AnthropicFake> {
   let current = responder;
   const queued: FakeReply[] = [];
@@ -259,6 +266,13 @@ export async function startAnthropicFake(
         return;
       }
       const body = await readJson(req);
+      const presented =
+        req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer\s+/i, "");
+      if (options.acceptKeys && !options.acceptKeys.includes(String(presented))) {
+        requests.push({ path, headers: req.headers, body, at: Date.now() });
+        writeError(res, 401);
+        return;
+      }
       const main = isMainRequest(body);
       requests.push({ path, headers: req.headers, body, at: Date.now() });
       const reply: FakeReply = (main ? queued.shift() : undefined) ?? current(body, { main });

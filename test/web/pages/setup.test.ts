@@ -28,7 +28,7 @@ function report(credential: SetupReport["credential"]): SetupReport {
 }
 
 const render = (credential: SetupReport["credential"]) =>
-  setupPage({ assistantName: "Andy", csrf: "c", timeZone: "UTC" }, report(credential), {
+  setupPage({ assistantName: "Andy", csrf: "c", timeZone: "UTC" }, report(credential), [], {
     backup: true,
     tokenFromEnvironment: false,
   });
