@@ -1,9 +1,9 @@
 // Every admin page at a phone's width (360×740) and a laptop's (1280×800) in a real
 // Chromium: nothing wider than the screen, text at a readable size (the usage chart's labels
-// included), the setup page's channel table whole with no word broken in the middle, the
-// usage table scrollable with a hint. Also the first visit as a new user makes it: a token
-// pasted with spaces around it, the empty chat's greeting. Screenshots of every page at both
-// sizes go to test-artifacts/layout/.
+// included), wide tables whole with no word broken in the middle, the usage table scrollable
+// with a hint, the setup page's three steps of a first visit without a key. Also the first
+// visit as a new user makes it: a token pasted with spaces around it, the empty chat's
+// greeting. Screenshots of every page at both sizes go to test-artifacts/layout/.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
@@ -256,6 +256,30 @@ describe("admin pages at phone and laptop widths", { skip }, () => {
     assert.ok(await hint.isVisible(), "a hint says the table scrolls sideways");
     assert.match(await hint.innerText(), /scroll/i);
     assert.equal(scroll.tabindex, "0", "keyboard users can scroll it too");
+  });
+
+  it("fits the first visit without a key (three steps) at both widths", async () => {
+    const fresh = await startService({ env: { ANTHROPIC_API_KEY: "" } });
+    try {
+      for (const viewport of VIEWPORTS) {
+        const page = await open(viewport);
+        await page.goto(`${fresh.url}/login`);
+        await page.fill("#token", fresh.token);
+        await page.click("#login button");
+        await page.waitForSelector("#composer");
+        await page.goto(`${fresh.url}/setup`);
+        await page.waitForSelector("#first-steps");
+        await page.waitForLoadState("networkidle");
+        const measure = (await page.evaluate(MEASURE)) as Measure;
+        assert.ok(measure.overflow <= 0, `${measure.overflow}px wider than the screen`);
+        assert.deepEqual(measure.smallText, []);
+        await shot(page, `first-visit-${viewport.name}`);
+        await page.context().close();
+      }
+    } finally {
+      await fresh.stop();
+      removeDir(fresh.dataDir);
+    }
   });
 
   it("answers /favicon.ico and links the icon from every page", async () => {
