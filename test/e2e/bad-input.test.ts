@@ -117,6 +117,7 @@ describe("invalid configuration", () => {
       process.execPath,
       [fileURLToPath(new URL("../../src/main.ts", import.meta.url))],
       {
+        cwd: dataDir,
         env: {
           PATH: process.env.PATH,
           DATA_DIR: dataDir,

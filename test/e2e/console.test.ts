@@ -17,7 +17,8 @@ const skip = existsSync("/usr/bin/script") ? false : "no script(1) (util-linux) 
 async function runInTerminal(env: Record<string, string>): Promise<string> {
   const command = `exec ${process.execPath} ${join(ROOT, "src/main.ts")}`;
   const child = spawn("/usr/bin/script", ["-qfec", command, "/dev/null"], {
-    cwd: ROOT,
+    // Not the repository: a developer's .env there must not reach the test.
+    cwd: env.DATA_DIR!,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: env.DATA_DIR!,

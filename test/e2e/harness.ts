@@ -18,7 +18,10 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** A command the service runs under, e.g. ["prlimit", "--nofile=1024:1024", "--"]. */
   prefix?: string[];
-  /** The service's working directory (where it looks for `.env`); the repository by default. */
+  /**
+   * The service's working directory, where it reads `.env`: by default DATA_DIR, so that a
+   * developer's own `.env` in the repository (their real key) never reaches a test.
+   */
   cwd?: string;
 }
 
@@ -64,7 +67,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const dataDir = options.dataDir ?? tempDir();
   const argv = [...(options.prefix ?? []), process.execPath, join(ROOT, "src/main.ts")];
   const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: options.cwd ?? ROOT,
+    cwd: options.cwd ?? dataDir,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: dataDir,

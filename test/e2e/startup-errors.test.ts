@@ -21,7 +21,8 @@ async function runUntilExit(
 ): Promise<{ code: number | null; output: string }> {
   const argv = [...prefix, process.execPath, join(ROOT, "src/main.ts")];
   const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: ROOT,
+    // Not the repository: a developer's .env there must not reach the test.
+    cwd: tmpdir(),
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: tmpdir(),

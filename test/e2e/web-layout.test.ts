@@ -1,9 +1,9 @@
 // Every admin page at a phone's width (360×740) and a laptop's (1280×800) in a real
 // Chromium: nothing wider than the screen, text at a readable size (the usage chart's labels
-// included), the setup page's channel table whole with no word broken in the middle, the
-// usage table scrollable with a hint. Also the first visit as a new user makes it: a token
-// pasted with spaces around it, the empty chat's greeting. Screenshots of every page at both
-// sizes go to test-artifacts/layout/.
+// included), wide tables whole with no word broken in the middle, the usage table scrollable
+// with a hint, the setup page's three steps of a first visit without a key. Also the first
+// visit as a new user makes it: a token pasted with spaces around it, the empty chat's
+// greeting. Screenshots of every page at both sizes go to test-artifacts/layout/.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
@@ -212,24 +212,32 @@ describe("admin pages at phone and laptop widths", { skip }, () => {
     });
   }
 
-  it("shows the setup page's channels whole on a phone, no word broken in the middle", async () => {
-    await phone.goto(`${service.url}/setup`);
-    await phone.waitForSelector("#channel-rows tr");
-    const table = (await phone.evaluate(`(() => {
-      const wrap = document.querySelector("#check-channels .table-wrap");
-      const since = [...document.querySelectorAll("#channel-rows td.since")];
-      return {
-        hidden: wrap.scrollWidth - wrap.clientWidth,
-        sinceVisible: since.every((cell) => {
-          const box = cell.getBoundingClientRect();
-          return box.width > 0 && box.right <= document.documentElement.clientWidth;
-        }),
-      };
-    })()`)) as { hidden: number; sinceVisible: boolean };
-    assert.ok(table.hidden <= 0, `the table is cut by ${table.hidden}px`);
-    assert.ok(table.sinceVisible, "the last column is on screen");
-    assert.deepEqual(await phone.evaluate(BROKEN_WORDS("#check-channels table")), []);
-  });
+  const WIDE_TABLES = [
+    { path: "/setup", table: "#check-channels table", words: "#check-channels table" },
+    { path: "/groups", table: "table.cards", words: "table.cards th" },
+    { path: "/logs", table: "#log-lines", words: "#log-lines td:nth-child(3)" },
+  ];
+  for (const { path, table, words } of WIDE_TABLES) {
+    it(`shows the table of ${path} whole on a phone, no word broken in the middle`, async () => {
+      await phone.goto(`${service.url}${path}`);
+      await phone.waitForSelector(`${table} tbody tr`);
+      const fit = (await phone.evaluate(`(() => {
+        const table = document.querySelector(${JSON.stringify(table)});
+        const wrap = table.closest(".table-wrap");
+        const cells = [...table.querySelectorAll("tbody tr > :last-child")];
+        return {
+          cut: wrap.scrollWidth - wrap.clientWidth,
+          lastColumnOnScreen: cells.every((cell) => {
+            const box = cell.getBoundingClientRect();
+            return box.width > 0 && box.right <= document.documentElement.clientWidth;
+          }),
+        };
+      })()`)) as { cut: number; lastColumnOnScreen: boolean };
+      assert.ok(fit.cut <= 0, `the table is cut by ${fit.cut}px`);
+      assert.ok(fit.lastColumnOnScreen, "the last column is on screen");
+      assert.deepEqual(await phone.evaluate(BROKEN_WORDS(words)), []);
+    });
+  }
 
   it("makes the usage table scrollable on a phone and says so", async () => {
     await phone.goto(`${service.url}/usage`);
@@ -248,6 +256,30 @@ describe("admin pages at phone and laptop widths", { skip }, () => {
     assert.ok(await hint.isVisible(), "a hint says the table scrolls sideways");
     assert.match(await hint.innerText(), /scroll/i);
     assert.equal(scroll.tabindex, "0", "keyboard users can scroll it too");
+  });
+
+  it("fits the first visit without a key (three steps) at both widths", async () => {
+    const fresh = await startService({ env: { ANTHROPIC_API_KEY: "" } });
+    try {
+      for (const viewport of VIEWPORTS) {
+        const page = await open(viewport);
+        await page.goto(`${fresh.url}/login`);
+        await page.fill("#token", fresh.token);
+        await page.click("#login button");
+        await page.waitForSelector("#composer");
+        await page.goto(`${fresh.url}/setup`);
+        await page.waitForSelector("#first-steps");
+        await page.waitForLoadState("networkidle");
+        const measure = (await page.evaluate(MEASURE)) as Measure;
+        assert.ok(measure.overflow <= 0, `${measure.overflow}px wider than the screen`);
+        assert.deepEqual(measure.smallText, []);
+        await shot(page, `first-visit-${viewport.name}`);
+        await page.context().close();
+      }
+    } finally {
+      await fresh.stop();
+      removeDir(fresh.dataDir);
+    }
   });
 
   it("answers /favicon.ico and links the icon from every page", async () => {

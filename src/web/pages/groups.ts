@@ -129,7 +129,7 @@ function discoveredRow(chat: DiscoveredChatRow, timeZone: string): Html {
     </th>
     <td>${chat.isGroup ? "group" : "direct"}</td>
     <td>${formatTime(chat.lastMessageAt, timeZone)}</td>
-    <td>
+    <td class="full">
       <form
         data-api
         action="/api/groups"
@@ -185,7 +185,7 @@ export function groupsPage(
               html`<section class="card" aria-labelledby="discovered-${channel}">
                 <h3 id="discovered-${channel}">${channel}</h3>
                 <div class="table-wrap">
-                  <table>
+                  <table class="cards">
                     <thead>
                       <tr>
                         <th scope="col">Chat</th>
