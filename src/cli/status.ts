@@ -2,7 +2,7 @@
 // `pincer groups set`, a group's model and effort.
 import { jsonOf } from "./client.ts";
 import { clientFor, CONNECTION_OPTIONS, parseCommand, print, printJson, type CliIo } from "./io.ts";
-import { formatTime, oneLine, table } from "./table.ts";
+import { formatTime, formatZonedTime, oneLine, table } from "./table.ts";
 import { UsageError } from "./errors.ts";
 import type { Effort } from "../store/groups.ts";
 
@@ -119,20 +119,32 @@ export async function groupsCommand(args: string[], io: CliIo): Promise<void> {
 
 export async function tasksCommand(args: string[], io: CliIo): Promise<void> {
   const { values } = parseCommand("tasks", { args, options: CONNECTION_OPTIONS });
-  const reply = await jsonOf(clientFor(values, io).api.tasks.$get());
+  const client = clientFor(values, io);
+  const reply = await jsonOf(client.api.tasks.$get());
   if (values.json) return printJson(io, reply);
   if (reply.tasks.length === 0) return print(io, "No scheduled tasks.");
+  // One zone for every time shown, the service's, named in the headers.
+  const { timezone } = await jsonOf(client.api.status.$get());
   print(
     io,
     table(
-      ["ID", "GROUP", "STATUS", "SCHEDULE", "NEXT RUN", "LAST RUN", "PROMPT", "LAST RESULT"],
+      [
+        "ID",
+        "GROUP",
+        "STATUS",
+        "SCHEDULE",
+        `NEXT RUN (${timezone})`,
+        `LAST RUN (${timezone})`,
+        "PROMPT",
+        "LAST RESULT",
+      ],
       reply.tasks.map((task) => [
         task.id,
         task.group ?? "-",
         task.status,
         task.schedule,
-        formatTime(task.nextRunAt),
-        formatTime(task.lastRunAt),
+        formatZonedTime(task.nextRunAt, timezone),
+        formatZonedTime(task.lastRunAt, timezone),
         oneLine(task.prompt, 40),
         oneLine(task.lastResult ?? "-", 40),
       ]),
