@@ -14,13 +14,17 @@ export interface JsonInput<S extends z.ZodType> {
 
 export type BodyResult<T> = { value: T } | { error: string; status: 400 | 415 };
 
-export async function readJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<BodyResult<T>> {
+export async function readJsonBody<T>(
+  c: Context,
+  schema: z.ZodType<T>,
+  options: { fields?: boolean } = {},
+): Promise<BodyResult<T>> {
   if (!(c.req.header("content-type") ?? "").includes("application/json")) {
     return { error: "send JSON: Content-Type: application/json", status: 415 };
   }
   const body: unknown = await c.req.json().catch(() => undefined);
   if (body === undefined) return { error: "body is not valid JSON", status: 400 };
   const parsed = schema.safeParse(body);
-  if (!parsed.success) return { error: zodMessage(parsed.error), status: 400 };
+  if (!parsed.success) return { error: zodMessage(parsed.error, options), status: 400 };
   return { value: parsed.data };
 }
