@@ -169,6 +169,8 @@ const schema = z.object({
     .transform((value) => value?.trim() || "/usr/bin/chromium"),
   BROWSER_MAX_OPEN: integer(2, 0, 32),
   BROWSER_PAGE_TIMEOUT: duration("30s"),
+  MCP_CALL_TIMEOUT: duration("60s"),
+  MCP_MAX_RESULT_CHARS: integer(100_000, 1_000, 10_000_000),
   AGENT_ISOLATION: z.enum(["auto", "off"]).default("auto"),
   AGENT_UID_BASE: integer(30_000, 1_000, 4_000_000_000),
   AGENT_MAX_PROCESSES: integer(512, 16, 1_000_000),
@@ -242,6 +244,33 @@ const schema = z.object({
 
 export type RawConfig = z.output<typeof schema>;
 
+/** A variable of the schema, e.g. to validate one setting on its own. */
+export type ConfigName = keyof RawConfig;
+
+/**
+ * One variable's value as the schema reads it (trimmed, defaulted, converted), or a
+ * ConfigError naming the variable and the expected form.
+ */
+export function parseVariable<Name extends ConfigName>(
+  name: Name,
+  value: string | undefined,
+): RawConfig[Name] {
+  const result = schema.shape[name].safeParse(value);
+  if (!result.success) {
+    throw new ConfigError(`${name}: ${result.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  return result.data as RawConfig[Name];
+}
+
+/** What is wrong with the model credential, or undefined when one is set. */
+export function credentialProblemOf(
+  raw: Pick<RawConfig, "ANTHROPIC_API_KEY" | "ANTHROPIC_AUTH_TOKEN">,
+) {
+  return raw.ANTHROPIC_API_KEY || raw.ANTHROPIC_AUTH_TOKEN
+    ? undefined
+    : "ANTHROPIC_API_KEY is not set: the assistant cannot reach Claude until it is (create a key at console.anthropic.com and paste it on the setup page, or set the variable).";
+}
+
 export interface Config extends Omit<RawConfig, "DATA_DIR"> {
   DATA_DIR: string;
   /** What is wrong with the model credentials, or undefined when a credential is set. */
@@ -305,14 +334,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "TRANSCRIBE_API_KEY is set but TRANSCRIBE_URL is not: voice notes are not transcribed until it is (e.g. https://api.openai.com/v1).",
     );
   }
-  const credentialProblem =
-    raw.ANTHROPIC_API_KEY || raw.ANTHROPIC_AUTH_TOKEN
-      ? undefined
-      : "ANTHROPIC_API_KEY is not set: the assistant cannot reach Claude until it is (create a key at console.anthropic.com, set the variable and restart).";
   return {
     ...raw,
     DATA_DIR: raw.DATA_DIR ? resolve(raw.DATA_DIR) : defaultDataDir(),
-    credentialProblem,
+    credentialProblem: credentialProblemOf(raw),
     warnings,
   };
 }

@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** Every setting that holds a credential. */
 export const SECRET_VARIABLES = [
@@ -36,17 +36,21 @@ const HANDOVER_DIR_PREFIX = "pincer-secrets-";
 const HANDOVER_FILE = "secrets.json";
 
 /**
- * The secret settings, taken out of the process's environment. When the environment block
+ * The secret settings, taken out of the process's environment (after reading `.env`, when
+ * present, into it). When the environment block
  * holds any, this does not return: the service re-executes itself without them and the
  * new image gets them here from the hand-over file. Call it first thing, before anything
  * spawns a child (which would inherit process.env).
  */
-export function takeSecretsFromEnvironment(): Record<string, string> {
+export function takeSecretsFromEnvironment(envFile = ".env"): Record<string, string> {
   const handover = process.env[HANDOVER_VARIABLE];
   if (handover !== undefined) {
     delete process.env[HANDOVER_VARIABLE];
+    // The file is not read again here: its other settings came through the exec's
+    // environment, and reading it would put its secrets back into process.env.
     return readHandover(handover);
   }
+  loadEnvFile(envFile);
   const secrets: Record<string, string> = {};
   for (const name of SECRET_VARIABLES) {
     const value = process.env[name];
@@ -81,6 +85,22 @@ export function takeSecretsFromEnvironment(): Record<string, string> {
     throw error;
   }
   throw new Error("process.execve returned");
+}
+
+/**
+ * Settings from a `.env` file in the working directory, when there is one, for a local run.
+ * A variable already set in the environment wins (Node's own rule). Read before the secrets
+ * are taken out, so a key from the file is handled like one from the environment.
+ */
+function loadEnvFile(file: string): void {
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new Error(`${resolve(file)} could not be read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 function writeHandover(secrets: Record<string, string>): string {

@@ -5,19 +5,27 @@ import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Channel } from "./channels/channel.ts";
 import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
-import { configuredChannels } from "./channels/registry.ts";
+import { ChannelSupervisor } from "./channels/supervisor.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, registerSecret, type Logger } from "./log.ts";
+import { consoleDestination } from "./log-console.ts";
 import { routeConsoleToLogger } from "./console-capture.ts";
 import { openDb } from "./store/db.ts";
-import { getGroup, getGroupByChat, insertGroup } from "./store/groups.ts";
+import { getGroup, getGroupByChat, insertGroup, listGroups } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
-import { CredentialProxy } from "./agent/credential-proxy.ts";
+import { CredentialProxy, DEFAULT_MODEL_URL, type Upstream } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
 import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
 import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
 import { ensureGlobalMemory, globalMemoryTools } from "./agent/global-memory.ts";
-import { adminTokenFile, databaseFile, dataPaths, globalMemoryDir } from "./data-layout.ts";
+import {
+  adminTokenFile,
+  databaseFile,
+  dataPaths,
+  globalMemoryDir,
+  settingsFile,
+} from "./data-layout.ts";
+import { MODEL_SETTINGS, readSettingsFile, Settings } from "./settings/settings.ts";
 import { reclaimHostFiles } from "./agent/isolation/ownership.ts";
 import { Delivery } from "./core/delivery.ts";
 import { DiskSpace } from "./core/disk-space.ts";
@@ -25,21 +33,39 @@ import { DiskQuota } from "./core/disk-quota.ts";
 import { agentLimitsStatement, detectCgroupDelegation } from "./agent/isolation/cgroup.ts";
 import { Orchestrator } from "./core/orchestrator.ts";
 import { PAIRING_CODE_LIFETIME_MS } from "./core/pairing.ts";
-import { AdminToken, loadAdminToken } from "./web/admin-token.ts";
+import { AdminToken, adminTokenNotice, loadAdminToken, serviceUrls } from "./web/admin-token.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { taskTools } from "./scheduler/agent-tools.ts";
 import { missedTaskNotice, taskRunner } from "./scheduler/task-runner.ts";
+import { skillFolders } from "./agent/memory.ts";
+import { Skills } from "./skills/skills.ts";
+import { skillTools } from "./skills/agent-tools.ts";
 import { createWebApp } from "./web/server.ts";
 import { transcriberFromConfig } from "./transcribe/transcriber.ts";
 import { setUpBrowsing } from "./browser/browsing.ts";
 import { SECRET_VARIABLES } from "./secret-env.ts";
+import { McpHub } from "./mcp/hub.ts";
+import { stdioRunner } from "./mcp/stdio-user.ts";
+import { mcpAgentTools } from "./mcp/agent-tools.ts";
+import { approvalCommand } from "./mcp/servers.ts";
+import { allSecrets } from "./store/host-secrets.ts";
+import { allMcpOAuthTokens } from "./store/mcp-oauth.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
+/**
+ * How long a group's new session waits for an MCP server to connect before starting
+ * without it: a server that hangs must not hold up the answer for a whole call timeout.
+ */
+const MCP_CONNECT_TIMEOUT_MS = 10_000;
 /** How long closing up may take after the running turns' grace period, before exiting anyway. */
 const SHUTDOWN_CLEANUP_MS = 5_000;
 
-async function start(config: Config, logger: Logger): Promise<() => Promise<void>> {
+async function start(
+  config: Config,
+  environment: Record<string, string | undefined>,
+  logger: Logger,
+): Promise<() => Promise<void>> {
   const paths = dataPaths(config.DATA_DIR);
   mkdirSync(paths.storeDir, { recursive: true, mode: 0o700 });
   const db = openDb(databaseFile(paths));
@@ -48,17 +74,29 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   config.warnings.push(agentLimitsStatement(detectCgroupDelegation()));
 
   const admin = loadAdminToken(config.DATA_DIR, config.ADMIN_TOKEN);
-  if (admin.generated) {
-    logger.info(
-      `Generated an admin token (kept in ${adminTokenFile(config.DATA_DIR)}); use it to log in to the web UI: ${admin.token}`,
-    );
-  }
+  // Printed before anything can fail, so a start that stops on a busy port still shows it.
+  const tokenNotice = adminTokenNotice({
+    ...admin,
+    fromEnvironment: config.ADMIN_TOKEN !== undefined,
+    dataDir: config.DATA_DIR,
+    urls: serviceUrls(config.HOST, config.PORT),
+  });
+  logger.info(tokenNotice.fields, tokenNotice.text);
   registerSecret(admin.token);
 
-  const budget = new Budget({ db, timeZone: config.TZ, defaultDailyUsd: config.DAILY_BUDGET_USD });
+  const settings = new Settings({ file: settingsFile(config.DATA_DIR), environment, config });
+  const budget = new Budget({
+    db,
+    // Read at each use: the time zone may be changed on the setup page.
+    get timeZone() {
+      return config.TZ;
+    },
+    defaultDailyUsd: config.DAILY_BUDGET_USD,
+  });
+  const upstream = modelUpstream(config);
   const proxy = new CredentialProxy({
-    upstream: config.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
-    credential: { apiKey: config.ANTHROPIC_API_KEY, authToken: config.ANTHROPIC_AUTH_TOKEN },
+    upstream: upstream.url,
+    credential: upstream.credential,
     logger,
     onUsage: (usage) => disk.attempt("a usage record", () => recordUsage(db, usage)),
     refuse: (groupId) => budget.refusal(groupId),
@@ -86,7 +124,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     const wrong = await reclaimHostFiles(
       paths,
       [{ tree: globalMemoryDir(paths), mode: 0o755 }],
-      [basename(adminTokenFile(config.DATA_DIR))],
+      [basename(adminTokenFile(config.DATA_DIR)), basename(settingsFile(config.DATA_DIR))],
     );
     if (wrong.length > 0)
       logger.error(
@@ -108,11 +146,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   });
 
   const web = new WebChannel();
-  const plan = await configuredChannels(config, logger);
-  const channels = new Map<string, Channel>([
-    ["web", web],
-    ...plan.channels.map((c) => [c.name, c] as const),
-  ]);
+  const channels = new Map<string, Channel>([["web", web]]);
   const transcriber = transcriberFromConfig(config);
   if (transcriber) {
     logger.info(
@@ -124,7 +158,10 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     db,
     channels,
     logger,
-    assistantName: config.ASSISTANT_NAME,
+    // Read at each use: the name may be changed on the setup page.
+    get assistantName() {
+      return config.ASSISTANT_NAME;
+    },
     disk,
   });
   const quota = new DiskQuota({
@@ -136,6 +173,18 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     notify: (group, text) => orchestrator.notify(group, text),
     logger,
   });
+  const skills = new Skills({ paths, bundledNames: () => skillFolders(BUNDLED_SKILLS), logger });
+  for (const value of [...allSecrets(db).values(), ...allMcpOAuthTokens(db)]) registerSecret(value);
+  const mcp = new McpHub({
+    db,
+    logger,
+    stdio: stdioRunner({ db, paths, isolation }),
+    defaultFolder: () => mainGroup.folder,
+    callTimeoutMs: config.MCP_CALL_TIMEOUT,
+    connectTimeoutMs: MCP_CONNECT_TIMEOUT_MS,
+    maxResultChars: config.MCP_MAX_RESULT_CHARS,
+    idleMs: config.AGENT_IDLE_TIMEOUT,
+  });
   const orchestrator = new Orchestrator({
     config,
     db,
@@ -145,6 +194,7 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     channels,
     logger,
     bundledSkillsDir: BUNDLED_SKILLS,
+    installedSkills: (group) => skills.forGroup(group.folder),
     isolation,
     disk,
     quota,
@@ -154,7 +204,16 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       ...taskTools(group, { db, defaultTimezone: config.TZ, scheduler }),
       ...browsing.tools(group),
       ...globalMemoryTools(group, paths),
+      ...skillTools(group, { db, paths }),
+      ...mcpAgentTools(group, db),
     ],
+    mcpServers: (group) => mcp.forGroup(group.folder),
+    ownerCommand: approvalCommand(db, mcp),
+  });
+  // A changed server reaches the groups it serves at their next turn.
+  mcp.on("changed", (folder) => {
+    for (const group of listGroups(db))
+      if (folder === null || group.folder === folder) orchestrator.refreshTools(group.id);
   });
   orchestrator.setChannelState("browser", browsing.state);
   orchestrator.on("sessionClosed", (groupId) => void browsing.closeGroup(groupId));
@@ -165,8 +224,12 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
       db,
       orchestrator,
       paths,
-      timeZone: config.TZ,
-      assistantName: config.ASSISTANT_NAME,
+      get timeZone() {
+        return config.TZ;
+      },
+      get assistantName() {
+        return config.ASSISTANT_NAME;
+      },
       isolation,
     }),
     onMissed: (task) => {
@@ -198,23 +261,28 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     orchestrator.registerMainChat(channel!, rest.join(":"), "Owner");
   }
   await web.start(orchestrator.hostFor("web"));
-  for (const skipped of plan.skipped) {
-    orchestrator.setChannelState(skipped.name, {
-      status: "not_configured",
-      detail: skipped.detail,
-    });
-  }
-  // Platforms connect in the background: one that is slow or down must not hold up the
-  // web chat or the others.
-  for (const channel of plan.channels) {
-    orchestrator.setChannelState(channel.name, { status: "connecting" });
-    channel.start(orchestrator.hostFor(channel.name)).catch((error: unknown) => {
-      orchestrator.setChannelState(channel.name, {
-        status: "reconnecting",
-        detail: error instanceof Error ? error.message : String(error),
-      });
-    });
-  }
+  const supervisor = new ChannelSupervisor({
+    config,
+    logger,
+    channels,
+    host: (name) => orchestrator.hostFor(name),
+    report: (name, state) => orchestrator.setChannelState(name, state),
+  });
+  await supervisor.startAll();
+  settings.on("changed", (names) => {
+    logger.info({ settings: names }, "settings changed");
+    if (names.some((name) => MODEL_SETTINGS.includes(name)))
+      proxy.setUpstream(modelUpstream(config));
+    if (names.includes("MAIN_CHAT") && config.MAIN_CHAT) {
+      const [channel, ...rest] = config.MAIN_CHAT.split(":");
+      orchestrator.registerMainChat(channel!, rest.join(":"), "Owner");
+    }
+    supervisor
+      .apply(names)
+      .catch((error: unknown) =>
+        logger.error({ err: error }, "applying the settings to the channels failed"),
+      );
+  });
   logger.info(
     `Main-chat pairing code: send "/pair ${orchestrator.status.pairing().code}" to the bot in a direct message within ${PAIRING_CODE_LIFETIME_MS / 60_000} minutes (later codes: the setup page or \`pincer status\`)`,
   );
@@ -235,13 +303,17 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     mainGroup,
     web,
     orchestrator,
+    settings,
     delivery,
     proxy,
     scheduler,
+    skills,
     isolation: isolation.status,
+    mcp,
     retireGroup: (group) =>
-      isolation
-        .retire(group)
+      mcp
+        .closeFolder(group.folder)
+        .then(() => isolation.retire(group))
         .catch((error: unknown) =>
           logger.error(
             { group: group.folder, err: (error as Error).message },
@@ -274,8 +346,10 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
     scheduler.stop();
     await orchestrator.stop(config.SHUTDOWN_GRACE_SECONDS * 1000);
     await browsing.closeAll();
+    await mcp.closeAll();
     await delivery.drain();
-    for (const channel of channels.values()) await channel.stop();
+    await supervisor.stopAll();
+    await web.stop();
     await proxy.stop();
     disk.stop();
     quota.stop();
@@ -283,11 +357,33 @@ async function start(config: Config, logger: Logger): Promise<() => Promise<void
   };
 }
 
+function modelUpstream(config: Config): Upstream {
+  return {
+    url: config.ANTHROPIC_BASE_URL ?? DEFAULT_MODEL_URL,
+    credential: { apiKey: config.ANTHROPIC_API_KEY, authToken: config.ANTHROPIC_AUTH_TOKEN },
+  };
+}
+
+/**
+ * The configuration: the environment, with the settings saved on the setup page for what
+ * the environment leaves unset (a variable that is set wins).
+ */
+function loadWithSettings(environment: Record<string, string | undefined>): Config {
+  const dataDir = loadConfig(environment).DATA_DIR;
+  const saved = readSettingsFile(settingsFile(dataDir));
+  const merged = { ...environment };
+  for (const [name, value] of Object.entries(saved)) {
+    if (!merged[name]?.trim()) merged[name] = value;
+  }
+  return loadConfig(merged);
+}
+
 /** Runs the service with the secret settings main.ts took out of the environment. */
 export async function main(secrets: Record<string, string>): Promise<void> {
+  const environment = { ...process.env, ...secrets };
   let config: Config;
   try {
-    config = loadConfig({ ...process.env, ...secrets });
+    config = loadWithSettings(environment);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -296,12 +392,12 @@ export async function main(secrets: Record<string, string>): Promise<void> {
     throw error;
   }
   for (const name of SECRET_VARIABLES) registerSecret(config[name]);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, consoleDestination(config.TZ));
   routeConsoleToLogger(logger);
   let stop: () => Promise<void>;
   try {
     ensureDataDir(config.DATA_DIR);
-    stop = await start(config, logger);
+    stop = await start(config, environment, logger);
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
     // A setting to fix, said in one line; exiting flushes the log (a token generated

@@ -39,4 +39,39 @@ describe("secrets handed over to the re-executed service", () => {
     assert.ok(existsSync(file));
     rmSync(join(file, ".."), { recursive: true });
   });
+
+  it("do not come back into process.env from .env after the restart", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pincer-dotenv-"));
+    writeFileSync(join(dir, ".env"), "ANTHROPIC_API_KEY=sk-ant-from-dotenv\n");
+    process.env.PINCER_SECRETS_FILE = handover(
+      JSON.stringify({ ANTHROPIC_API_KEY: "sk-ant-from-dotenv" }),
+    );
+    try {
+      assert.deepEqual(takeSecretsFromEnvironment(join(dir, ".env")), {
+        ANTHROPIC_API_KEY: "sk-ant-from-dotenv",
+      });
+      assert.equal(process.env.ANTHROPIC_API_KEY, undefined);
+    } finally {
+      delete process.env.ANTHROPIC_API_KEY;
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+describe(".env in the working directory", () => {
+  it("is read when present; a variable already set wins; a missing file is fine", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pincer-dotenv-"));
+    writeFileSync(join(dir, ".env"), "PINCER_TEST_A=from-file\nPINCER_TEST_B=from-file\n");
+    process.env.PINCER_TEST_B = "from-env";
+    try {
+      assert.deepEqual(takeSecretsFromEnvironment(join(dir, ".env")), {});
+      assert.equal(process.env.PINCER_TEST_A, "from-file");
+      assert.equal(process.env.PINCER_TEST_B, "from-env");
+      assert.deepEqual(takeSecretsFromEnvironment(join(dir, "missing.env")), {});
+    } finally {
+      delete process.env.PINCER_TEST_A;
+      delete process.env.PINCER_TEST_B;
+      rmSync(dir, { recursive: true });
+    }
+  });
 });

@@ -25,6 +25,14 @@ export interface Credential {
   authToken?: string | undefined;
 }
 
+export const DEFAULT_MODEL_URL = "https://api.anthropic.com";
+
+/** Where model calls go and with what credential. */
+export interface Upstream {
+  url: string;
+  credential: Credential;
+}
+
 export interface CredentialProxyOptions {
   upstream: string;
   credential: Credential;
@@ -49,19 +57,18 @@ const DROPPED_REQUEST_HEADERS = new Set([
 
 export class CredentialProxy {
   private readonly options: CredentialProxyOptions;
-  private readonly sessions = new Map<string, number>();
+  /** Issued tokens: the group each is for, and the upstream it is bound to when not the current one. */
+  private readonly sessions = new Map<string, { groupId: number; upstream?: Upstream }>();
   private readonly server = createServer((req, res) => this.serve(req, res));
-  private readonly upstream: URL;
+  private upstream: Upstream;
   // Agents retry refused calls in a loop; one line per kind per minute tells the owner.
   private readonly throttle: LogThrottle;
   url = "";
 
   constructor(options: CredentialProxyOptions) {
     this.options = options;
-    this.upstream = new URL(options.upstream);
+    this.upstream = this.checked({ url: options.upstream, credential: options.credential });
     this.throttle = new LogThrottle(options.logger);
-    registerSecret(options.credential.apiKey);
-    registerSecret(options.credential.authToken);
   }
 
   async start(): Promise<void> {
@@ -79,12 +86,30 @@ export class CredentialProxy {
     this.throttle.close();
   }
 
-  /** A fresh token for one agent session; it is only good for that group. */
-  issueToken(groupId: number): string {
+  /** Switches every later model call to a new upstream or credential (a running call finishes as it began). */
+  setUpstream(upstream: Upstream): void {
+    this.upstream = this.checked(upstream);
+  }
+
+  /**
+   * A fresh token for one agent session; it is only good for that group. Bound to
+   * `upstream`, it tries a credential before it is saved (the setup page's check).
+   */
+  issueToken(groupId: number, upstream?: Upstream): string {
     const token = `pincer-${randomBytes(24).toString("base64url")}`;
-    this.sessions.set(token, groupId);
+    this.sessions.set(
+      token,
+      upstream ? { groupId, upstream: this.checked(upstream) } : { groupId },
+    );
     registerSecret(token);
     return token;
+  }
+
+  private checked(upstream: Upstream): Upstream {
+    new URL(upstream.url);
+    registerSecret(upstream.credential.apiKey);
+    registerSecret(upstream.credential.authToken);
+    return upstream;
   }
 
   revokeToken(token: string): void {
@@ -94,18 +119,18 @@ export class CredentialProxy {
   }
 
   get hasCredential(): boolean {
-    return Boolean(this.options.credential.apiKey || this.options.credential.authToken);
+    return Boolean(this.upstream.credential.apiKey || this.upstream.credential.authToken);
   }
 
-  private groupFor(req: IncomingMessage): number | undefined {
+  private sessionFor(req: IncomingMessage): { groupId: number; upstream?: Upstream } | undefined {
     const presented =
       (req.headers["x-api-key"] as string | undefined) ??
       req.headers.authorization?.replace(/^Bearer\s+/i, "");
     if (!presented) return undefined;
     const given = Buffer.from(presented);
-    for (const [token, groupId] of this.sessions) {
+    for (const [token, session] of this.sessions) {
       const expected = Buffer.from(token);
-      if (expected.length === given.length && timingSafeEqual(expected, given)) return groupId;
+      if (expected.length === given.length && timingSafeEqual(expected, given)) return session;
     }
     return undefined;
   }
@@ -124,12 +149,13 @@ export class CredentialProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const groupId = this.groupFor(req);
-    if (groupId === undefined) {
+    const session = this.sessionFor(req);
+    if (session === undefined) {
       req.resume();
       writeError(res, 401, "authentication_error", "this proxy only accepts the tokens it issued");
       return;
     }
+    const { groupId } = session;
     // Checked on the very string that is forwarded: nothing is decoded or normalised in
     // between, so `/./v1/messages` cannot pass as something else, or skip the budget.
     const path = req.url ?? "";
@@ -163,19 +189,21 @@ export class CredentialProxy {
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && !DROPPED_REQUEST_HEADERS.has(name)) headers[name] = value;
     }
-    const { apiKey, authToken } = this.options.credential;
+    const upstream = session.upstream ?? this.upstream;
+    const { apiKey, authToken } = upstream.credential;
     if (apiKey) headers["x-api-key"] = apiKey;
     else if (authToken) headers.authorization = `Bearer ${authToken}`;
     // Compressed bodies could not be metered; the loopback hop makes compression pointless.
     headers["accept-encoding"] = "identity";
 
-    const send = this.upstream.protocol === "https:" ? httpsRequest : httpRequest;
+    const target = new URL(upstream.url);
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     const options = {
       method: "POST",
       headers,
-      path: this.upstream.pathname.replace(/\/$/, "") + path,
+      path: target.pathname.replace(/\/$/, "") + path,
     };
-    const upstreamReq = send(this.upstream, options, (upstreamRes) => {
+    const upstreamReq = send(target, options, (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
       // Every response is read for usage; error bodies and token counts simply carry none.
       const meter = new UsageMeter(String(upstreamRes.headers["content-type"] ?? ""));
@@ -192,7 +220,7 @@ export class CredentialProxy {
     });
     upstreamReq.on("error", (error) => {
       this.options.logger.warn(
-        { err: error.message, upstream: this.upstream.origin },
+        { err: error.message, upstream: target.origin },
         "model API unreachable",
       );
       if (!res.headersSent)

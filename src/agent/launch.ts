@@ -1,6 +1,7 @@
 // Starts one agent process for a group: a lease on its user and files, a scoped proxy
 // token, its environment, tool server, hooks and system prompt. What the agent's tools do
 // and how its prompt reads are the core's, handed in, so nothing here reaches up into it.
+import type { McpSdkServerConfigWithInstance } from "@anthropic-ai/claude-agent-sdk";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Group } from "../store/groups.ts";
@@ -10,8 +11,8 @@ import { readGlobalMemory } from "./global-memory.ts";
 import { bashGuardHook } from "./hooks.ts";
 import type { AgentIsolation } from "./isolation/agent-isolation.ts";
 import { adminTokenFile, agentHome, groupDir, type Paths } from "../data-layout.ts";
-import { bundledSkillsArchive, prepareGroupFiles } from "./memory.ts";
-import { AgentSession, type SessionEvents } from "./session.ts";
+import { prepareGroupFiles, skillsArchive, type SkillSet } from "./memory.ts";
+import { AgentSession, type ModelChoice, type SessionEvents } from "./session.ts";
 import { buildToolServer, type ToolHost } from "./tools.ts";
 
 export interface LauncherOptions {
@@ -20,9 +21,24 @@ export interface LauncherOptions {
   proxy: CredentialProxy;
   isolation: AgentIsolation;
   bundledSkillsDir: string;
+  /** The skills the owner installed for this group (or for all), as of its agent's start. */
+  installedSkills?: ((group: Group) => Promise<SkillSet | undefined>) | undefined;
   logger: Logger;
   /** The text appended to the agent's system prompt, given the shared memory's text. */
   systemPrompt(group: Group, globalMemory: string): string;
+  /** The owner's MCP servers for the group, reached through the host (none by default). */
+  mcpServers?(group: Group): Promise<GroupMcpServers>;
+}
+
+/** A group's MCP servers for one session, and a line for each one that is unavailable. */
+export interface GroupMcpServers {
+  servers: Record<string, McpSdkServerConfigWithInstance>;
+  notes: string[];
+}
+
+/** The model and effort a group's agent uses: its own, else the service's MODEL. */
+export function modelChoiceOf(group: Group, defaultModel: string | undefined): ModelChoice {
+  return { model: group.model ?? defaultModel, effort: group.effort ?? undefined };
 }
 
 /** A group's tools; `turn.through` is how far its session's running turn has read. */
@@ -31,7 +47,7 @@ export type ToolsFor = (turn: { readonly through: number }) => Omit<ToolHost, "g
 export class AgentLauncher {
   private readonly options: LauncherOptions;
   /** The bundled skills as an archive each agent extracts, read once. */
-  private skills: Promise<Buffer | undefined> | undefined;
+  private skills: Promise<SkillSet | undefined> | undefined;
 
   constructor(options: LauncherOptions) {
     this.options = options;
@@ -44,8 +60,8 @@ export class AgentLauncher {
     tools: ToolsFor,
   ): AgentSession {
     const { config, paths, proxy, isolation, logger } = this.options;
-    this.skills ??= bundledSkillsArchive(this.options.bundledSkillsDir);
-    const skills = this.skills;
+    this.skills ??= skillsArchive(this.options.bundledSkillsDir);
+    const skills = Promise.all([this.skills, this.options.installedSkills?.(group)]);
     const lease = isolation.acquire(group, async (identity) =>
       prepareGroupFiles(paths, group, identity, config.ASSISTANT_NAME, await skills),
     );
@@ -74,7 +90,7 @@ export class AgentLauncher {
         }),
       }),
       hooks: { PreToolUse: [bashGuardHook([paths.storeDir, adminTokenFile(paths.dataDir)])] },
-      model: config.MODEL,
+      choice: modelChoiceOf(group, config.MODEL),
       claudePath: config.CLAUDE_PATH,
       uid: lease.identity?.uid,
       gid: lease.identity?.gid,
@@ -90,18 +106,24 @@ export class AgentLauncher {
       },
     });
     session.startAfter(
-      lease.ready.then(async () =>
-        this.options.systemPrompt(
-          group,
-          await readGlobalMemory(paths).catch((error: unknown) => {
+      lease.ready.then(async () => {
+        const [globalMemory, mcp] = await Promise.all([
+          readGlobalMemory(paths).catch((error: unknown) => {
             logger.warn(
               { err: (error as Error).message },
               "the shared memory could not be read; sessions start without it",
             );
             return "";
           }),
-        ),
-      ),
+          this.options.mcpServers?.(group) ?? { servers: {}, notes: [] },
+        ]);
+        return {
+          systemPromptAppend: this.options.systemPrompt(group, globalMemory),
+          mcpServers: mcp.servers,
+          // A server that is down costs the agent one line, not the session.
+          notice: mcp.notes.join("\n") || undefined,
+        };
+      }),
     );
     return session;
   }

@@ -16,9 +16,12 @@ Add what you learn here: people, preferences, ongoing matters.
 `;
 }
 
-// $1 folder, $2 home, $3 CLAUDE.md template, $4 "skills" when a tar of them comes on stdin.
-// A name the agent turned into a link or a file where a folder belongs is replaced; an
-// existing CLAUDE.md, whatever it is, is the agent's and stays.
+// $1 folder, $2 home, $3 CLAUDE.md template, $4 "skills" when the skills are to be brought
+// up to date, $5 the names of the skills Pincer installs (a tar of them comes on stdin when
+// there are any). A name the agent turned into a link or a
+// file where a folder belongs is replaced; an existing CLAUDE.md, whatever it is, is the
+// agent's and stays. .pincer-skills remembers what Pincer put into the skills folder, so a
+// skill the owner removed goes at the next start (the agent's own skills are left alone).
 const PREPARE = `set -e
 cd "$1"
 if [ ! -e CLAUDE.md ] && [ ! -L CLAUDE.md ]; then printf '%s' "$3" > CLAUDE.md; fi
@@ -27,29 +30,49 @@ for d in .claude .claude/skills tmp; do
   if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f "$d"; fi
   [ -d "$d" ] || mkdir -m 700 "$d"
 done
-if [ "$4" = skills ]; then
-  cd .claude/skills
-  tar -xmf - --no-same-owner --no-same-permissions --recursive-unlink
+[ "$4" = skills ] || exit 0
+cd .claude/skills
+if [ -f .pincer-skills ] && [ ! -L .pincer-skills ]; then
+  while IFS= read -r old; do
+    case " $5 " in *" $old "*) continue ;; esac
+    case "$old" in "" | .* | */*) ;; *) rm -rf -- "$old" ;; esac
+  done < .pincer-skills
+fi
+rm -f .pincer-skills
+if [ -n "$5" ]; then
+  tar -xmf - --ignore-zeros --no-same-owner --no-same-permissions --recursive-unlink
+  printf '%s\\n' $5 > .pincer-skills
 fi`;
 
-/**
- * The bundled skills as a tar archive, read once: the agent extracts it into its own
- * skills folder, each skill replaced whole, so an upgrade reaches every group.
- */
-export async function bundledSkillsArchive(dir: string): Promise<Buffer | undefined> {
-  let names: string[];
+/** Skills as one tar archive of their folders, and their names. */
+export interface SkillSet {
+  archive: Buffer;
+  names: string[];
+}
+
+/** The folders in `dir` (each a skill); none when it does not exist. */
+export async function skillFolders(dir: string): Promise<string[]> {
   try {
-    names = (await readdir(dir, { withFileTypes: true }))
+    return (await readdir(dir, { withFileTypes: true }))
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name);
   } catch {
-    return undefined;
+    return [];
   }
-  if (names.length === 0) return undefined;
+}
+
+/**
+ * The skill folders `names` of `dir` (by default every folder in it) as a tar archive the
+ * agent extracts into its own skills folder, each skill replaced whole, so an upgrade
+ * reaches every group. Links are kept as links (checked when the skill was installed).
+ */
+export async function skillsArchive(dir: string, names?: string[]): Promise<SkillSet | undefined> {
+  const chosen = names ?? (await skillFolders(dir));
+  if (chosen.length === 0) return undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of createTar({ cwd: dir, portable: true, follow: false }, names))
+  for await (const chunk of createTar({ cwd: dir, portable: true, follow: false }, chosen))
     chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
+  return { archive: Buffer.concat(chunks), names: chosen };
 }
 
 /** Creates the group's memory file, its home's folders and skills, as the agent. */
@@ -58,8 +81,10 @@ export async function prepareGroupFiles(
   group: Group,
   identity: AgentIdentity | undefined,
   assistantName: string,
-  skills?: Buffer | undefined,
+  /** Absent: the skills folder is left as it is (a task's pre-script needs none). */
+  skills?: (SkillSet | undefined)[],
 ): Promise<void> {
+  const sets = (skills ?? []).filter((set) => set !== undefined);
   const result = await runAsAgent(
     identity,
     PREPARE,
@@ -68,8 +93,10 @@ export async function prepareGroupFiles(
       agentHome(paths, group.folder),
       groupTemplate(assistantName, group),
       skills ? "skills" : "",
+      sets.flatMap((set) => set.names).join(" "),
     ],
-    { input: skills },
+    // One archive after the other: tar reads on past each one's end (--ignore-zeros).
+    { input: sets.length > 0 ? Buffer.concat(sets.map((set) => set.archive)) : undefined },
   );
   if (result.code !== 0)
     throw new Error(

@@ -16,6 +16,7 @@ import {
   type HookCallbackMatcher,
 } from "@anthropic-ai/claude-agent-sdk";
 import type { Logger } from "../log.ts";
+import type { Effort } from "../store/groups.ts";
 
 /** Claude Code tools that mislead a chat agent: session-only timers, agent teams, worktrees. */
 export const DISALLOWED_TOOLS = [
@@ -48,7 +49,8 @@ export interface SessionOptions {
   resume: string | undefined;
   mcpServer: McpSdkServerConfigWithInstance;
   hooks: Partial<Record<"PreToolUse", HookCallbackMatcher[]>>;
-  model: string | undefined;
+  /** What it starts with; a push may change it for the turns after. */
+  choice: ModelChoice;
   claudePath: string | undefined;
   /** Run the CLI as this user (per-group isolation); undefined = as the host. */
   uid: number | undefined;
@@ -59,6 +61,24 @@ export interface SessionOptions {
   events: SessionEvents;
 }
 
+/** The model and reasoning effort a session asks for; undefined = the CLI's default. */
+export interface ModelChoice {
+  model: string | undefined;
+  effort: Effort | undefined;
+}
+
+/** What a session starts with once its group is ready. */
+export interface SessionStart {
+  systemPromptAppend: string;
+  /** The owner's MCP servers for this group, as in-process servers the host forwards for. */
+  mcpServers: Record<string, McpSdkServerConfigWithInstance>;
+  /**
+   * Said to the agent before the first message it reads (e.g. an MCP server that is down).
+   * Not in the system prompt: a resumed session keeps the system prompt it began with.
+   */
+  notice?: string | undefined;
+}
+
 export class StaleSessionError extends Error {}
 
 /** How much of a process's last stderr output is kept, for the log when it fails. */
@@ -67,7 +87,10 @@ const STDERR_TAIL_CHARS = 2_000;
 export class AgentSession {
   readonly groupId: number;
   private readonly options: SessionOptions;
-  private readonly inbox: SDKUserMessage[] = [];
+  /** Messages not yet read by the CLI, each with the model choice to switch to first. */
+  private readonly inbox: { message: SDKUserMessage; switchTo: ModelChoice | undefined }[] = [];
+  /** The choice the session has (or will have once the inbox's switches are made). */
+  private choice: ModelChoice;
   private wakeInput: (() => void) | undefined;
   private closed = false;
   private readonly throughByUuid = new Map<string, number>();
@@ -77,11 +100,13 @@ export class AgentSession {
   private running: Query | undefined;
   private child: SpawnedProcess | undefined;
   private stderrTail = "";
+  private notice: string | undefined;
   lastActivity = Date.now();
 
   constructor(options: SessionOptions) {
     this.groupId = options.groupId;
     this.options = options;
+    this.choice = options.choice;
   }
 
   get pid(): number | undefined {
@@ -98,14 +123,15 @@ export class AgentSession {
   }
 
   /**
-   * Starts the agent once `ready` gives the text appended to its system prompt (the group's
-   * files are prepared meanwhile); if that fails, the session ends as a failed start.
+   * Starts the agent once `ready` gives the text appended to its system prompt and its
+   * MCP servers (the group's files are prepared meanwhile); if that fails, the session ends
+   * as a failed start.
    */
-  startAfter(ready: Promise<string>): void {
+  startAfter(ready: Promise<SessionStart>): void {
     ready.then(
-      (systemPromptAppend) => {
+      (start) => {
         if (this.closed) this.options.events.onExit(undefined);
-        else this.start(systemPromptAppend);
+        else this.start(start);
       },
       (error: unknown) => {
         this.closed = true;
@@ -116,19 +142,21 @@ export class AgentSession {
     );
   }
 
-  private start(systemPromptAppend: string): void {
+  private start({ systemPromptAppend, mcpServers, notice }: SessionStart): void {
     const { options } = this;
+    this.notice = notice;
     this.running = query({
       prompt: this.input(),
       options: {
         cwd: options.cwd,
         env: options.env,
         resume: options.resume,
-        model: options.model,
+        model: options.choice.model,
+        effort: options.choice.effort,
         permissionMode: "bypassPermissions",
         allowDangerouslySkipPermissions: true,
         disallowedTools: DISALLOWED_TOOLS,
-        mcpServers: { pincer: options.mcpServer },
+        mcpServers: { ...mcpServers, pincer: options.mcpServer },
         settingSources: ["user", "project"],
         systemPrompt: { type: "preset", preset: "claude_code", append: systemPromptAppend },
         hooks: options.hooks,
@@ -143,19 +171,33 @@ export class AgentSession {
     void this.consume(this.running);
   }
 
-  /** Feeds a batch of chat messages (already formatted) to the agent. */
-  push(text: string, through: number): void {
+  /**
+   * Feeds a batch of chat messages (already formatted) to the agent. A `choice` other than
+   * the session's takes effect when this batch starts a turn; a batch joining a running
+   * turn leaves that turn on its model, and the next turn switches.
+   */
+  push(text: string, through: number, choice?: ModelChoice): void {
     if (this.closed) throw new Error("session is closed");
+    const switchTo =
+      choice &&
+      !this.busy &&
+      (choice.model !== this.choice.model || choice.effort !== this.choice.effort)
+        ? choice
+        : undefined;
+    if (switchTo) this.choice = switchTo;
     const uuid = randomUUID();
     this.throughByUuid.set(uuid, through);
     this.pushedThrough = Math.max(this.pushedThrough, through);
     this.lastActivity = Date.now();
     this.inbox.push({
-      type: "user",
-      uuid,
-      session_id: "",
-      parent_tool_use_id: null,
-      message: { role: "user", content: text },
+      message: {
+        type: "user",
+        uuid,
+        session_id: "",
+        parent_tool_use_id: null,
+        message: { role: "user", content: text },
+      },
+      switchTo,
     });
     this.wakeInput?.();
   }
@@ -171,11 +213,40 @@ export class AgentSession {
     while (!this.closed) {
       const next = this.inbox.shift();
       if (next) {
-        yield next;
+        // The switch is made before the CLI reads the message, so the turn it starts uses it.
+        if (next.switchTo) await this.switchTo(next.switchTo);
+        if (this.notice) {
+          next.message.message.content = `${this.notice}\n\n${next.message.message.content as string}`;
+          this.notice = undefined;
+        }
+        yield next.message;
         continue;
       }
       await new Promise<void>((resolve) => (this.wakeInput = resolve));
       this.wakeInput = undefined;
+    }
+  }
+
+  private async switchTo(choice: ModelChoice): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    try {
+      await running.setModel(choice.model);
+      // null clears the session's level: the model's own default applies again.
+      await running.applyFlagSettings({ effortLevel: choice.effort ?? null });
+      this.options.logger.info(
+        {
+          group: this.groupId,
+          model: choice.model ?? "default",
+          effort: choice.effort ?? "default",
+        },
+        "agent model changed",
+      );
+    } catch (error) {
+      this.options.logger.warn(
+        { group: this.groupId, err: (error as Error).message },
+        "the agent's model or effort could not be changed; it keeps the previous one",
+      );
     }
   }
 

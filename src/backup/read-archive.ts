@@ -2,6 +2,7 @@
 // contains: absolute paths, "..", links, devices, entries outside data/, duplicates, and
 // files that the manifest does not account for (or that differ in size from it).
 import { list, type ReadEntry } from "tar";
+import { relativePathProblem } from "../archive-path.ts";
 import { DATABASE_PATH } from "../data-layout.ts";
 import { DATA_PREFIX, MANIFEST_PATH, parseManifest, type BackupManifest } from "./manifest.ts";
 
@@ -18,12 +19,8 @@ export class InvalidBackupError extends Error {
 
 /** Why an entry may not be extracted, or undefined when it may. */
 export function entryProblem(path: string, type: string): string | undefined {
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path) || path.includes("\\"))
-    return `${path}: absolute path`;
-  const parts = path.replace(/\/$/, "").split("/");
-  if (parts.includes("..")) return `${path}: leads outside the archive ("..")`;
-  if (parts.some((part) => part === "" || part === "."))
-    return `${path}: not a plain relative path`;
+  const pathProblem = relativePathProblem(path);
+  if (pathProblem) return pathProblem;
   if (type !== "File" && type !== "Directory")
     return `${path}: ${type} entries are refused (only files and folders are restored)`;
   if (path === MANIFEST_PATH) return type === "File" ? undefined : `${path}: not a file`;

@@ -1,4 +1,4 @@
-// What usage cost: per group per calendar day, and spent so far today. The store keeps the
+// What usage cost: per group per calendar day, per model, and spent so far today. The store keeps the
 // token counts; prices are applied here.
 import type { Db } from "../store/db.ts";
 import { usageBetween, type UsageRow } from "../store/usage.ts";
@@ -14,6 +14,59 @@ export interface GroupDayUsage {
   costUsd: number;
 }
 
+/** The last `days` calendar days in `timeZone`, today included. */
+export interface UsageWindow {
+  timeZone: string;
+  days: number;
+  now?: number;
+}
+
+function dayWindow(options: UsageWindow) {
+  const today = dayOf(options.now ?? Date.now(), options.timeZone);
+  return Array.from({ length: options.days }, (_, i) =>
+    dayBounds(addDays(today, i - options.days + 1), options.timeZone),
+  );
+}
+
+export interface ModelUsage {
+  /** The model id the API answered with (what was billed). */
+  model: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+}
+
+/** Tokens and cost per model over the window, the most expensive first. */
+export function usageByModel(db: Db, options: UsageWindow): ModelUsage[] {
+  const bounds = dayWindow(options);
+  const models = new Map<string, ModelUsage>();
+  for (const row of usageBetween(db, bounds[0]!.start, bounds.at(-1)!.end)) {
+    let entry = models.get(row.model);
+    if (!entry) {
+      entry = {
+        model: row.model,
+        requests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0,
+      };
+      models.set(row.model, entry);
+    }
+    entry.requests += 1;
+    entry.inputTokens += row.inputTokens;
+    entry.outputTokens += row.outputTokens;
+    entry.cacheReadTokens += row.cacheReadTokens;
+    entry.cacheWriteTokens += row.cacheWriteTokens;
+    entry.costUsd += costUsd(row.model, row);
+  }
+  return [...models.values()].sort((a, b) => b.costUsd - a.costUsd);
+}
+
 export interface DayUsage {
   day: string;
   groups: GroupDayUsage[];
@@ -24,14 +77,8 @@ export interface DayUsage {
  * Tokens and cost per group for each of the last `days` calendar days in `timeZone`
  * (today included, oldest first, days without usage too).
  */
-export function dailyUsage(
-  db: Db,
-  options: { timeZone: string; days: number; now?: number },
-): DayUsage[] {
-  const today = dayOf(options.now ?? Date.now(), options.timeZone);
-  const bounds = Array.from({ length: options.days }, (_, i) =>
-    dayBounds(addDays(today, i - options.days + 1), options.timeZone),
-  );
+export function dailyUsage(db: Db, options: UsageWindow): DayUsage[] {
+  const bounds = dayWindow(options);
   const result = bounds.map(() => new Map<number | null, GroupDayUsage>());
   for (const row of usageBetween(db, bounds[0]!.start, bounds.at(-1)!.end)) {
     const index = bounds.findIndex((day) => row.at < day.end);

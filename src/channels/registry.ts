@@ -37,7 +37,7 @@ export const CHANNEL_TABLE = [
   {
     name: "telegram",
     variables: ["TELEGRAM_BOT_TOKEN", "TELEGRAM_API_ROOT"],
-    setupHint: "set TELEGRAM_BOT_TOKEN to connect Telegram",
+    setupHint: "paste a bot token from @BotFather on the setup page, or set TELEGRAM_BOT_TOKEN",
     enabled: (config: Config) => Boolean(config.TELEGRAM_BOT_TOKEN),
     async create(config: Config, logger: Logger) {
       const { TelegramChannel } = await import("./telegram/channel.ts");
@@ -52,7 +52,8 @@ export const CHANNEL_TABLE = [
   {
     name: "discord",
     variables: ["DISCORD_BOT_TOKEN", "DISCORD_API_URL"],
-    setupHint: "set DISCORD_BOT_TOKEN to connect Discord",
+    setupHint:
+      "paste a bot token from the Discord developer portal on the setup page, or set DISCORD_BOT_TOKEN",
     enabled: (config: Config) => Boolean(config.DISCORD_BOT_TOKEN),
     async create(config: Config, logger: Logger) {
       const { DiscordChannel } = await import("./discord/channel.ts");
@@ -67,7 +68,8 @@ export const CHANNEL_TABLE = [
   {
     name: "slack",
     variables: ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "SLACK_FILES_URL"],
-    setupHint: "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to connect Slack",
+    setupHint:
+      "paste the bot token (xoxb-…) and the app-level token (xapp-…) on the setup page, or set SLACK_BOT_TOKEN and SLACK_APP_TOKEN",
     enabled: (config: Config) => Boolean(config.SLACK_BOT_TOKEN && config.SLACK_APP_TOKEN),
     async create(config: Config, logger: Logger) {
       const { SlackChannel } = await import("./slack/slack-channel.ts");
@@ -85,7 +87,7 @@ export const CHANNEL_TABLE = [
     name: "whatsapp",
     variables: ["WHATSAPP_PHONE", "WHATSAPP_ENABLED", "WHATSAPP_WS_URL"],
     setupHint:
-      "set WHATSAPP_PHONE (the assistant's number) to pair by code, or WHATSAPP_ENABLED=1 to pair by QR",
+      "turn WhatsApp on on the setup page (or set WHATSAPP_ENABLED=1) to pair by QR; give the assistant's number (WHATSAPP_PHONE) to pair by code",
     // An existing link keeps WhatsApp on after WHATSAPP_PHONE is removed from the variables.
     enabled: (config: Config) =>
       Boolean(
@@ -182,19 +184,3 @@ export const CHANNEL_TABLE = [
 
 /** The chat platforms Pincer can connect to. */
 export type PlatformName = (typeof CHANNEL_TABLE)[number]["name"];
-
-export interface ChannelPlan {
-  channels: Channel[];
-  skipped: { name: string; detail: string }[];
-}
-
-export async function configuredChannels(config: Config, logger: Logger): Promise<ChannelPlan> {
-  const plan: ChannelPlan = { channels: [], skipped: [] };
-  // Typed here rather than on the table: ChannelName is derived from the table's own type.
-  const table: readonly ChannelDescriptor[] = CHANNEL_TABLE;
-  for (const descriptor of table) {
-    if (descriptor.enabled(config)) plan.channels.push(await descriptor.create(config, logger));
-    else plan.skipped.push({ name: descriptor.name, detail: descriptor.setupHint });
-  }
-  return plan;
-}

@@ -87,6 +87,23 @@ export class ApiClient {
     }).api;
   }
 
+  /**
+   * POSTs `body` (a file's stream) as the request body itself, which the typed routes do
+   * not describe: a skill archive, read by the service as it arrives.
+   */
+  async upload(path: string, body: ReadableStream<Uint8Array>): Promise<unknown> {
+    const response = await this.send(`${this.url}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${this.token?.value ?? ""}`,
+        "content-type": "application/octet-stream",
+      },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    return response.json();
+  }
+
   private async send(target: string, init: RequestInit = {}): Promise<Response> {
     if (!this.token) throw new CliError(this.missingToken);
     const method = init.method ?? "GET";

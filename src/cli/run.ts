@@ -2,9 +2,12 @@
 // on stderr and an exit code (0 ok, 1 failure, 2 wrong usage).
 import { backupCommand, restoreCommand } from "./backup.ts";
 import { chatCommand } from "./chat.ts";
+import { configCommand } from "./config.ts";
 import { CliError, UsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
+import { mcpCommand } from "./mcp.ts";
 import { groupsCommand, statusCommand, tasksCommand } from "./status.ts";
+import { skillsCommand } from "./skills.ts";
 import { tokenCommand } from "./token.ts";
 import { usageOf } from "./usage.ts";
 
@@ -12,10 +15,13 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<void>> = {
   status: statusCommand,
   groups: groupsCommand,
   tasks: tasksCommand,
+  skills: skillsCommand,
   chat: chatCommand,
   token: tokenCommand,
+  config: configCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  mcp: mcpCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -9,12 +9,15 @@ export const OVERVIEW = `Usage: pincer <command> [options]
 
 Commands:
   status            channels, running agents, warnings
-  groups            registered groups and chats seen but not registered
+  groups            registered groups and chats seen but not registered; set a group's model
   tasks             scheduled tasks
+  skills            installed skills: list, add (git URL or .tar.gz), update, remove
   chat              chat with the main group: one message per line of input
   token             print the admin token; --rotate makes a new one
+  config            show, set or unset the settings the setup page makes
   backup            write a backup archive (tar.gz) of DATA_DIR
   restore FILE      replace DATA_DIR with a backup (the service must be stopped)
+  mcp               MCP servers the host connects to for the agents, and their secrets
 
 Run "pincer <command> --help" for a command's options.
 
@@ -28,13 +31,33 @@ and start-up warnings.
 
 ${CONNECTION}`,
   groups: `Usage: pincer groups [--json]
+       pincer groups set FOLDER [--model ID|default] [--effort LEVEL|default] [--json]
 
-Lists the registered groups, then the chats the service has seen that are not registered.
+Lists the registered groups with their model and effort, then the chats the service has
+seen that are not registered.
+
+"set" changes a group's model (an id such as claude-sonnet-4-5 or an alias such as sonnet)
+and reasoning effort (low, medium, high, xhigh, max); "default" goes back to MODEL and the
+model's own effort. A running turn finishes on the old model; the next turn uses the new.
 
 ${CONNECTION}`,
   tasks: `Usage: pincer tasks [--json]
 
 Lists the scheduled tasks of every group with their next and last run.
+
+${CONNECTION}`,
+  skills: `Usage: pincer skills [list] [--json]
+       pincer skills add URL [--ref REF] [--subpath DIR] [--group FOLDER] [--json]
+       pincer skills add FILE.tar.gz [--subpath DIR] [--group FOLDER] [--json]
+       pincer skills update NAME [--json]
+       pincer skills remove NAME [--json]
+
+A skill is a folder with a SKILL.md (front matter with name and description). "add" installs
+one from a git repository (pinned at the commit its branch, tag or commit names now; the
+top of the repository, or --subpath) or from a local .tar.gz, for every group or for
+--group FOLDER. "update" fetches a git skill again and moves its pin. Agents get a change
+when they next start. "list" also shows the requests the main chat's agent filed; approve
+them on the Skills page.
 
 ${CONNECTION}`,
   chat: `Usage: pincer chat [--wait SECONDS] [--json]
@@ -51,6 +74,18 @@ ${CONNECTION}`,
 
 Prints the admin token kept in DATA_DIR/admin-token. With --rotate, asks the running
 service for a new one (which ends every browser session) and prints that.
+
+${CONNECTION}`,
+  config: `Usage: pincer config [show]
+       pincer config set NAME [VALUE]
+       pincer config unset NAME
+
+Shows or changes what the setup page sets: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
+ANTHROPIC_BASE_URL, TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
+WHATSAPP_ENABLED, WHATSAPP_PHONE, TZ, ASSISTANT_NAME and MAIN_CHAT. A change applies at
+once, without a restart; a model credential is tried before it is saved. Secrets are shown
+masked. Without VALUE, set reads it from standard input (so a token stays out of the shell's
+history). A variable set in the service's environment wins and cannot be changed here.
 
 ${CONNECTION}`,
   backup: `Usage: pincer backup [--output FILE] [--data-dir DIR]
@@ -75,6 +110,26 @@ DATA_DIR.before-restore-<time> (inside DATA_DIR when it is a mount point).
   --data-dir DIR    the directory to restore into (default: DATA_DIR, else /data or ./data)
   --json            print what was restored as JSON`,
 };
+
+COMMANDS.mcp = `Usage: pincer mcp <list|add|remove|test|approve|secret> [options]
+
+  list                          the servers, their state and call counts
+  add NAME URL [--transport http|sse] [--header "Name: value"]...
+  add NAME [--env NAME=value]... -- COMMAND [ARGS...]
+                                add a server (stdio when given a command); options:
+      --group FOLDER            only for this group (default: every group)
+      --allow TOOL,TOOL         offer only these tools (default: all)
+  remove NAME                   remove a server
+  test NAME                     connect now and list its tools
+  approve NAME                  approve a server the main agent asked for
+  secret list                   the secrets, masked, and which servers use them
+  secret set NAME               set a secret; its value is read from standard input
+  secret remove NAME            remove a secret
+
+Header and env values may refer to secrets as \${NAME} (quote them: '\${TOKEN}'); the
+host fills them in when it connects, so no agent ever sees them.
+
+${CONNECTION}`;
 
 export function usageOf(command: string | undefined): string {
   return (command && COMMANDS[command]) || OVERVIEW;

@@ -2,8 +2,8 @@
 // agent/launch.ts, with the chat tools and the prompt); the in-process tests hand in a fake one.
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { AgentLauncher } from "../agent/launch.ts";
-import type { SessionEvents } from "../agent/session.ts";
+import { AgentLauncher, type LauncherOptions } from "../agent/launch.ts";
+import type { ModelChoice, SessionEvents } from "../agent/session.ts";
 import type { AgentTool } from "../agent/tools.ts";
 import type { Config } from "../config.ts";
 import type { Paths } from "../data-layout.ts";
@@ -19,7 +19,8 @@ export interface ConversationSession {
   readonly through: number;
   readonly lastActivity: number;
   readonly pid?: number | undefined;
-  push(text: string, through: number): void;
+  /** `choice`: the group's model and effort now, taken up when this push starts a turn. */
+  push(text: string, through: number, choice?: ModelChoice): void;
   close(): Promise<void>;
 }
 
@@ -37,9 +38,12 @@ export interface RealSessionOptions {
   proxy: CredentialProxy;
   isolation: AgentIsolation;
   bundledSkillsDir: string;
+  installedSkills?: LauncherOptions["installedSkills"];
   logger: Logger;
   /** Tools that other features add to every group's agent. */
   extraTools?: ((group: Group) => AgentTool[]) | undefined;
+  /** The owner's MCP servers for a group's new session (the MCP feature's). */
+  mcpServers?: LauncherOptions["mcpServers"];
 }
 
 /** Real agent sessions, with the chat tools (whose replies go to `reply`) and the prompt. */
@@ -54,7 +58,9 @@ export function realSessions(
     proxy: options.proxy,
     isolation: options.isolation,
     bundledSkillsDir: options.bundledSkillsDir,
+    installedSkills: options.installedSkills,
     logger: options.logger,
+    ...(options.mcpServers ? { mcpServers: options.mcpServers } : {}),
     systemPrompt: (group, globalMemory) =>
       systemPromptAppend({
         assistantName: config.ASSISTANT_NAME,
@@ -63,7 +69,14 @@ export function realSessions(
         globalMemory,
       }),
   });
-  const toolDeps = { db: options.db, assistantName: config.ASSISTANT_NAME, reply };
+  const toolDeps = {
+    db: options.db,
+    // Read at each use: the name may be changed on the setup page.
+    get assistantName() {
+      return config.ASSISTANT_NAME;
+    },
+    reply,
+  };
   return (group, resume, events) =>
     launcher.launch(group, resume, events, (turn) => ({
       ...chatTools(toolDeps, group, turn),

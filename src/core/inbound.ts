@@ -52,6 +52,11 @@ export interface InboundDeps {
   reply(group: Group, text: string, turnThrough: number | undefined): void;
   /** The group may have something to answer. */
   dispatch(groupId: number): void;
+  /**
+   * The host's answer to an owner's command in the main chat (e.g. "/approve <server>"),
+   * or undefined when the text is none: then it goes to the agent as usual.
+   */
+  ownerCommand?: ((text: string) => string | undefined) | undefined;
 }
 
 export class Inbound {
@@ -123,6 +128,14 @@ export class Inbound {
         );
       }
       return;
+    }
+    // Answered by the host, never the agent: an agent cannot approve what it asked for.
+    if (group.isMain && senderAllowed(group, message.senderId)) {
+      const answer = this.deps.ownerCommand?.(message.text);
+      if (answer !== undefined) {
+        this.deps.reply(group, answer, undefined);
+        return;
+      }
     }
     if (message.attachments?.length) {
       await this.deps.isolation.ensureTrees(group);

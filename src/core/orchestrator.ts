@@ -13,6 +13,7 @@ import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/m
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
+import { modelChoiceOf, type LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentTool } from "../agent/tools.ts";
@@ -47,8 +48,14 @@ export interface OrchestratorOptions {
   channels: Map<string, Channel>;
   logger: Logger;
   bundledSkillsDir: string;
+  /** The skills the owner installed that a group's agent gets (skills/skills.ts). */
+  installedSkills?: LauncherOptions["installedSkills"];
   /** Tools that other features add to every group's agent. */
   extraTools?: (group: Group) => AgentTool[];
+  /** The owner's MCP servers for a group's new session (the MCP feature's). */
+  mcpServers?: LauncherOptions["mcpServers"];
+  /** Owner commands the host answers in the main chat (see Inbound). */
+  ownerCommand?: (text: string) => string | undefined;
   maxAttachmentBytes?: number;
   /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
   transcriber?: Transcriber | undefined;
@@ -81,6 +88,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   readonly status: StatusPort;
   private readonly turnFailed = new Set<number>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
+  /** Groups whose tools changed while their session was busy: it closes when the turn ends. */
+  private readonly staleTools = new Set<number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
   /** Resolves stop()'s wait for the running turns; set only while it waits. */
@@ -130,6 +139,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
       reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
       dispatch: (groupId) => this.dispatch(groupId),
+      ownerCommand: options.ownerCommand,
     });
     this.scheduled = new ScheduledTurns({
       db: options.db,
@@ -231,7 +241,9 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     if (!group) return;
     const session = this.pool.get(groupId);
     if (session) {
-      this.feed(group, session);
+      // A session whose tools changed takes no new messages: they wait for the new one,
+      // which starts once its running turn has ended.
+      if (!this.staleTools.has(groupId)) this.feed(group, session);
       return;
     }
     const pending = inboundAfter(this.db, group.channel, group.chatId, group.watermark);
@@ -266,7 +278,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
         prompt = `${interruptedTurnNote(alreadySent.map((m) => m.text))}\n${prompt}`;
     }
     clearTimeout(this.idleTimers.get(group.id));
-    session.push(prompt, pending.at(-1)!.id);
+    // A model or effort changed on the admin page reaches a live session at its next turn.
+    session.push(prompt, pending.at(-1)!.id, modelChoiceOf(group, this.options.config.MODEL));
     this.setStatus(group, "working");
   }
 
@@ -345,6 +358,18 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     return this.scheduled.runIsolated(group, runId, prompt);
   }
 
+  /**
+   * The group's tools changed (an MCP server added or removed): an idle session closes now,
+   * a busy one when its turn ends, never mid-turn; the next message resumes the
+   * conversation in a session with the new tools.
+   */
+  refreshTools(groupId: number): void {
+    const session = this.pool.get(groupId);
+    if (!session) return;
+    if (session.busy) this.staleTools.add(groupId);
+    else this.pool.closeGroup(groupId);
+  }
+
   /** Tells a chat something outside any turn (e.g. the scheduler's notices). */
   notify(group: Group, text: string): void {
     this.reply(group, text, undefined);
@@ -368,6 +393,11 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     const failed = this.turnFailed.delete(group.id);
     this.advanceWatermark(group, through, failed);
     this.setStatus(group, "idle");
+    if (this.staleTools.delete(group.id)) {
+      this.pool.closeGroup(group.id);
+      this.settle();
+      return;
+    }
     this.pool.idle(group.id);
     const timer = setTimeout(
       () => this.pool.closeGroup(group.id),
@@ -380,6 +410,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
+    this.staleTools.delete(group.id);
     this.emit("sessionClosed", group.id);
     const unfinished = session.busy;
     if (error instanceof StaleSessionError) {

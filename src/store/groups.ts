@@ -16,8 +16,16 @@ export interface Group {
   watermark: number;
   /** The Unix user its agent runs as when the service is root; null until first needed. */
   agentUid: number | null;
+  /** The model its agent asks for; null = the service's MODEL. */
+  model: string | null;
+  /** How hard the model reasons; null = the model's default. */
+  effort: Effort | null;
   createdAt: number;
 }
+
+/** The reasoning effort levels Claude Code takes (its `--effort`). */
+export const EFFORT_LEVELS = ["low", "medium", "high", "xhigh", "max"] as const;
+export type Effort = (typeof EFFORT_LEVELS)[number];
 
 interface GroupRow {
   id: number;
@@ -32,6 +40,8 @@ interface GroupRow {
   drop_others: number;
   watermark: number;
   agent_uid: number | null;
+  model: string | null;
+  effort: string | null;
   created_at: number;
 }
 
@@ -49,6 +59,10 @@ function toGroup(row: GroupRow): Group {
     dropOthers: row.drop_others === 1,
     watermark: row.watermark,
     agentUid: row.agent_uid,
+    model: row.model,
+    effort: (EFFORT_LEVELS as readonly string[]).includes(row.effort ?? "")
+      ? (row.effort as Effort)
+      : null,
     createdAt: row.created_at,
   };
 }
@@ -202,6 +216,8 @@ export interface GroupSettings {
   requiresTrigger?: boolean | undefined;
   allowedSenders?: string[] | null | undefined;
   dropOthers?: boolean | undefined;
+  model?: string | null | undefined;
+  effort?: Effort | null | undefined;
 }
 
 export function updateGroupSettings(
@@ -216,13 +232,15 @@ export function updateGroupSettings(
     ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
   };
   db.prepare(
-    "UPDATE groups SET name = ?, trigger_word = ?, requires_trigger = ?, allowed_senders = ?, drop_others = ? WHERE id = ?",
+    "UPDATE groups SET name = ?, trigger_word = ?, requires_trigger = ?, allowed_senders = ?, drop_others = ?, model = ?, effort = ? WHERE id = ?",
   ).run(
     next.name,
     next.trigger,
     next.requiresTrigger ? 1 : 0,
     next.allowedSenders === null ? null : JSON.stringify(next.allowedSenders),
     next.dropOthers ? 1 : 0,
+    next.model,
+    next.effort,
     id,
   );
   return getGroup(db, id);
@@ -244,9 +262,43 @@ export function assignAgentUid(
   base: number,
   taken: (uid: number) => boolean,
 ): number {
-  const current = getGroup(db, groupId);
+  return assignUid(db, groupId, "agent_uid", base, taken);
+}
+
+/**
+ * The uid the group's stdio MCP servers run as, a second one of its own (the agent must
+ * not share it: a process can read the environment of its own uid's processes).
+ */
+export function assignMcpUid(
+  db: Db,
+  groupId: number,
+  base: number,
+  taken: (uid: number) => boolean,
+): number {
+  return assignUid(db, groupId, "mcp_uid", base, taken);
+}
+
+/** Every uid the group was ever given (its agent's, its MCP servers'), kept after it is unregistered. */
+export function uidsOfGroup(db: Db, groupId: number): number[] {
+  return (
+    db.prepare("SELECT uid FROM agent_uids WHERE group_id = ? ORDER BY uid").all(groupId) as {
+      uid: number;
+    }[]
+  ).map((row) => row.uid);
+}
+
+function assignUid(
+  db: Db,
+  groupId: number,
+  column: "agent_uid" | "mcp_uid",
+  base: number,
+  taken: (uid: number) => boolean,
+): number {
+  const current = db
+    .prepare(`SELECT folder, ${column} AS uid FROM groups WHERE id = ?`)
+    .get(groupId) as { folder: string; uid: number | null } | undefined;
   if (!current) throw new Error(`no group with id ${groupId}`);
-  if (current.agentUid !== null) return current.agentUid;
+  if (current.uid !== null) return current.uid;
   const ever = new Set(
     (db.prepare("SELECT uid FROM agent_uids").all() as { uid: number }[]).map((row) => row.uid),
   );
@@ -256,7 +308,7 @@ export function assignAgentUid(
     db.prepare(
       "INSERT INTO agent_uids (uid, group_id, folder, assigned_at) VALUES (?, ?, ?, ?)",
     ).run(uid, groupId, current.folder, Date.now());
-    db.prepare("UPDATE groups SET agent_uid = ? WHERE id = ?").run(uid, groupId);
+    db.prepare(`UPDATE groups SET ${column} = ? WHERE id = ?`).run(uid, groupId);
   });
   return uid;
 }

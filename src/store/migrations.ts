@@ -197,4 +197,76 @@ export const migrations: Migration[] = [
       ALTER TABLE messages ADD COLUMN mentions_bot INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- Values the owner enters for MCP servers (tokens, API keys), referenced as \${NAME} in a
+      -- server's entry and filled in by the host when it connects: never in a group's files.
+      CREATE TABLE host_secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- MCP servers the host connects to on behalf of one group (group_folder) or of every
+      -- group (NULL). entry is the server's .mcp.json entry as JSON; allowed_tools a JSON
+      -- array of tool names, NULL = all. A pending server (asked for by an agent) does
+      -- nothing until the owner approves it.
+      CREATE TABLE mcp_servers (
+        name TEXT PRIMARY KEY,
+        group_folder TEXT,
+        entry TEXT NOT NULL,
+        allowed_tools TEXT,
+        pending INTEGER NOT NULL DEFAULT 0,
+        calls INTEGER NOT NULL DEFAULT 0,
+        failed_calls INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- OAuth sign-in to a remote MCP server, all host-side: where the provider sends the
+      -- owner back, the client registration, the tokens, and the PKCE verifier and state of
+      -- a sign-in under way (the state is how the callback finds its server).
+      CREATE TABLE mcp_oauth (
+        server TEXT PRIMARY KEY,
+        redirect_url TEXT NOT NULL,
+        client TEXT,
+        tokens TEXT,
+        verifier TEXT,
+        state TEXT UNIQUE,
+        updated_at INTEGER NOT NULL
+      );
+      -- The Unix user a group's stdio MCP servers run as: not the agent's, so the agent
+      -- cannot read their environment (uids come from agent_uids too, never reused).
+      ALTER TABLE groups ADD COLUMN mcp_uid INTEGER;
+    `,
+  },
+  {
+    version: 8,
+    sql: `
+      -- The model and reasoning effort a group's agent uses; NULL = the service's default
+      -- (MODEL, and the model's own default effort).
+      ALTER TABLE groups ADD COLUMN model TEXT;
+      ALTER TABLE groups ADD COLUMN effort TEXT;
+    `,
+  },
+  {
+    version: 9,
+    sql: `
+      -- Skills the main chat's agent asked the owner to install; nothing is fetched until the
+      -- owner approves. target = the group's folder it is for, NULL = every group.
+      CREATE TABLE skill_requests (
+        id INTEGER PRIMARY KEY,
+        requested_by INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        ref TEXT,
+        subpath TEXT,
+        target TEXT,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'installed', 'rejected', 'failed')),
+        outcome TEXT,
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER
+      );
+    `,
+  },
 ];

@@ -30,7 +30,8 @@ export interface AuthDeps {
   trustProxy: number;
 }
 
-const loginBody = z.object({ token: z.string().min(1).max(512) }).strict();
+// A token pasted from a terminal or a password manager often brings a space or a line break.
+const loginBody = z.object({ token: z.string().trim().min(1).max(512) }).strict();
 
 /** The request's valid browser session, if it has one and it has not logged out. */
 export function sessionOf(c: Context, token: AdminToken, db: Db): Session | undefined {

@@ -39,6 +39,10 @@ function size(bytes: number): string {
   return bytes >= 1e6 ? `${Math.floor(bytes / 1e6)} MB` : `${Math.floor(bytes / 1e3)} KB`;
 }
 
+function tooLong(maxChars: number): string {
+  return `Your message is longer than ${maxChars.toLocaleString("en")} characters: send it in parts.`;
+}
+
 function tooLarge(maxAudioBytes: number): string {
   return `recording too large: the limit is ${size(maxAudioBytes)}`;
 }
@@ -61,7 +65,7 @@ async function readVoiceMessage(c: Context, deps: ChatApiDeps): Promise<Parsed> 
   const text = form.get("text") ?? "";
   if (typeof text !== "string") return { error: "text: expected a string", status: 400 };
   if (text.length > deps.maxMessageChars)
-    return { error: `text is longer than ${deps.maxMessageChars} characters`, status: 400 };
+    return { error: tooLong(deps.maxMessageChars), status: 400 };
   const rawDuration = form.get("durationSeconds");
   let durationSeconds: number | undefined;
   if (rawDuration !== null) {
@@ -92,13 +96,13 @@ export function chatRoutes(deps: ChatApiDeps) {
       text: z
         .string()
         .trim()
-        .min(1, "text is empty")
-        .max(maxMessageChars, `text is longer than ${maxMessageChars} characters`),
+        .min(1, "Your message is empty: type something to send.")
+        .max(maxMessageChars, tooLong(maxMessageChars)),
     })
     .strict();
   const textLimit = limitBody(
     maxMessageChars * 4 + 1024,
-    `message too large: the limit is ${maxMessageChars} characters`,
+    `Your message is too large: the limit is ${maxMessageChars.toLocaleString("en")} characters.`,
   );
   const voiceLimit = limitBody(
     deps.maxAudioBytes + maxMessageChars * 4 + 64 * 1024,
@@ -112,7 +116,8 @@ export function chatRoutes(deps: ChatApiDeps) {
       let parsed: Parsed;
       if (isMultipart(c)) parsed = await readVoiceMessage(c, deps);
       else {
-        const body = await readJsonBody(c, messageBody);
+        // The page shows these to a person: sentences, not field names.
+        const body = await readJsonBody(c, messageBody, { fields: false });
         parsed = "error" in body ? body : { text: body.value.text };
       }
       if ("error" in parsed) return c.json({ error: parsed.error }, parsed.status);

@@ -1,7 +1,7 @@
 // Proves the model credential works: one real, minimal request (max_tokens 1) through the
 // credential proxy, the same path the agents use, so a wrong key, an unreachable gateway or
 // a spent budget shows up on the setup page with the upstream's own words.
-import type { CredentialProxy } from "../agent/credential-proxy.ts";
+import type { CredentialProxy, Upstream } from "../agent/credential-proxy.ts";
 import { redactSecrets } from "../log.ts";
 
 /** A small, cheap model every Anthropic API key can use; MODEL overrides it. */
@@ -23,7 +23,8 @@ export interface ModelCheckerOptions {
   /** Whose usage (and budget) the check counts against. */
   groupId: number;
   model: string | undefined;
-  credentialProblem: string | undefined;
+  /** What is wrong with the credential in force (read at each check: settings change it). */
+  credentialProblem(): string | undefined;
 }
 
 function describeFailure(status: number, body: string): string {
@@ -46,18 +47,31 @@ export class ModelChecker {
     this.options = options;
   }
 
-  /** Runs the check (or joins the one already running). */
+  /** Runs the check of the credential in force (or joins the one already running). */
   verify(): Promise<ModelCheck> {
-    this.running ??= this.request().finally(() => (this.running = undefined));
+    this.running ??= this.run().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async request(): Promise<ModelCheck> {
-    const { proxy, credentialProblem } = this.options;
+  /** Checks a credential that is not saved yet; the result is not kept as the last check. */
+  tryUpstream(upstream: Upstream): Promise<ModelCheck> {
+    return this.request(upstream);
+  }
+
+  private async run(): Promise<ModelCheck> {
+    const problem = this.options.credentialProblem();
+    if (problem) {
+      const model = this.options.model ?? DEFAULT_CHECK_MODEL;
+      return (this.last = { ok: false, at: Date.now(), model, error: problem });
+    }
+    return (this.last = await this.request(undefined));
+  }
+
+  private async request(upstream: Upstream | undefined): Promise<ModelCheck> {
+    const { proxy } = this.options;
     const model = this.options.model ?? DEFAULT_CHECK_MODEL;
     const at = Date.now();
-    if (credentialProblem) return (this.last = { ok: false, at, model, error: credentialProblem });
-    const token = proxy.issueToken(this.options.groupId);
+    const token = proxy.issueToken(this.options.groupId, upstream);
     try {
       const response = await fetch(`${proxy.url}/v1/messages`, {
         method: "POST",
@@ -75,7 +89,7 @@ export class ModelChecker {
       });
       const body = await response.text();
       const latencyMs = Date.now() - at;
-      this.last = response.ok
+      return response.ok
         ? { ok: true, at, model, status: response.status, latencyMs }
         : {
             ok: false,
@@ -87,10 +101,9 @@ export class ModelChecker {
           };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.last = { ok: false, at, model, error: redactSecrets(`request failed: ${message}`) };
+      return { ok: false, at, model, error: redactSecrets(`request failed: ${message}`) };
     } finally {
       proxy.revokeToken(token);
     }
-    return this.last;
   }
 }

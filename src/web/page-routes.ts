@@ -5,6 +5,7 @@ import { Hono, type Context } from "hono";
 import { globalMemoryDir, groupDir, type Paths } from "../data-layout.ts";
 import { TreeFileError } from "../agent/isolation/tree-fs.ts";
 import type { Config } from "../config.ts";
+import type { Settings } from "../settings/settings.ts";
 import type { CoreView } from "../core/status-port.ts";
 import type { RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
@@ -27,7 +28,14 @@ import { logsPage } from "./pages/logs.ts";
 import { memoryPage } from "./pages/memory.ts";
 import { setupPage } from "./pages/setup.ts";
 import { tasksPage } from "./pages/tasks.ts";
+import { skillsPage } from "./pages/skills.ts";
+import type { Skills } from "../skills/skills.ts";
+import { pendingSkillRequests } from "../store/skill-requests.ts";
 import { usagePage } from "./pages/usage.ts";
+import { mcpPage } from "./pages/mcp.ts";
+import type { McpHub } from "../mcp/hub.ts";
+import { secretViews, serverView } from "../mcp/servers.ts";
+import { listMcpServers } from "../store/mcp-servers.ts";
 import { csrfToken } from "./session.ts";
 import { setupReport } from "./setup-api.ts";
 import { taskView } from "./tasks-api.ts";
@@ -40,10 +48,13 @@ export interface PageDeps {
   orchestrator: CoreView;
   activity: ActivityTracker;
   checker: ModelChecker;
+  settings: Settings;
   recent: RecentLines;
   /** Whether GET /api/backup exists. */
   backup: boolean;
   isolation: IsolationStatus;
+  skills: Skills;
+  mcp: McpHub;
 }
 
 /** Rendered HTML, not part of the typed API: plain statements suit it better than a chain. */
@@ -87,7 +98,7 @@ export function pageRoutes(deps: PageDeps): Hono {
   app.get(
     "/setup",
     page((_c, context) =>
-      setupPage(context, setupReport({ ...deps, checker: deps.checker }), {
+      setupPage(context, setupReport({ ...deps, checker: deps.checker }), deps.settings.list(), {
         backup: deps.backup,
         tokenFromEnvironment: token.fromEnvironment,
       }),
@@ -100,6 +111,7 @@ export function pageRoutes(deps: PageDeps): Hono {
       groupsPage(context, {
         groups: listGroups(db),
         discovered: listChats(db).filter((chat) => !chat.registered),
+        defaultModel: config.MODEL,
       }),
     ),
   );
@@ -154,6 +166,17 @@ export function pageRoutes(deps: PageDeps): Hono {
   );
 
   app.get(
+    "/skills",
+    page(async (_c, context) =>
+      skillsPage(context, {
+        skills: await deps.skills.list(),
+        requests: pendingSkillRequests(db),
+        groups: listGroups(db),
+      }),
+    ),
+  );
+
+  app.get(
     "/tasks",
     page((_c, context) =>
       tasksPage(
@@ -168,7 +191,19 @@ export function pageRoutes(deps: PageDeps): Hono {
 
   app.get(
     "/usage",
-    page((_c, context) => usagePage(context)),
+    page((_c, context) => usagePage(context, listMcpServers(db))),
+  );
+
+  app.get(
+    "/mcp",
+    page((_c, context) =>
+      mcpPage(
+        context,
+        listMcpServers(db).map((row) => serverView(db, deps.mcp, row)),
+        secretViews(db),
+        listGroups(db).map((group) => group.folder),
+      ),
+    ),
   );
 
   app.get(

@@ -14,6 +14,7 @@ import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
 import { secureHeaders } from "hono/secure-headers";
 import type { IsolationStatus } from "../agent/isolation/agent-isolation.ts";
+import type { Settings } from "../settings/settings.ts";
 import { ActivityTracker } from "./activity.ts";
 import type { AdminToken } from "./admin-token.ts";
 import { assetRoutes } from "./assets-route.ts";
@@ -23,11 +24,16 @@ import { chatRoutes } from "./chat-api.ts";
 import { conversationRoutes } from "./conversations-api.ts";
 import { eventRoutes } from "./events-api.ts";
 import { groupRoutes } from "./groups-api.ts";
+import { skillRoutes } from "./skills-api.ts";
+import type { Skills } from "../skills/skills.ts";
 import { LoginLimiter } from "./login-limit.ts";
 import { logRoutes } from "./logs-api.ts";
 import { memoryRoutes } from "./memory-api.ts";
+import { mcpOAuthRoutes, mcpRoutes } from "./mcp-api.ts";
+import type { McpHub } from "../mcp/hub.ts";
 import { ModelChecker } from "./model-check.ts";
 import { pageRoutes } from "./page-routes.ts";
+import { settingsRoutes } from "./settings-api.ts";
 import { setupRoutes } from "./setup-api.ts";
 import { readiness, statusRoutes } from "./status-api.ts";
 import { taskRoutes } from "./tasks-api.ts";
@@ -41,10 +47,15 @@ export interface WebServerOptions {
   mainGroup: Group;
   web: WebChannel;
   orchestrator: CoreView;
+  settings: Settings;
   delivery: Delivery;
   proxy: Pick<CredentialProxy, "url" | "issueToken" | "revokeToken">;
   scheduler: { changed(): void };
+  /** The skills the owner installs (GET/POST /api/skills …). */
+  skills: Skills;
   isolation: IsolationStatus;
+  /** The owner's MCP servers, connected by the host. */
+  mcp: McpHub;
   /** Called after a group is unregistered: its agent user is retired (never throws). */
   retireGroup(group: Group): Promise<void>;
   isReady(): boolean;
@@ -113,16 +124,26 @@ function apiRoutes(deps: ApiDeps) {
       "/",
       setupRoutes({ config, db, orchestrator, checker: deps.checker, isolation: deps.isolation }),
     )
+    .route("/", settingsRoutes({ settings: deps.settings, config, checker: deps.checker }))
     .route("/", taskRoutes({ db, scheduler: deps.scheduler }))
     .route(
       "/",
-      groupRoutes({ db, assistantName: config.ASSISTANT_NAME, retireGroup: deps.retireGroup }),
+      groupRoutes({
+        db,
+        // Read at each registration: the name may be changed on the setup page.
+        get assistantName() {
+          return config.ASSISTANT_NAME;
+        },
+        retireGroup: deps.retireGroup,
+      }),
     )
     .route("/", conversationRoutes({ db }))
     .route("/", memoryRoutes({ db, paths: deps.paths }))
     .route("/", logRoutes({ recent: deps.recent }))
     .route("/", usageRoutes({ db, config }))
     .route("/", backupRoutes({ db, dataDir: config.DATA_DIR }))
+    .route("/", skillRoutes({ db, skills: deps.skills }))
+    .route("/", mcpRoutes({ db, hub: deps.mcp }))
     .all("/api/*", (c) =>
       c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
     );
@@ -141,7 +162,7 @@ export function createWebApp(options: WebServerOptions): Hono {
     proxy: options.proxy,
     groupId: options.mainGroup.id,
     model: config.MODEL,
-    credentialProblem: config.credentialProblem,
+    credentialProblem: () => config.credentialProblem,
   });
   const app = new Hono();
 
@@ -165,6 +186,7 @@ export function createWebApp(options: WebServerOptions): Hono {
   });
 
   app.route("/", assetRoutes());
+  app.route("/", mcpOAuthRoutes({ db, hub: options.mcp }));
   app.route("/", apiRoutes({ ...options, auth, activity, checker, recent }));
   app.route(
     "/",
@@ -174,11 +196,14 @@ export function createWebApp(options: WebServerOptions): Hono {
       paths: options.paths,
       token,
       orchestrator,
+      settings: options.settings,
       activity,
       checker,
       recent,
       backup: true,
       isolation: options.isolation,
+      skills: options.skills,
+      mcp: options.mcp,
     }),
   );
   return app;

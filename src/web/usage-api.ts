@@ -1,11 +1,11 @@
 // /api/usage/daily and /api/budget: tokens and cost per group per day (in the service's
-// time zone) for the admin page's chart, and the daily spend caps it edits.
+// time zone) for the admin page's chart, cost per model over those days, and the daily spend caps it edits.
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import { transaction, type Db } from "../store/db.ts";
 import { listGroupBudgets, setGroupDailyBudget, type GroupBudgetRow } from "../store/settings.ts";
-import { dailyUsage, spendOnDayOf } from "../budget/spend.ts";
+import { dailyUsage, spendOnDayOf, usageByModel } from "../budget/spend.ts";
 import { overallCap, resetOverallCap, setOverallCap } from "../budget/budget.ts";
 import { readJsonBody } from "./json-body.ts";
 
@@ -87,6 +87,10 @@ export function usageRoutes(options: { db: Db; config: Config }) {
             costUsd: round(usage.costUsd),
           })),
           totalUsd: round(day.totalUsd),
+        })),
+        models: usageByModel(db, { timeZone, days, now }).map((usage) => ({
+          ...usage,
+          costUsd: round(usage.costUsd),
         })),
         today: {
           spentUsd: round(spend.totalUsd),

@@ -498,3 +498,24 @@ test("the credential proxy never forwards to a host named in the request target"
   }
   assert.equal(attackerSaw.length, 0, "the attacker's server was never called");
 });
+
+test("a new credential applies to the next call; a token bound to a candidate uses that one alone", async () => {
+  const { proxy } = await startProxy();
+  const session = proxy.issueToken(1);
+  const candidate = proxy.issueToken(1, {
+    url: upstreamUrl,
+    credential: { apiKey: "sk-ant-candidate-key-0000" },
+  });
+  await (await post(proxy, { "x-api-key": candidate })).text();
+  await (await post(proxy, { "x-api-key": session })).text();
+  proxy.setUpstream({ url: upstreamUrl, credential: { authToken: "gateway-token-after" } });
+  await (await post(proxy, { "x-api-key": session })).text();
+  assert.deepEqual(
+    seen.map((request) => [request.headers["x-api-key"], request.headers.authorization]),
+    [
+      ["sk-ant-candidate-key-0000", undefined],
+      [REAL_KEY, undefined],
+      [undefined, "Bearer gateway-token-after"],
+    ],
+  );
+});

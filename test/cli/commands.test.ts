@@ -119,18 +119,22 @@ describe("pincer status, groups, tasks, token", () => {
   it("groups lists registered groups, then chats seen but not registered", async () => {
     const run = await cli(["groups"], { env: env() });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^main \(main\) +Main +web:main +\(every message\)$/m);
-    assert.match(run.stdout, /^family +Family +telegram:-100200 +@Andy$/m);
+    assert.match(
+      run.stdout,
+      /^main \(main\) +Main +web:main +\(every message\) +default +default$/m,
+    );
+    assert.match(run.stdout, /^family +Family +telegram:-100200 +@Andy +default +default$/m);
     assert.match(run.stdout, /Seen but not registered:\nCHAT +NAME +KIND +LAST MESSAGE\n/);
     assert.match(run.stdout, /^discord:777 +Gamers +group +2025-02-01 12:30 UTC$/m);
   });
 
-  it("tasks lists each task on one line", async () => {
+  it("tasks lists each task on one line, every time in the service's zone, named once", async () => {
     const run = await cli(["tasks"], { env: env() });
     assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /NEXT RUN \(Europe\/Berlin\) +LAST RUN \(Europe\/Berlin\)/);
     assert.match(
       run.stdout,
-      /^7 +family +active +cron "0 9 \* \* 1" \(UTC\) +2025-02-03 09:00 UTC +- +Send the weekly shopping list +-$/m,
+      /^7 +family +active +cron "0 9 \* \* 1" \(UTC\) +2025-02-03 10:00 +- +Send the weekly shopping list +-$/m,
     );
   });
 

@@ -23,6 +23,8 @@ function group(fields: Partial<Group>): Group {
     dropOthers: false,
     watermark: 0,
     agentUid: null,
+    model: null,
+    effort: null,
     createdAt: 0,
     ...fields,
   };

@@ -19,6 +19,8 @@ function group(overrides: Partial<Group> = {}): Group {
     dropOthers: false,
     watermark: 0,
     agentUid: null,
+    model: null,
+    effort: null,
     createdAt: 0,
     ...overrides,
   };

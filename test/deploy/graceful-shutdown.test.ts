@@ -4,10 +4,8 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { lastUserText, startAnthropicFake, type AnthropicFake } from "../fakes/anthropic/server.ts";
+import { deferred } from "../helpers/wait.ts";
 import { listen, removeDir, sendChat, startService, tempDir, waitFor } from "../e2e/harness.ts";
-
-/** Holds each model call long enough that SIGTERM surely arrives while it is in flight. */
-const MODEL_DELAY_MS = 5_000;
 
 function modelEnv(fake: AnthropicFake, graceSeconds: number): Record<string, string> {
   return {
@@ -20,7 +18,11 @@ function modelEnv(fake: AnthropicFake, graceSeconds: number): Record<string, str
 describe("graceful shutdown", () => {
   const dirs: string[] = [];
   const fakes: AnthropicFake[] = [];
+  // The first model call is held until the test ends, so SIGTERM surely arrives while it
+  // is in flight; after the restart the model answers at once.
+  const firstCall = deferred();
   after(async () => {
+    firstCall.resolve();
     for (const fake of fakes) await fake.close();
     for (const dir of dirs) removeDir(dir);
   });
@@ -28,8 +30,7 @@ describe("graceful shutdown", () => {
   it("cuts a turn that outlasts the grace period, exits, and answers after restart", async () => {
     const fake = await startAnthropicFake((request, { main }) => ({
       text: `echo: ${lastUserText(request)}`,
-      // Only the first main call is slow: after the restart the model answers at once.
-      delayMs: main && fake.mainRequests().length === 1 ? MODEL_DELAY_MS * 2 : 0,
+      ...(main && fake.mainRequests().length === 1 ? { until: firstCall.promise } : {}),
     }));
     fakes.push(fake);
     const dataDir = tempDir();

@@ -86,7 +86,10 @@ describe("bad input to a service without an API key", () => {
       });
     const empty = await post(JSON.stringify({ text: "   " }));
     assert.equal(empty.status, 400);
-    assert.match(((await empty.json()) as { error: string }).error, /text is empty/);
+    assert.equal(
+      ((await empty.json()) as { error: string }).error,
+      "Your message is empty: type something to send.",
+    );
 
     const huge = await post(JSON.stringify({ text: "x".repeat(1_000_000) }));
     assert.equal(huge.status, 413);
@@ -117,6 +120,7 @@ describe("invalid configuration", () => {
       process.execPath,
       [fileURLToPath(new URL("../../src/main.ts", import.meta.url))],
       {
+        cwd: dataDir,
         env: {
           PATH: process.env.PATH,
           DATA_DIR: dataDir,
@@ -133,5 +137,33 @@ describe("invalid configuration", () => {
     assert.equal(code, 2);
     assert.match(stderr, /TZ: expected an IANA time zone/);
     assert.match(stderr, /MAX_CONCURRENT_AGENTS: expected a whole number/);
+  });
+});
+
+describe("a model API that cannot be reached", () => {
+  it("tells the chat the cause, as the setup page's check does", async (t) => {
+    const dataDir = tempDir();
+    // Port 1 on loopback: nothing listens there, so every call is refused at once.
+    const service = await startService({
+      dataDir,
+      env: {
+        ANTHROPIC_API_KEY: "sk-ant-unreachable-0000",
+        ANTHROPIC_BASE_URL: "http://127.0.0.1:1",
+        MODEL_MAX_RETRIES: "0",
+      },
+    });
+    t.after(async () => {
+      await service.stop();
+      removeDir(dataDir);
+    });
+    const sse = listen(service, 0);
+    await sse.ready;
+    t.after(() => sse.close());
+    await sendChat(service, "are you there?");
+    const reply = await waitFor(() => sse.messages()[0], "the chat's error message");
+    assert.match(
+      reply.text,
+      /^I can't reach Claude: the model API did not answer \(.*ECONNREFUSED.*\)\. The owner can check the model API URL on the setup page\.$/,
+    );
   });
 });

@@ -74,8 +74,32 @@ describe("the pincer command", () => {
 
     const groups = await pincer(["groups"], env());
     assert.equal(groups.code, 0, groups.stderr);
-    assert.match(groups.stdout, /^FOLDER +NAME +CHAT +TRIGGER$/m);
-    assert.match(groups.stdout, /^main \(main\) +Main +web:main +\(every message\)$/m);
+    assert.match(groups.stdout, /^FOLDER +NAME +CHAT +TRIGGER +MODEL +EFFORT$/m);
+    assert.match(
+      groups.stdout,
+      /^main \(main\) +Main +web:main +\(every message\) +default +default$/m,
+    );
+  });
+
+  it("groups set changes a group's model and effort, and says what is wrong", async () => {
+    const set = await pincer(
+      ["groups", "set", "main", "--model", "sonnet", "--effort", "low"],
+      env(),
+    );
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /main: model sonnet, effort low/);
+    assert.match((await pincer(["groups"], env())).stdout, /\(every message\) +sonnet +low$/m);
+
+    const bad = await pincer(["groups", "set", "main", "--effort", "extreme"], env());
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /effort: expected one of low, medium, high, xhigh, max/);
+
+    const reset = await pincer(
+      ["groups", "set", "main", "--model", "default", "--effort", "default"],
+      env(),
+    );
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /main: model default, effort default/);
   });
 
   it("chat sends a piped line and prints the model's reply", async () => {
@@ -83,6 +107,24 @@ describe("the pincer command", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^echo: .*hello from the terminal/);
     assert.ok((await chatTexts(service)).includes("hello from the terminal"));
+  });
+
+  it("config sets a token from standard input, shows it masked, refuses a bad zone and unsets", async () => {
+    const token = "xapp-1-A0CLIE2E-0000000000000-cli-config-token";
+    const set = await pincer(["config", "set", "SLACK_APP_TOKEN"], env(), `${token}\n`);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^SLACK_APP_TOKEN saved: ••••oken$/m);
+    const shown = await pincer(["config"], env());
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /SLACK_APP_TOKEN\s+••••oken\s+saved/);
+    assert.match(shown.stdout, /ANTHROPIC_API_KEY\s+••••0000\s+environment \(wins\)/);
+    assert.doesNotMatch(shown.stdout + set.stdout, new RegExp(token));
+    const bad = await pincer(["config", "set", "TZ", "Mars/Olympus"], env());
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /TZ: expected an IANA time zone/);
+    const unset = await pincer(["config", "unset", "SLACK_APP_TOKEN"], env());
+    assert.equal(unset.code, 0, unset.stderr);
+    assert.match(unset.stdout, /SLACK_APP_TOKEN removed/);
   });
 
   it("a wrong token fails with a clear message that does not show it", async () => {

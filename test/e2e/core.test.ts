@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deferred } from "../helpers/wait.ts";
 import {
   echoResponder,
   isToolResultTurn,
@@ -115,11 +116,14 @@ describe("crash safety", () => {
   let fake: AnthropicFake;
   const dataDir = tempDir();
   let service: Service | undefined;
+  // The first answer is held until the test ends: the service is killed while it waits.
+  const neverInTime = deferred();
 
   before(async () => {
     fake = await startAnthropicFake();
   });
   after(async () => {
+    neverInTime.resolve();
     await service?.stop();
     await fake.close();
     removeDir(dataDir);
@@ -130,7 +134,7 @@ describe("crash safety", () => {
       context.main &&
       lastUserText(request).includes("slow question") &&
       fake.mainRequests().length === 1
-        ? { text: "answer that never arrives", delayMs: 20_000 }
+        ? { text: "answer that never arrives", until: neverInTime.promise }
         : echoResponder(request, context),
     );
     service = await startService({ dataDir, env: modelEnv(fake) });

@@ -4,6 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  HeldReplies,
   lastUserText,
   startAnthropicFake,
   type AnthropicFake,
@@ -13,6 +14,7 @@ import { startDiscordFake, type DiscordFake, type FakeMessage } from "../fakes/d
 import {
   api,
   channelState,
+  storedInbound,
   listen,
   removeDir,
   sendChat,
@@ -47,10 +49,8 @@ const CHANNELS = {
   rateLimit: "310000000000000009",
 } as const;
 
-const SLOW_MARK = "[slow]";
 const FAIL_MARK = "[fail]";
 const LONG_MARK = "[long]";
-const SLOW_MS = 4_000;
 
 // About 10,000 characters of Markdown: bold in paragraphs and a code block long enough
 // that at least one cut must fall inside it.
@@ -72,7 +72,10 @@ function longReply(): string {
 const LONG_REPLY = longReply();
 
 describe("Discord end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   let model: AnthropicFake;
+  const held = new HeldReplies();
   let discord: DiscordFake;
 
   before(async () => {
@@ -80,7 +83,8 @@ describe("Discord end to end", () => {
       const text = lastUserText(request);
       if (text.includes(LONG_MARK)) return { text: LONG_REPLY };
       if (text.includes(FAIL_MARK)) return { error: 500 };
-      return { text: `echo: ${text}`, ...(text.includes(SLOW_MARK) ? { delayMs: SLOW_MS } : {}) };
+      const until = held.take(text);
+      return { text: `echo: ${text}`, ...(until ? { until } : {}) };
     });
     discord = await startDiscordFake({ token: TOKEN });
     discord.addDmChannel({ id: OWNER_DM, recipient: OWNER });
@@ -92,6 +96,7 @@ describe("Discord end to end", () => {
     });
   });
   after(async () => {
+    held.releaseAll();
     await discord.close();
     await model.close();
   });
@@ -292,12 +297,14 @@ describe("Discord end to end", () => {
       async () => {
         const chat = CHANNELS.drop;
         await register(chat, false);
-        say(chat, `${SLOW_MARK} drop-first`);
+        const release = held.hold("drop-first");
+        say(chat, "drop-first");
         await eventually(() => modelCallsWith("drop-first")[0], "the slow model call");
         const resumes = discord.resumeCount;
         assert.ok(discord.dropConnections() >= 1, "a live gateway socket was dropped");
         const away = say(chat, "drop-while-away");
         await eventually(() => discord.resumeCount > resumes || undefined, "a resume");
+        release();
         await waitForReply(chat, "drop-first");
         await waitForReply(chat, "drop-while-away");
         await settle(chat, away);
@@ -365,7 +372,8 @@ describe("Discord end to end", () => {
       async () => {
         const chat = CHANNELS.editSlow;
         await register(chat, false);
-        say(chat, `${SLOW_MARK} edit-slow-first`);
+        const release = held.hold("edit-slow-first");
+        say(chat, "edit-slow-first");
         await eventually(() => modelCallsWith("edit-slow-first")[0], "the slow model call");
         // The adapter hands gateway events to the core in order, so the edit follows its
         // message, which by then is already fed to the busy session.
@@ -375,6 +383,11 @@ describe("Discord end to end", () => {
           messageId: second.id,
           content: "edit-slow-second meet at 6pm",
         });
+        await eventually(
+          () => storedInbound(service, chat).some((text) => text.includes("6pm")) || undefined,
+          "the edit stored",
+        );
+        release();
         const reply = await waitForReply(chat, "6pm");
         assert.match(reply.content, /edit-slow-second meet at 6pm/);
         assert.ok(modelCallsWith("6pm").length >= 1, "the model saw the edited text");

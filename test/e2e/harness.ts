@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -17,6 +18,11 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** A command the service runs under, e.g. ["prlimit", "--nofile=1024:1024", "--"]. */
   prefix?: string[];
+  /**
+   * The service's working directory, where it reads `.env`: by default DATA_DIR, so that a
+   * developer's own `.env` in the repository (their real key) never reaches a test.
+   */
+  cwd?: string;
 }
 
 export interface Service {
@@ -39,13 +45,29 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The inbound messages the service has committed for a chat, read from its store: what a
+ * test waits on before it lets a held model call go (an adapter acknowledges after this).
+ */
+export function storedInbound(service: Service, chatId: string): string[] {
+  const db = new DatabaseSync(join(service.dataDir, "store/pincer.db"), { readOnly: true });
+  try {
+    const rows = db
+      .prepare("SELECT text FROM messages WHERE direction = 'in' AND chat_id = ? ORDER BY id")
+      .all(chatId) as { text: string }[];
+    return rows.map((row) => row.text);
+  } finally {
+    db.close();
+  }
+}
+
 const TOKEN = "test-admin-token-0123456789";
 
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const dataDir = options.dataDir ?? tempDir();
   const argv = [...(options.prefix ?? []), process.execPath, join(ROOT, "src/main.ts")];
   const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: ROOT,
+    cwd: options.cwd ?? dataDir,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: dataDir,

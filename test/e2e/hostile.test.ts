@@ -41,6 +41,7 @@ const ATTACKS: Record<string, string> = {
   store: 'cat ../../st""ore/pincer.db | head -c 100',
   auth: 'ls ../../st""ore/channels',
   token: 'cat ../../admin-tok""en',
+  settings: 'cat ../../settings.j""son',
   othermemory: "cat ../main/CLAUDE.md",
   otherwrite: "echo pwned > ../main/pwned.txt",
   proxyNoKey:
@@ -83,6 +84,12 @@ describe(
       writeFileSync(join(dataDir, "admin-token"), "an-admin-token-nobody-may-read\n", {
         mode: 0o600,
       });
+      // A token saved on the setup page (Slack's app token alone starts nothing).
+      writeFileSync(
+        join(dataDir, "settings.json"),
+        JSON.stringify({ SLACK_APP_TOKEN: "xapp-a-saved-setting-nobody-may-read" }),
+        { mode: 0o600 },
+      );
       service = await startService({
         dataDir,
         env: {
@@ -159,11 +166,14 @@ describe(
       for (const output of results.values()) assert.doesNotMatch(output, new RegExp(API_KEY));
     });
 
-    it("cannot read the store, channel auth state or admin token", () => {
+    it("cannot read the store, channel auth state, admin token or saved settings", () => {
       assert.match(results.get("store")!, /Permission denied/);
       assert.match(results.get("auth")!, /Permission denied/);
       assert.match(results.get("token")!, /Permission denied/);
       assert.doesNotMatch(results.get("token")!, /an-admin-token/);
+      assert.match(results.get("settings")!, /Permission denied/);
+      for (const output of results.values())
+        assert.doesNotMatch(output, /a-saved-setting-nobody-may-read/);
     });
 
     it("cannot read or write another group's folder", () => {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
   echoResponder,
+  HeldReplies,
   lastUserText,
   startAnthropicFake,
   type AnthropicFake,
@@ -99,12 +100,14 @@ function longMarkdown(): string {
 }
 
 describe("Slack end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   const dataDir = tempDir();
   let model: AnthropicFake;
   let slack: SlackFake;
   let service: Service;
   let env: Record<string, string> = {};
-  const slowOnce = new Map<string, number>();
+  const held = new HeldReplies();
   const longReply = longMarkdown();
 
   const botMessages = (chat: string): StoredMessage[] =>
@@ -127,17 +130,18 @@ describe("Slack end to end", () => {
     );
   const acked = (ts: string): Promise<unknown> =>
     slack.waitForEnvelope((e) => e.event.ts === ts && e.acked, RECONNECT_MS);
+  const ackedEdit = (chat: string): Promise<unknown> =>
+    slack.waitForEnvelope(
+      (e) => e.event.subtype === "message_changed" && e.event.channel === chat && e.acked,
+      RECONNECT_MS,
+    );
 
   before(async () => {
     model = await startAnthropicFake((request, context) => {
       const text = lastUserText(request);
       if (context.main && text.includes("LONG-REPLY-PLEASE")) return { text: longReply };
-      for (const [marker, delayMs] of slowOnce) {
-        if (context.main && text.includes(marker)) {
-          slowOnce.delete(marker);
-          return { text: `echo: ${text}`, delayMs };
-        }
-      }
+      const until = context.main ? held.take(text) : undefined;
+      if (until) return { text: `echo: ${text}`, until };
       return echoResponder(request, context);
     });
     slack = await startSlackFake({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
@@ -188,6 +192,7 @@ describe("Slack end to end", () => {
   });
 
   after(async () => {
+    held.releaseAll();
     await service?.stop();
     await slack?.close();
     await model?.close();
@@ -267,7 +272,7 @@ describe("Slack end to end", () => {
   });
 
   it("answers each thread in its own thread when questions from two threads overlap", async () => {
-    slowOnce.set("SLOW-THREAD-A", 4_000);
+    const releaseA = held.hold("SLOW-THREAD-A");
     const a = slack.injectMessage({ channel: PARALLEL, user: BOB, text: "thread A" });
     const b = slack.injectMessage({ channel: PARALLEL, user: BOB, text: "thread B" });
     await acked(a);
@@ -279,12 +284,14 @@ describe("Slack end to end", () => {
       thread_ts: a,
     });
     await waitFor(() => promptsWith("SLOW-THREAD-A")[0], "the slow model call", REPLY_MS);
-    slack.injectMessage({
+    const questionB = slack.injectMessage({
       channel: PARALLEL,
       user: ALICE,
       text: "@Andy THREAD-B-QUESTION",
       thread_ts: b,
     });
+    await acked(questionB);
+    releaseA();
     const replyA = await replyContaining(PARALLEL, "SLOW-THREAD-A");
     const replyB = await replyContaining(PARALLEL, "THREAD-B-QUESTION");
     assert.equal(replyA.thread_ts, a, "the answer to thread A went into thread A");
@@ -292,7 +299,8 @@ describe("Slack end to end", () => {
   });
 
   it("after a restart mid-turn, answers in the thread and replaces 👀 with ✅", async () => {
-    slowOnce.set("SLOW-RESTART", 15_000);
+    // Held until the service is killed; the restarted one's call is answered at once.
+    held.hold("SLOW-RESTART");
     const parent = slack.injectMessage({ channel: RESTART, user: BOB, text: "restart thread" });
     await acked(parent);
     const ts = slack.injectMessage({
@@ -331,7 +339,7 @@ describe("Slack end to end", () => {
   });
 
   it("feeds an edit made while the model is still answering to the agent as a follow-up", async () => {
-    slowOnce.set("SLOW-EDIT", 5_000);
+    const release = held.hold("SLOW-EDIT");
     const ts = slack.injectMessage({
       channel: EDIT_DM,
       user: DMS[EDIT_DM]!,
@@ -339,6 +347,8 @@ describe("Slack end to end", () => {
     });
     await waitFor(() => promptsWith("SLOW-EDIT")[0], "the slow model call", REPLY_MS);
     slack.injectEdit({ channel: EDIT_DM, ts, text: "SLOW-EDIT book a table for four" });
+    await ackedEdit(EDIT_DM);
+    release();
     const followUp = await waitFor(
       () =>
         model
@@ -358,11 +368,13 @@ describe("Slack end to end", () => {
   });
 
   it("reacts only to real Slack messages when an edit arrives mid-turn", async () => {
-    slowOnce.set("SLOW-ACK", 5_000);
+    const release = held.hold("SLOW-ACK");
     const user = DMS[EDIT_ACK_DM]!;
     const ts = slack.injectMessage({ channel: EDIT_ACK_DM, user, text: "SLOW-ACK order pizza" });
     await waitFor(() => promptsWith("SLOW-ACK")[0], "the slow model call", REPLY_MS);
     slack.injectEdit({ channel: EDIT_ACK_DM, ts, text: "SLOW-ACK order pasta" });
+    await ackedEdit(EDIT_ACK_DM);
+    release();
     await replyContaining(EDIT_ACK_DM, "order pasta");
     await waitForDone(EDIT_ACK_DM, ts);
     const targets = slack.calls
@@ -408,7 +420,7 @@ describe("Slack end to end", () => {
   });
 
   it("delivers the reply to a message whose model call outlived a dropped connection", async () => {
-    slowOnce.set("DROP-FIRST", 5_000);
+    const release = held.hold("DROP-FIRST");
     const connections = slack.connectionCount;
     const user = DMS[DROP_DM]!;
     const first = slack.injectMessage({ channel: DROP_DM, user, text: "DROP-FIRST question" });
@@ -417,6 +429,7 @@ describe("Slack end to end", () => {
     const away = slack.injectMessage({ channel: DROP_DM, user, text: "DROP-WHILE-AWAY" });
     await slack.waitForConnections(connections + 1, RECONNECT_MS);
     await waitForSlackStatus(service, "connected");
+    release();
     await replyContaining(DROP_DM, "DROP-FIRST question");
     await replyContaining(DROP_DM, "DROP-WHILE-AWAY");
     await acked(away);

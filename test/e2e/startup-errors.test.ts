@@ -21,7 +21,8 @@ async function runUntilExit(
 ): Promise<{ code: number | null; output: string }> {
   const argv = [...prefix, process.execPath, join(ROOT, "src/main.ts")];
   const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: ROOT,
+    // Not the repository: a developer's .env there must not reach the test.
+    cwd: tmpdir(),
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: tmpdir(),
@@ -73,7 +74,9 @@ describe("start-up errors", () => {
         fatalLine(output),
         new RegExp(`^PORT=${port} is already in use on 127\\.0\\.0\\.1: .*set PORT to a free port`),
       );
-      const printed = /Generated an admin token .*: (\S+)"/.exec(output)?.[1];
+      const printed = /Generated an admin token\..*?log in with:\\n\\n {4}(\S+?)\\n/.exec(
+        output,
+      )?.[1];
       assert.ok(printed, "the generated token was printed before the failure");
       assert.equal(readFileSync(join(dataDir, "admin-token"), "utf8").trim(), printed);
 

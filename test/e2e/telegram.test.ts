@@ -3,6 +3,7 @@
 // is on what the Telegram fake received (or, for prompts, what the model fake received).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { deferred } from "../helpers/wait.ts";
 import type { Message, MessageEntity } from "grammy/types";
 import {
   lastUserText,
@@ -101,6 +102,8 @@ function longPollOpen(telegram: TelegramFake): boolean {
 }
 
 describe("telegram end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   const rules: { marker: string; reply: FakeReply }[] = [];
   const dataDir = tempDir();
   let model: AnthropicFake;
@@ -310,9 +313,11 @@ describe("telegram end to end", () => {
     const chatId = 1004;
     const from: InjectedUser = { id: chatId, first_name: "Eve" };
     await registerChat(chatId, from, null);
+    // The model answers only once the connection is gone (released below).
+    const answer = deferred();
     rules.push({
       marker: "pincer-slow-drop",
-      reply: { text: "answer that outlived the drop", delayMs: 4_000 },
+      reply: { text: "answer that outlived the drop", until: answer.promise },
     });
     const failuresBefore = service.output().match(/telegram polling failed/g)?.length ?? 0;
     // The reply's first send is cut off too, so it must be retried over a new connection.
@@ -327,6 +332,7 @@ describe("telegram end to end", () => {
       () => telegram.calls.some((c) => c.seq >= mark && c.method === "getUpdates") || undefined,
       "polling to resume",
     );
+    answer.resolve();
 
     await waitForBotMessage(telegram, chatId, /answer that outlived the drop/);
     const sends = callsFor(telegram, "sendMessage", chatId);

@@ -60,6 +60,11 @@ const GUARDED: [string, string][] = [
   ["GET", "/api/outbox/failed"],
   ["GET", "/api/logs"],
   ["GET", "/api/backup"],
+  ["GET", "/api/skills"],
+  ["POST", "/api/skills"],
+  ["POST", "/api/skills/x/update"],
+  ["DELETE", "/api/skills/x"],
+  ["POST", "/api/skills/requests/1/approve"],
   ["POST", "/api/token/rotate"],
   ["POST", "/api/logout"],
 ];
@@ -71,11 +76,14 @@ const PAGES = [
   "/memory/main",
   "/conversations",
   "/tasks",
+  "/skills",
   "/usage",
   "/logs",
 ];
 
 describe("admin API", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   let fake: AnthropicFake;
   let service: Service;
   const dataDir = tempDir();

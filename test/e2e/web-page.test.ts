@@ -31,6 +31,9 @@ const MARKDOWN_REPLY =
   "[a trap](javascript:window.pwned=2) and https://example.com/docs.\n\n- one\n- two";
 
 describe("admin UI in a browser", { skip }, () => {
+  // One browser page walks through the admin UI as a person would: the cases run in the order
+  // written and each starts where the previous one left the page (the first logs in, the last
+  // logs out, the chat and task cases build on the groups registered before them).
   let fake: AnthropicFake;
   let service: Service;
   let browser: Browser;

@@ -8,6 +8,7 @@
 // outages are made by the TCP relay in front of it (see test/fakes/whatsapp/crabline.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { deferred } from "../helpers/wait.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -102,6 +103,8 @@ function whatsappRetries(service: Service): number {
 }
 
 describe("whatsapp end to end", () => {
+  // One service for the cases below (a start costs seconds). node:test runs them in the order
+  // written; each uses chats of its own, so none relies on what an earlier one left behind.
   const rules: { marker: string; reply: FakeReply }[] = [];
   const dataDir = tempDir();
   const serverDir = tempDir("pincer-crabline-");
@@ -172,9 +175,11 @@ describe("whatsapp end to end", () => {
   it("delivers a reply that was ready while the server was unreachable, once, after reconnecting", async () => {
     const contact = "15557654321@s.whatsapp.net";
     await registerContact(contact, "Eve");
+    // The model answers only once the connection is gone (released below).
+    const answer = deferred();
     rules.push({
       marker: "pincer-slow-drop",
-      reply: { text: "answer that outlived the drop", delayMs: 3_000 },
+      reply: { text: "answer that outlived the drop", until: answer.promise },
     });
     const retriesBefore = whatsappRetries(service);
 
@@ -191,6 +196,7 @@ describe("whatsapp end to end", () => {
     whatsapp.dropConnections();
     const down = await whatsappStatus(service, "reconnecting");
     assert.match(down.detail ?? "", /connection closed .*retrying in \d+s/);
+    answer.resolve();
     await waitFor(
       () => whatsappRetries(service) > retriesBefore || undefined,
       "the reply to be put back for a retry",

@@ -61,6 +61,15 @@ describe("admin auth", () => {
     }
   });
 
+  it("takes a pasted token with spaces or a line break around it, without counting it as wrong", async () => {
+    const { store, logIn } = setUp();
+    stores.push(store);
+    for (let i = 0; i < 10; i++)
+      assert.equal((await logIn(`  ${TOKEN}\n`, "203.0.113.9")).status, 200, `login ${i + 1}`);
+    const blank = await logIn("   ", "203.0.113.9");
+    assert.equal(blank.status, 400);
+  });
+
   it("limits one address to 5 wrong tokens, whatever X-Forwarded-For it sends", async () => {
     const { store, logIn, get } = setUp();
     stores.push(store);

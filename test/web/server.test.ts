@@ -13,6 +13,8 @@ import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.t
 import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
 import { dataPaths } from "../../src/data-layout.ts";
 import { WebChannel } from "../../src/channels/web.ts";
+import { settingsFile } from "../../src/data-layout.ts";
+import { Settings } from "../../src/settings/settings.ts";
 import { WhatsAppChannel } from "../../src/channels/whatsapp/channel.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Delivery } from "../../src/core/delivery.ts";
@@ -21,7 +23,9 @@ import { createLogger, RecentLines } from "../../src/log.ts";
 import { openDb, type Db } from "../../src/store/db.ts";
 import { insertGroup } from "../../src/store/groups.ts";
 import { AdminToken } from "../../src/web/admin-token.ts";
+import type { McpHub } from "../../src/mcp/hub.ts";
 import { createWebApp } from "../../src/web/server.ts";
+import type { Skills } from "../../src/skills/skills.ts";
 import { StubSocketFactory } from "../fakes/whatsapp/stub-socket.ts";
 import { ManualTimers } from "../fakes/whatsapp/manual-timers.ts";
 
@@ -91,6 +95,7 @@ describe("public health and the WhatsApp link QR", () => {
       mainGroup,
       web: new WebChannel(),
       orchestrator,
+      settings: new Settings({ file: settingsFile(dataDir), environment: {}, config }),
       delivery: {} as Delivery,
       proxy: {
         url: "http://127.0.0.1:9",
@@ -98,7 +103,9 @@ describe("public health and the WhatsApp link QR", () => {
         revokeToken: () => undefined,
       },
       scheduler: { changed: () => undefined },
+      skills: {} as Skills,
       isolation: { kind: "directory", detail: "test" },
+      mcp: {} as McpHub,
       retireGroup: async () => undefined,
       isReady: () => true,
     });

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { Db } from "../../store/db.ts";
-import { assignAgentUid, type Group } from "../../store/groups.ts";
+import { assignAgentUid, assignMcpUid, uidsOfGroup, type Group } from "../../store/groups.ts";
 import type { Logger } from "../../log.ts";
-import { agentHome, groupDir, type Paths } from "../../data-layout.ts";
+import { agentHome, groupDir, mcpHome, type Paths } from "../../data-layout.ts";
 import { limitedCommand, type AgentLimits } from "./limits.ts";
 import { secureDataDir, untraversableAncestors } from "./ownership.ts";
 import { stopAllOf } from "./reaper.ts";
@@ -144,6 +144,16 @@ export class AgentIsolation {
     return { uid, gid: uid };
   }
 
+  /** The uid and gid of the group's stdio MCP servers: a user of their own, not the agent's. */
+  mcpIdentityFor(group: Group): AgentIdentity | undefined {
+    if (!this.enabled) return undefined;
+    const taken = systemUids();
+    const uid = assignMcpUid(this.options.db, group.id, this.options.uidBase, (candidate) =>
+      taken.has(candidate),
+    );
+    return { uid, gid: uid };
+  }
+
   /**
    * The group's folder and agent home exist and belong to its user. Both sit in folders
    * only the host writes, so they are made by name; a tree that is not the user's yet (a
@@ -155,15 +165,23 @@ export class AgentIsolation {
   ): Promise<void> {
     const { paths } = this.options;
     for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
-      await mkdir(dir, { recursive: true, mode: TREE_MODE });
-      if (!identity || (await ownedBy(dir, identity))) continue;
-      const changed = await ownTree(dir, identity, TREE_MODE);
-      if (changed.length > 0)
+      const changed = await this.ensureOwnDir(dir, identity);
+      if (changed > 0)
         this.log.info(
-          { group: group.folder, uid: identity.uid, files: changed.length },
+          { group: group.folder, uid: identity?.uid, files: changed },
           "handed the group's files to its user",
         );
     }
+  }
+
+  /**
+   * `dir`, in a folder only the host writes, exists (0700) and is `identity`'s; returns how
+   * many files had to be handed over (through descriptors).
+   */
+  async ensureOwnDir(dir: string, identity: AgentIdentity | undefined): Promise<number> {
+    await mkdir(dir, { recursive: true, mode: TREE_MODE });
+    if (!identity || (await ownedBy(dir, identity))) return 0;
+    return (await ownTree(dir, identity, TREE_MODE)).length;
   }
 
   /**
@@ -229,16 +247,24 @@ export class AgentIsolation {
    */
   async retire(group: Group): Promise<void> {
     if (!this.enabled || group.agentUid === null) return;
-    const identity = { uid: group.agentUid, gid: group.agentUid };
-    await (this.reaping.get(identity.uid) ?? Promise.resolve());
-    await stopAllOf(identity);
+    // The agent's uid and its MCP servers' one: neither may keep anything running.
+    const uids = new Set([group.agentUid, ...uidsOfGroup(this.options.db, group.id)]);
+    for (const uid of uids) {
+      await (this.reaping.get(uid) ?? Promise.resolve());
+      await stopAllOf({ uid, gid: uid });
+    }
     const { paths } = this.options;
-    for (const dir of [groupDir(paths, group.folder), agentHome(paths, group.folder)]) {
+    const trees = [
+      groupDir(paths, group.folder),
+      agentHome(paths, group.folder),
+      mcpHome(paths, group.folder),
+    ];
+    for (const dir of trees) {
       await ownTree(dir, ROOT, TREE_MODE).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       });
     }
-    this.log.info({ group: group.folder, uid: identity.uid }, "retired the group's user");
+    this.log.info({ group: group.folder, uids: [...uids] }, "retired the group's users");
   }
 
   /** The command to spawn for an agent process: under prlimit when isolation is on. */

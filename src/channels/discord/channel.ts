@@ -22,6 +22,7 @@ import type {
   REST,
 } from "discord.js";
 import type { Logger } from "../../log.ts";
+import { backoffMs } from "../../time/backoff.ts";
 import { splitMessage } from "../split.ts";
 import { TransientSendError } from "../channel.ts";
 import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
@@ -49,7 +50,8 @@ const TYPING_REFRESH_MS = 8_000;
 const PIECE_ATTEMPTS = 3;
 const MAX_PIECE_WAIT_MS = 60_000;
 const DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
-const LOGIN_RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 60_000];
+const LOGIN_RETRY_BASE_MS = 1_000;
+const LOGIN_RETRY_MAX_MS = 60_000;
 const REMEMBERED_REACTIONS = 1_000;
 // Agent text may contain "@everyone" or role mentions; only explicit user mentions ping.
 const ALLOWED_MENTIONS = { parse: ["users"], replied_user: true };
@@ -226,9 +228,8 @@ export class DiscordChannel implements Channel {
         this.#setState("auth_failed", fatal);
         return;
       }
-      const delay =
-        LOGIN_RETRY_DELAYS_MS[Math.min(this.#loginAttempts, LOGIN_RETRY_DELAYS_MS.length - 1)] ?? 0;
       this.#loginAttempts += 1;
+      const delay = backoffMs(this.#loginAttempts, LOGIN_RETRY_BASE_MS, LOGIN_RETRY_MAX_MS);
       const reason = error instanceof Error ? error.message : String(error);
       this.#log.warn({ err: error }, "Discord login failed; retrying");
       this.#setState(

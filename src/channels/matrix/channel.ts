@@ -20,7 +20,7 @@ import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
 import { splitMessage } from "../split.ts";
-import { writeFileAtomic } from "../whatsapp/atomic-file.ts";
+import { writeFileAtomic } from "../../atomic-file.ts";
 import {
   displayName,
   localpart,

@@ -41,7 +41,8 @@ interface Relation {
   "m.in_reply_to"?: { event_id?: string };
 }
 
-const PILL = /<a\s+href=["']https:\/\/matrix\.to\/#\/((?:@|%40)[^"'?]+)[^"']*["'][^>]*>(.*?)<\/a>/gi;
+const PILL =
+  /<a\s+href=["']https:\/\/matrix\.to\/#\/((?:@|%40)[^"'?]+)[^"']*["'][^>]*>(.*?)<\/a>/gi;
 const MEDIA_KINDS: Record<string, Attachment["kind"]> = {
   "m.image": "image",
   "m.audio": "audio",

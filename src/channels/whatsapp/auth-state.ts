@@ -16,7 +16,7 @@ import {
   type SignalDataTypeMap,
   type SignalKeyStore,
 } from "baileys";
-import { TEMP_SUFFIX, writeFileAtomic } from "./atomic-file.ts";
+import { TEMP_SUFFIX, writeFileAtomic } from "../../atomic-file.ts";
 
 const CREDS_FILE = "creds.json";
 

@@ -1,7 +1,7 @@
 // Shared by every admin page: API calls with the CSRF header, forms and buttons that
 // write through the JSON API, and logging out. Pages are rendered by the server; after a
 // successful write the page reloads to show the new state.
-/* global location, FormData, CustomEvent, HTMLFormElement, Element */
+/* global location, FormData, Blob, CustomEvent, HTMLFormElement, Element */
 
 export function csrfToken() {
   const meta = document.querySelector('meta[name="pincer-csrf"]');
@@ -29,7 +29,9 @@ function toLogin() {
 export async function api(path, options = {}) {
   const headers = { "x-pincer-csrf": csrfToken() };
   let body = options.body;
-  if (body !== undefined && !(body instanceof FormData)) {
+  // A file (a skill archive) is sent as it is, as the body itself.
+  if (body instanceof Blob) headers["content-type"] = "application/octet-stream";
+  else if (body !== undefined && !(body instanceof FormData)) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(body);
   }
@@ -65,6 +67,9 @@ function formBody(form) {
     } else if (type === "number") {
       if (field.value.trim() === "") body[field.name] = null;
       else body[field.name] = Number(field.value);
+    } else if (type === "nullable") {
+      // Empty means "back to the default", which the API spells null.
+      body[field.name] = field.value.trim() === "" ? null : field.value.trim();
     } else if (field.value === "" && field.dataset.optional !== undefined) continue;
     else body[field.name] = field.value;
   }

@@ -1,6 +1,6 @@
 // The web chat: history from the API, replies and the assistant's working state live over
 // SSE, Markdown rendered as DOM nodes (markdown.js), voice messages recorded in the browser.
-/* global MediaRecorder, navigator, FormData, Blob */
+/* global MediaRecorder, navigator, FormData, Blob, Event */
 import { api } from "./app.js";
 import { renderMarkdown } from "./markdown.js";
 
@@ -18,6 +18,7 @@ function attachmentLabel(attachment) {
 
 function add(message) {
   if (list.querySelector('[data-id="' + message.id + '"]')) return;
+  $("chat-empty").hidden = true;
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const div = document.createElement("div");
   div.className = "msg " + message.direction;
@@ -50,6 +51,8 @@ function showStatus(working) {
 async function start() {
   const { data } = await api("/api/chat/messages?limit=100");
   data.messages.forEach(add);
+  // A new chat greets and suggests a first message instead of showing a blank area.
+  if (data.messages.length === 0) $("chat-empty").hidden = false;
   const events = new EventSource("/api/chat/events?lastEventId=" + lastId);
   events.addEventListener("message", (event) =>
     add({ ...JSON.parse(event.data), direction: "out" }),
@@ -89,6 +92,15 @@ $("composer").addEventListener("submit", async (event) => {
     text.style.height = "";
   }
 });
+
+for (const suggestion of document.querySelectorAll(".suggestion")) {
+  // Fills the composer rather than sending, so the words can be changed first.
+  suggestion.addEventListener("click", () => {
+    text.value = suggestion.textContent.trim();
+    text.dispatchEvent(new Event("input"));
+    text.focus();
+  });
+}
 
 text.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

@@ -7,6 +7,7 @@ if (panel) {
   const groupId = Number(panel.dataset.groupId);
   const status = document.getElementById("activity-status");
   const tools = document.getElementById("activity-tools");
+  const label = document.getElementById("activity-tools-label");
   const badge = (text, tone) => {
     const span = document.createElement("span");
     span.className = "badge " + tone;
@@ -21,9 +22,9 @@ if (panel) {
       now ? badge("working", "") : badge("idle", "ok"),
       document.createTextNode(now ? " since " + formatTime(Date.now()) : ""),
     );
-    panel.querySelector(".hint").textContent = now
-      ? "Tools called in this turn:"
-      : "Tools called in the last turn:";
+    label.textContent = now ? "Tools called in this turn:" : "Tools called in the last turn:";
+    // A label with nothing under it reads as if something failed to load.
+    label.hidden = tools.children.length === 0;
   };
   const events = new EventSource("/api/events");
   events.addEventListener("status", (event) => {
@@ -44,5 +45,6 @@ if (panel) {
     time.textContent = formatTime(data.at);
     item.appendChild(time);
     tools.appendChild(item);
+    label.hidden = false;
   });
 }

@@ -37,8 +37,11 @@ async function verify() {
   }
 }
 
-$("verify").addEventListener("click", verify);
-if ($("verify-result").dataset.checked === "no") verify();
+// Absent when no credential is set (nothing to verify).
+if ($("verify")) {
+  $("verify").addEventListener("click", verify);
+  if ($("verify-result").dataset.checked === "no") verify();
+}
 
 function updateChannel(channel) {
   let row = $("channel-" + channel.name);
@@ -81,6 +84,12 @@ function updateChannel(channel) {
 
 const events = new EventSource("/api/events");
 events.addEventListener("channelState", (event) => updateChannel(JSON.parse(event.data)));
+// A change between rendering this page and the stream opening (a channel connecting right
+// after its token was saved) has no event left to come: read the states once the stream is up.
+events.addEventListener("open", async () => {
+  const { ok, data } = await api("/api/setup");
+  if (ok) for (const channel of data.channels) updateChannel(channel);
+});
 events.addEventListener("error", () => api("/api/setup").catch(() => undefined));
 
 $("rotate").addEventListener("click", async () => {

@@ -14,6 +14,8 @@ const PALETTE = [
   "#dc2626",
 ];
 const $ = (id) => document.getElementById(id);
+/** Chart labels, in CSS pixels: the drawing is not scaled. */
+const FONT_PX = 12;
 const usd = (value) => "$" + (value < 1 ? value.toFixed(4) : value.toFixed(2));
 
 function svg(name, attributes, text) {
@@ -26,8 +28,10 @@ function svg(name, attributes, text) {
 function drawChart(days, capUsd) {
   const folders = [...new Set(days.flatMap((day) => day.groups.map((g) => g.folder)))];
   const color = (folder) => PALETTE[folders.indexOf(folder) % PALETTE.length];
-  const width = 720;
-  const height = 260;
+  // Drawn at the width it is shown at, so the labels keep their size on a phone (a fixed
+  // 720-wide drawing scaled down to 300 px made 11 px text 5 px high).
+  const width = Math.max(280, Math.round($("usage-chart").clientWidth) || 720);
+  const height = width < 480 ? 220 : 260;
   const left = 56;
   const bottom = 28;
   const top = 12;
@@ -57,7 +61,7 @@ function drawChart(days, capUsd) {
           x: left - 6,
           y: y(value) + 4,
           "text-anchor": "end",
-          "font-size": 11,
+          "font-size": FONT_PX,
           fill: "currentColor",
         },
         usd(value),
@@ -81,7 +85,10 @@ function drawChart(days, capUsd) {
       chart.appendChild(rect);
       base += group.costUsd;
     }
-    if (index % Math.ceil(days.length / 7) === 0 || index === days.length - 1) {
+    // As many day labels as fit side by side (about 48 px each), counted back from the last
+    // day so that it always has one and none overlaps it.
+    const labels = Math.max(2, Math.floor((width - left) / 48));
+    if ((days.length - 1 - index) % Math.ceil(days.length / labels) === 0) {
       chart.appendChild(
         svg(
           "text",
@@ -89,7 +96,7 @@ function drawChart(days, capUsd) {
             x: x + slot * 0.35,
             y: height - 8,
             "text-anchor": "middle",
-            "font-size": 11,
+            "font-size": FONT_PX,
             fill: "currentColor",
           },
           day.day.slice(5),
@@ -111,7 +118,13 @@ function drawChart(days, capUsd) {
     chart.appendChild(
       svg(
         "text",
-        { x: width - 10, y: y(capUsd) - 4, "text-anchor": "end", "font-size": 11, fill: "#dc2626" },
+        {
+          x: width - 10,
+          y: y(capUsd) - 4,
+          "text-anchor": "end",
+          "font-size": FONT_PX,
+          fill: "#dc2626",
+        },
         "cap " + usd(capUsd),
       ),
     );
@@ -127,37 +140,69 @@ function drawChart(days, capUsd) {
   );
 }
 
+/** One table row of plain text cells (numbers with thousands separators). */
+function textRow(values) {
+  const row = document.createElement("tr");
+  for (const value of values) {
+    const cell = document.createElement("td");
+    cell.textContent = typeof value === "number" ? value.toLocaleString("en") : value;
+    row.appendChild(cell);
+  }
+  return row;
+}
+
+/** The row a table of seven columns shows when there was nothing to count. */
+function noCallsRow() {
+  const row = textRow(["No model calls in these days."]);
+  row.cells[0].colSpan = 7;
+  row.cells[0].className = "hint";
+  return row;
+}
+
 function fillTable(days) {
   const rows = [];
   for (const day of [...days].reverse()) {
     for (const group of day.groups) {
-      const row = document.createElement("tr");
-      for (const value of [
-        day.day,
-        group.name,
-        group.inputTokens,
-        group.outputTokens,
-        group.cacheReadTokens,
-        group.cacheWriteTokens,
-        usd(group.costUsd),
-      ]) {
-        const cell = document.createElement("td");
-        cell.textContent = typeof value === "number" ? value.toLocaleString("en") : value;
-        row.appendChild(cell);
-      }
-      rows.push(row);
+      rows.push(
+        textRow([
+          day.day,
+          group.name,
+          group.inputTokens,
+          group.outputTokens,
+          group.cacheReadTokens,
+          group.cacheWriteTokens,
+          usd(group.costUsd),
+        ]),
+      );
     }
   }
-  if (rows.length === 0) {
-    const row = document.createElement("tr");
-    const cell = document.createElement("td");
-    cell.colSpan = 7;
-    cell.className = "hint";
-    cell.textContent = "No model calls in these days.";
-    row.appendChild(cell);
-    rows.push(row);
-  }
+  if (rows.length === 0) rows.push(noCallsRow());
   $("usage-table").tBodies[0].replaceChildren(...rows);
+  showScrollHint();
+}
+
+/** On a narrow screen the token table scrolls sideways; the hint says so. */
+function showScrollHint() {
+  const wrap = $("usage-table").parentElement;
+  $("tokens-scroll-hint").hidden = wrap.scrollWidth <= wrap.clientWidth;
+}
+
+let shown;
+
+function fillModels(models) {
+  const rows = models.map((m) =>
+    textRow([
+      m.model,
+      m.requests,
+      m.inputTokens,
+      m.outputTokens,
+      m.cacheReadTokens,
+      m.cacheWriteTokens,
+      usd(m.costUsd),
+    ]),
+  );
+  if (rows.length === 0) rows.push(noCallsRow());
+  $("models-table").tBodies[0].replaceChildren(...rows);
 }
 
 async function loadUsage() {
@@ -166,8 +211,10 @@ async function loadUsage() {
     $("page-error").textContent = (data && data.error) || "could not load usage";
     return;
   }
+  shown = data;
   drawChart(data.days, data.today.capUsd);
   fillTable(data.days);
+  fillModels(data.models);
   $("usage-today").textContent =
     "Today: " +
     usd(data.today.spentUsd) +
@@ -234,6 +281,13 @@ $("budget-form").addEventListener("submit", (event) => {
   saveBudget({ dailyUsd: amount($("budget-daily")), groups: perGroup });
 });
 $("budget-default").addEventListener("click", () => saveBudget({ useDefault: true }));
+
+// A phone turned sideways, a window resized: the chart is redrawn at its new width.
+window.addEventListener("resize", () => {
+  if (!shown) return;
+  drawChart(shown.days, shown.today.capUsd);
+  showScrollHint();
+});
 
 loadUsage();
 loadBudget();

@@ -2,10 +2,26 @@
 import { html } from "./html.ts";
 import { layout, type PageContext } from "./layout.ts";
 
+/** First messages for an empty chat: what the assistant can do, a schedule, its memory. */
+const SUGGESTIONS = [
+  "What can you do?",
+  "Every weekday at 8:00, send me a short plan for the day",
+  "Remember that I prefer short answers",
+];
+
 export function chatPage(context: PageContext, credentialProblem: string | undefined): string {
   const body = html` ${credentialProblem ? html`<div class="banner" role="alert">${credentialProblem} <a href="/setup">Open the setup checklist</a>.</div>` : ""}
     <h1 class="sr-only">Chat with ${context.assistantName}</h1>
     <div id="chat-status" class="chat-status" role="status" aria-live="polite"></div>
+    <div id="chat-empty" class="chat-empty" hidden>
+      <p>
+        <strong>Hello! I am ${context.assistantName}.</strong> Say hello, or start with one of
+        these:
+      </p>
+      <ul>
+        ${SUGGESTIONS.map((text) => html`<li><button type="button" class="secondary suggestion">${text}</button></li>`)}
+      </ul>
+    </div>
     <div id="messages" role="log" aria-label="Conversation" aria-live="polite" tabindex="0"></div>
     <p id="send-error" class="error" role="alert"></p>
     <form id="composer" class="composer">

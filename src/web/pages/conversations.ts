@@ -34,7 +34,7 @@ export function activityPanel(activity: GroupActivity, timeZone: string): Html {
           : html`<span class="badge ok">idle</span>`
       }
     </p>
-    <p class="hint">
+    <p class="hint" id="activity-tools-label" ${activity.tools.length ? "" : html` hidden`}>
       ${activity.status === "working" ? "Tools called in this turn:" : "Tools called in the last turn:"}
     </p>
     <ol id="activity-tools">

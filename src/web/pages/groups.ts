@@ -1,10 +1,42 @@
-// Registered groups with their settings, and the chats the channels have discovered that
+// Registered groups with their settings (model and effort included), and the chats the channels have discovered that
 // can be registered.
-import type { DiscoveredChatRow, Group } from "../../store/groups.ts";
+import { EFFORT_LEVELS, type DiscoveredChatRow, type Group } from "../../store/groups.ts";
 import { html, type Html } from "./html.ts";
 import { formatTime, layout, type PageContext } from "./layout.ts";
 
-function groupCard(group: Group): Html {
+/** The model and effort fields; empty means the default, sent as null. */
+function modelFields(group: Group, id: string, defaultModel: string | undefined): Html {
+  return html`<div class="field">
+      <label for="${id}-model">Model</label>
+      <input
+        id="${id}-model"
+        name="model"
+        data-type="nullable"
+        value="${group.model ?? ""}"
+        placeholder="${defaultModel ?? "Claude Code's default"}"
+        maxlength="128"
+        aria-describedby="${id}-model-hint"
+      />
+      <span class="hint" id="${id}-model-hint"
+        >A model id (claude-sonnet-4-5) or alias (sonnet, opus, haiku). Empty: MODEL
+        (${defaultModel ?? "not set"}). Takes effect at the group's next turn.</span
+      >
+    </div>
+    <div class="field">
+      <label for="${id}-effort">Effort</label>
+      <select id="${id}-effort" name="effort" data-type="nullable">
+        <option value="" ${group.effort === null ? html` selected` : ""}>model's default</option>
+        ${EFFORT_LEVELS.map(
+          (level) =>
+            html`<option value="${level}" ${group.effort === level ? html` selected` : ""}>
+              ${level}
+            </option>`,
+        )}
+      </select>
+    </div>`;
+}
+
+function groupCard(group: Group, defaultModel: string | undefined): Html {
   const id = `g-${group.folder}`;
   return html`<section class="card" id="group-${group.folder}" aria-labelledby="${id}-title">
     <h2 id="${id}-title">
@@ -68,6 +100,7 @@ ${(group.allowedSenders ?? []).join("\n")}</textarea>
         />
         <label for="${id}-drop">Do not even record messages from other senders</label>
       </div>
+      ${modelFields(group, id, defaultModel)}
       <button type="submit">Save</button>
       ${
         group.isMain
@@ -96,7 +129,7 @@ function discoveredRow(chat: DiscoveredChatRow, timeZone: string): Html {
     </th>
     <td>${chat.isGroup ? "group" : "direct"}</td>
     <td>${formatTime(chat.lastMessageAt, timeZone)}</td>
-    <td>
+    <td class="full">
       <form
         data-api
         action="/api/groups"
@@ -133,13 +166,13 @@ function discoveredRow(chat: DiscoveredChatRow, timeZone: string): Html {
 
 export function groupsPage(
   context: PageContext,
-  data: { groups: Group[]; discovered: DiscoveredChatRow[] },
+  data: { groups: Group[]; discovered: DiscoveredChatRow[]; defaultModel: string | undefined },
 ): string {
   const channels = [...new Set(data.discovered.map((chat) => chat.channel))].sort();
   const body = html` <h1>Groups</h1>
     <p id="page-error" class="error" role="alert" tabindex="-1"></p>
     <p><a href="/memory/global">Global memory</a>: what every group's assistant knows.</p>
-    ${data.groups.map(groupCard)}
+    ${data.groups.map((group) => groupCard(group, data.defaultModel))}
     <h2 id="discovered">Discovered chats</h2>
     ${
       channels.length === 0
@@ -152,7 +185,7 @@ export function groupsPage(
               html`<section class="card" aria-labelledby="discovered-${channel}">
                 <h3 id="discovered-${channel}">${channel}</h3>
                 <div class="table-wrap">
-                  <table>
+                  <table class="cards">
                     <thead>
                       <tr>
                         <th scope="col">Chat</th>

@@ -15,7 +15,9 @@ const NAV: [string, string][] = [
   ["/groups", "Groups"],
   ["/conversations", "Conversations"],
   ["/tasks", "Tasks"],
+  ["/skills", "Skills"],
   ["/usage", "Usage"],
+  ["/mcp", "MCP"],
   ["/logs", "Logs"],
 ];
 
@@ -42,6 +44,7 @@ export function layout(page: {
         <meta name="pincer-csrf" content="${context.csrf}" />
         <title>${page.title} · ${context.assistantName}</title>
         <link rel="stylesheet" href="/assets/style.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <script type="module" src="/assets/app.js"></script>
         ${(page.scripts ?? []).map((name) => html`<script type="module" src="/assets/${name}"></script>`)}
       </head>

@@ -9,6 +9,7 @@ export function loginPage(options: { assistantName: string; notice: string | und
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>Log in · ${options.assistantName}</title>
         <link rel="stylesheet" href="/assets/style.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <script type="module" src="/assets/login.js"></script>
       </head>
       <body>

@@ -24,7 +24,7 @@ export function logsPage(context: PageContext, level: LogLevelName, lines: LogLi
       </p>
     </form>
     <div class="table-wrap">
-      <table id="log-lines">
+      <table id="log-lines" class="cards">
         <thead>
           <tr>
             <th scope="col">Time</th>
@@ -44,8 +44,8 @@ export function logsPage(context: PageContext, level: LogLevelName, lines: LogLi
                     >${line.level}</span
                   >
                 </td>
-                <td><span class="wrap">${line.msg}</span></td>
-                <td>
+                <td class="full"><span class="wrap">${line.msg}</span></td>
+                <td class="full">
                   <code class="wrap"
                     >${Object.keys(line.fields).length ? JSON.stringify(line.fields) : ""}</code
                   >

@@ -1,5 +1,6 @@
 // The setup checklist: everything a new owner must see working, and the maintenance
 // actions (backup, new admin token).
+import type { SettingName, SettingView } from "../../settings/settings.ts";
 import type { ModelCheck } from "../model-check.ts";
 import type { ChannelReport, SetupReport } from "../setup-api.ts";
 import { html, type Html } from "./html.ts";
@@ -47,14 +48,142 @@ function channelRow(channel: ChannelReport, timeZone: string): Html {
   </tr>`;
 }
 
+/** One setting as a small form of its own (PUT /api/settings/NAME), or why it cannot be set here. */
+function settingForm(setting: SettingView): Html {
+  const id = `setting-${setting.name}`;
+  const shown = setting.value ?? "";
+  if (setting.source === "environment")
+    return html`<div class="setting" id="${id}">
+      <span class="setting-label">${setting.label}</span>
+      <span class="setting-value"
+        ><code>${shown || "(empty)"}</code> <span class="hint">set by the environment</span></span
+      >
+    </div>`;
+  const field =
+    setting.name === "WHATSAPP_ENABLED"
+      ? html`<select id="${id}-value" name="value">
+          <option value="1" ${shown === "true" ? "selected" : ""}>on: link by QR code</option>
+          <option value="" ${shown === "true" ? "" : "selected"}>off</option>
+        </select>`
+      : html`<input
+          id="${id}-value"
+          name="value"
+          type="${setting.secret ? "password" : "text"}"
+          autocomplete="off"
+          spellcheck="false"
+          placeholder="${setting.secret ? (shown ? `saved: ${shown}` : "paste it here") : ""}"
+          value="${setting.secret ? "" : shown}"
+        />`;
+  return html`<form
+    class="setting"
+    id="${id}"
+    data-api
+    data-method="PUT"
+    action="/api/settings/${setting.name}"
+  >
+    <label class="setting-label" for="${id}-value">${setting.label}</label>
+    <span class="setting-value"
+      >${field} <button type="submit">Save</button>${
+        setting.source === "saved"
+          ? html` <button
+              type="button"
+              class="secondary"
+              data-api="/api/settings/${setting.name}"
+              data-method="DELETE"
+              data-confirm="Remove the saved ${setting.label}?"
+            >
+              Remove
+            </button>`
+          : ""
+      }</span
+    >
+    <p class="form-error" role="alert"></p>
+  </form>`;
+}
+
+const SETTING_GROUPS: { title: string; names: SettingName[]; hint: string }[] = [
+  {
+    title: "Model",
+    names: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"],
+    hint: "A key is tried with one minimal request before it is saved; the next turn uses it.",
+  },
+  {
+    title: "Channels",
+    names: [
+      "TELEGRAM_BOT_TOKEN",
+      "DISCORD_BOT_TOKEN",
+      "SLACK_BOT_TOKEN",
+      "SLACK_APP_TOKEN",
+      "WHATSAPP_ENABLED",
+      "WHATSAPP_PHONE",
+    ],
+    hint: "A channel connects, reconnects or disconnects as soon as its token is saved or removed.",
+  },
+  {
+    title: "Assistant",
+    names: ["ASSISTANT_NAME", "TZ", "MAIN_CHAT"],
+    hint: "A new name reconnects the channels (mentions change); running turns are never cut.",
+  },
+];
+
+function settingsCard(settings: SettingView[]): Html {
+  const byName = new Map(settings.map((setting) => [setting.name, setting]));
+  return html`<section class="card" id="settings" aria-labelledby="settings-title">
+    <h2 id="settings-title">Settings</h2>
+    <p class="hint">
+      Kept in DATA_DIR/settings.json, readable only by the service. A variable set in the
+      environment wins and is shown as such.
+    </p>
+    ${SETTING_GROUPS.map(
+      (group) =>
+        html`<h3>${group.title}</h3>
+          <p class="hint">${group.hint}</p>
+          ${group.names.map((name) => {
+            const setting = byName.get(name);
+            return setting ? settingForm(setting) : "";
+          })}`,
+    )}
+  </section>`;
+}
+
+/** First visit without a model credential: three steps instead of the whole checklist at once. */
+function firstSteps(settings: SettingView[]): Html {
+  const key = settings.find((setting) => setting.name === "ANTHROPIC_API_KEY");
+  return html`<section class="card" id="first-steps" aria-labelledby="first-steps-title">
+    <h2 id="first-steps-title">Get started in three steps</h2>
+    <ol class="steps">
+      <li id="step-key">
+        <strong>Paste your Anthropic API key</strong>
+        <p class="hint">
+          Create one at console.anthropic.com → API keys. It is tried before it is saved.
+        </p>
+        ${key ? settingForm(key) : ""}
+      </li>
+      <li id="step-channel">
+        <strong>Pick where to talk</strong>
+        <p class="hint">
+          The web chat works right away. To talk on Telegram, Discord, Slack or WhatsApp, paste its
+          token under <a href="#settings">Settings</a> below: it connects at once.
+        </p>
+      </li>
+      <li id="step-hello">
+        <strong>Say hello</strong>
+        <p class="hint"><a class="button" href="/">Open the chat</a></p>
+      </li>
+    </ol>
+  </section>`;
+}
+
 export function setupPage(
   context: PageContext,
   report: SetupReport,
+  settings: SettingView[],
   options: { backup: boolean; tokenFromEnvironment: boolean },
 ): string {
   const check = checkText(report.credential.check);
   const body = html` <h1>Setup</h1>
     <p id="page-error" class="error" role="alert" tabindex="-1"></p>
+    ${report.credential.present ? "" : firstSteps(settings)}
     <section class="card" aria-labelledby="checklist-title">
       <h2 id="checklist-title">Checklist</h2>
       <ul class="checklist">
@@ -66,18 +195,24 @@ export function setupPage(
                 ? html`<p>${badge("present", "ok")} An Anthropic credential is set.</p>`
                 : html`<p>${badge("missing", "bad")} ${report.credential.problem}</p>`
             }
-            <p>
-              <span
-                id="verify-result"
-                role="status"
-                data-checked="${report.credential.check ? "yes" : "no"}"
-                >${badge(check.text, check.tone)}</span
-              >
-            </p>
-            <button type="button" id="verify" class="secondary">Verify now</button>
-            <span class="hint"
-              >Sends one minimal request (1 output token) through the credential proxy.</span
-            >
+            ${
+              // Without a credential there is nothing to verify: the line above says why.
+              report.credential.present
+                ? html`<p>
+                      <span
+                        id="verify-result"
+                        role="status"
+                        data-checked="${report.credential.check ? "yes" : "no"}"
+                        >${badge(check.text, check.tone)}</span
+                      >
+                    </p>
+                    <button type="button" id="verify" class="secondary">Verify now</button>
+                    <span class="hint"
+                      >Sends one minimal request (1 output token) through the credential
+                      proxy.</span
+                    >`
+                : ""
+            }
           </div>
         </li>
         <li id="check-channels">
@@ -132,7 +267,7 @@ export function setupPage(
           <div>
             <p>
               <code>${report.timeZone}</code>
-              <span class="hint">Set the TZ variable to change it.</span>
+              <span class="hint">Change it under <a href="#settings">Settings</a>.</span>
             </p>
           </div>
         </li>
@@ -142,7 +277,7 @@ export function setupPage(
             <p>
               <code>${report.assistantName}</code>
               <span class="hint"
-                >Set ASSISTANT_NAME to change it; the default trigger is
+                >Change it under <a href="#settings">Settings</a>; the default trigger is
                 @${report.assistantName}.</span
               >
             </p>
@@ -160,13 +295,17 @@ export function setupPage(
         }
       </ul>
     </section>
+    ${settingsCard(settings)}
     <section class="card" aria-labelledby="maintenance-title">
       <h2 id="maintenance-title">Maintenance</h2>
       ${
         options.backup
           ? html`<p>
               <a class="button" id="backup" href="/api/backup" download>Download a backup</a>
-              <span class="hint">The database and every group's files, as one archive.</span>
+              <span class="hint" id="backup-hint"
+                >The database, every group's files, channel logins and secrets: the admin token and
+                the saved settings (model key, channel tokens). Keep it as safe as they are.</span
+              >
             </p>`
           : ""
       }

@@ -1,9 +1,44 @@
-// Usage and budgets: cost per day and group as a chart, tokens as a table, and the daily
+// Usage and budgets: cost per day and group as a chart, cost per model and tokens as tables, and the daily
 // spend caps. The page draws all of it from /api/usage/daily and /api/budget.
-import { html } from "./html.ts";
+import { html, type Html } from "./html.ts";
 import { layout, type PageContext } from "./layout.ts";
 
-export function usagePage(context: PageContext): string {
+/** Forwarded MCP tool calls per server (counted since the server was added). */
+export interface McpCalls {
+  name: string;
+  calls: number;
+  failedCalls: number;
+}
+
+function mcpSection(servers: McpCalls[]): Html {
+  if (servers.length === 0) return html``;
+  return html`<section class="card" aria-labelledby="mcp-calls-title">
+    <h2 id="mcp-calls-title">MCP tool calls</h2>
+    <div class="table-wrap">
+      <table id="mcp-calls">
+        <thead>
+          <tr>
+            <th scope="col">Server</th>
+            <th scope="col">Calls</th>
+            <th scope="col">Failed</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${servers.map(
+            (server) =>
+              html`<tr>
+                <td><a href="/mcp#mcp-${server.name}">${server.name}</a></td>
+                <td>${server.calls}</td>
+                <td>${server.failedCalls}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
+}
+
+export function usagePage(context: PageContext, mcpCalls: McpCalls[] = []): string {
   const body = html` <h1>Usage and budget</h1>
     <p id="page-error" class="error" role="alert" tabindex="-1"></p>
     <section class="card" aria-labelledby="cost-title">
@@ -12,9 +47,31 @@ export function usagePage(context: PageContext): string {
       <div id="usage-chart" class="chart"></div>
       <div id="usage-legend" class="legend"></div>
     </section>
+    <section class="card" aria-labelledby="models-title">
+      <h2 id="models-title">Cost per model (last 14 days)</h2>
+      <div class="table-wrap">
+        <table id="models-table">
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Requests</th>
+              <th scope="col">Input</th>
+              <th scope="col">Output</th>
+              <th scope="col">Cache read</th>
+              <th scope="col">Cache write</th>
+              <th scope="col">Cost</th>
+            </tr>
+          </thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </section>
     <section class="card" aria-labelledby="tokens-title">
       <h2 id="tokens-title">Tokens per group per day</h2>
-      <div class="table-wrap">
+      <p id="tokens-scroll-hint" class="hint" hidden>
+        Scroll the table sideways for every column →
+      </p>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="tokens-title">
         <table id="usage-table">
           <thead>
             <tr>
@@ -57,6 +114,7 @@ export function usagePage(context: PageContext): string {
         <p class="form-error error" role="alert"></p>
         <p id="budget-saved" role="status"></p>
       </form>
-    </section>`;
+    </section>
+    ${mcpSection(mcpCalls)}`;
   return layout({ title: "Usage", path: "/usage", context, body, scripts: ["usage.js"] });
 }

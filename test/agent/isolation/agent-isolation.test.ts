@@ -254,6 +254,20 @@ describe("claiming a group's user", { skip: needsRoot }, () => {
     assert.equal(statSync(join(store.dir, "agents/g")).uid, 0);
     lease.release();
   });
+
+  it("retires the group's MCP user too: its servers stop and their home goes back to root", async (t) => {
+    const { store, isolation, g, lease, uid } = await preparedGroup(t);
+    const mcp = isolation.mcpIdentityFor(g)!;
+    assert.notEqual(mcp.uid, uid, "stdio MCP servers do not run as the agent");
+    await isolation.ensureOwnDir(join(store.dir, "mcp/g"), mcp);
+    const child = spawn("sleep", ["60"], { uid: mcp.uid, gid: mcp.gid, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    deleteGroup(store.db, g.id);
+    await isolation.retire({ ...g, agentUid: uid });
+    await exited;
+    assert.equal(statSync(join(store.dir, "mcp/g")).uid, 0);
+    lease.release();
+  });
 });
 
 describe("taking back what only the host may own", { skip: needsRoot }, () => {

@@ -4,17 +4,12 @@ import { createLogger } from "../../../src/log.ts";
 import type { InboundEvent } from "../../../src/channels/channel.ts";
 import { InboundQueue } from "../../../src/channels/kit/inbound-queue.ts";
 import { RecordingHost } from "../../fakes/recording-host.ts";
+import { deferred } from "../../helpers/wait.ts";
 
 const logger = createLogger("silent");
 
 function deletion(messageId: string): InboundEvent {
   return { type: "delete", chatId: "c", messageId };
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 describe("InboundQueue", () => {

@@ -3,6 +3,7 @@
 // usage, error bodies) so the real CLI, started by the real Agent SDK, can run against it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { deferred } from "../../helpers/wait.ts";
 
 export interface MessagesRequest {
   model: string;
@@ -25,10 +26,21 @@ export interface ContentBlock {
   is_error?: boolean;
 }
 
-export type FakeReply =
-  | { text: string; delayMs?: number }
-  | { toolUse: { name: string; input: Record<string, unknown> }; text?: string; delayMs?: number }
-  | { error: 429 | 500 | 529; delayMs?: number };
+/**
+ * How long a reply waits before it is sent: `until` holds it until the test lets it go (a
+ * model "still answering" while the test does something), `delayMs` for a fixed time.
+ */
+interface ReplyTiming {
+  delayMs?: number;
+  until?: Promise<unknown>;
+}
+
+export type FakeReply = ReplyTiming &
+  (
+    | { text: string }
+    | { toolUse: { name: string; input: Record<string, unknown> }; text?: string }
+    | { error: 429 | 500 | 529 }
+  );
 
 export interface RecordedRequest {
   path: string;
@@ -123,6 +135,7 @@ function estimateTokens(body: MessagesRequest): number {
 }
 
 const ERROR_TYPES: Record<number, string> = {
+  401: "authentication_error",
   429: "rate_limit_error",
   500: "api_error",
   529: "overloaded_error",
@@ -223,8 +236,14 @@ async function readJson(req: IncomingMessage): Promise<MessagesRequest> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8")) as MessagesRequest;
 }
 
+export interface AnthropicFakeOptions {
+  /** When given, a Messages call with any other x-api-key (or bearer token) gets a 401. */
+  acceptKeys?: readonly string[];
+}
+
 export async function startAnthropicFake(
   responder: Responder = echoResponder,
+  options: AnthropicFakeOptions = {},
 ): Promise<AnthropicFake> {
   let current = responder;
   const queued: FakeReply[] = [];
@@ -247,10 +266,18 @@ export async function startAnthropicFake(
         return;
       }
       const body = await readJson(req);
+      const presented =
+        req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer\s+/i, "");
+      if (options.acceptKeys && !options.acceptKeys.includes(String(presented))) {
+        requests.push({ path, headers: req.headers, body, at: Date.now() });
+        writeError(res, 401);
+        return;
+      }
       const main = isMainRequest(body);
       requests.push({ path, headers: req.headers, body, at: Date.now() });
       const reply: FakeReply = (main ? queued.shift() : undefined) ?? current(body, { main });
       if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (reply.until) await reply.until;
       if ("error" in reply) {
         writeError(res, reply.error);
         return;
@@ -297,4 +324,37 @@ export async function startAnthropicFake(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Model calls held back by marker: `hold(marker)` makes the next main request whose last user
+ * text contains the marker wait until the returned release is called. A responder asks
+ * `take(text)` for the hold of a request, once.
+ */
+export class HeldReplies {
+  readonly #held = new Map<string, Promise<void>>();
+  readonly #releases = new Set<() => void>();
+
+  hold(marker: string): () => void {
+    const { promise, resolve } = deferred();
+    this.#held.set(marker, promise);
+    this.#releases.add(resolve);
+    return resolve;
+  }
+
+  /** The hold for a request with this text, if one is set (used once). */
+  take(text: string): Promise<void> | undefined {
+    for (const [marker, until] of this.#held) {
+      if (!text.includes(marker)) continue;
+      this.#held.delete(marker);
+      return until;
+    }
+    return undefined;
+  }
+
+  /** Lets every held reply go (a test's cleanup: a service killed mid-call leaves one). */
+  releaseAll(): void {
+    for (const release of this.#releases) release();
+    this.#releases.clear();
+  }
 }
