@@ -26,8 +26,10 @@ import {
   type Service,
 } from "./harness.ts";
 
-const BEARER = "hostile-mcp-bearer-7Q2x9Lk4";
-const ENV_SECRET = "calc-env-secret-3Fz8Wq1";
+// Joined at run time, so this file (world-readable, and under /tmp in a CI checkout the
+// agent's scan of /tmp reaches) never holds the secrets' text itself.
+const BEARER = ["hostile-mcp-bearer", "7Q2x9Lk4"].join("-");
+const ENV_SECRET = ["calc-env-secret", "3Fz8Wq1"].join("-");
 // Patterns that match the secrets but not themselves: a scan of command lines reads grep's own.
 const FIND = `-e "hostile-mcp-bearer-7Q2x9L[k]4" -e "calc-env-secret-3Fz8W[q]1"`;
 const STDIO_SCRIPT = fileURLToPath(new URL("../fakes/mcp/stdio-server.ts", import.meta.url));
