@@ -69,6 +69,15 @@ describe("model per group", () => {
       () => sse.messages().find((m) => m.text === "done waiting"),
       "the first turn's end",
     );
+    // The next turn starts after this one has ended: a message that arrives while the CLI is
+    // still closing the turn is read into it, with the model it began with.
+    await waitFor(() => {
+      const reply = sse.events.findIndex(
+        (e) => e.event === "message" && e.data.includes("done waiting"),
+      );
+      const idle = sse.events.findLastIndex((e) => e.event === "status" && e.data.includes("idle"));
+      return (reply >= 0 && idle > reply) || undefined;
+    }, "the first turn to end");
     const firstTurn = fake.mainRequests();
     assert.ok(firstTurn.length >= 2, "the turn went through a tool call");
     assert.deepEqual(
