@@ -13,6 +13,7 @@ import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
 import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
+import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
 import { translateMail } from "./inbound.ts";
 import { UNVERIFIED_PREFIX, type SenderPolicy } from "./senders.ts";
@@ -69,14 +70,13 @@ export class EmailChannel implements Channel {
   readonly #options: EmailChannelOptions;
   readonly #log: Logger;
   readonly #inbound: InboundQueue;
+  readonly #connection: ConnectionLoop;
   readonly #chats = new DiscoveredChats();
   readonly #smtp: Transporter;
   /** The latest mail from each correspondent, to thread the reply under. */
   readonly #latest = new Map<string, MailHeaders>();
   #host: ChannelHost | null = null;
   #imap: ImapFlow | null = null;
-  #abort = new AbortController();
-  #loop: Promise<void> | null = null;
 
   constructor(options: EmailChannelOptions) {
     registerSecret(options.imap.password);
@@ -84,6 +84,7 @@ export class EmailChannel implements Channel {
     this.#options = options;
     this.#log = options.logger.child({ channel: "email" });
     this.#inbound = new InboundQueue({ logger: this.#log });
+    this.#connection = new ConnectionLoop(this.#inbound, (signal) => this.#run(signal));
     const { smtp, insecure } = options;
     this.#smtp = nodemailer.createTransport({
       host: smtp.host,
@@ -96,22 +97,15 @@ export class EmailChannel implements Channel {
   }
 
   async start(host: ChannelHost): Promise<void> {
-    if (this.#loop) return;
+    if (this.#connection.running) return;
     this.#host = host;
-    this.#abort = new AbortController();
-    this.#inbound.open(host);
-    this.#setState("connecting");
-    this.#loop = this.#run(this.#abort.signal);
+    this.#connection.start(host);
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.#inbound.close();
-    this.#imap?.close();
-    await this.#loop;
-    this.#loop = null;
+    // Closing the IMAP session ends an IDLE the abort signal cannot reach.
+    await this.#connection.stop(() => this.#imap?.close());
     this.#smtp.close();
-    if (this.#host) this.#setState("stopped");
   }
 
   async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {

@@ -16,6 +16,7 @@ import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
 import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
+import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
@@ -103,6 +104,7 @@ export class MatrixChannel implements Channel {
   readonly #options: MatrixChannelOptions;
   readonly #log: Logger;
   readonly #inbound: InboundQueue;
+  readonly #connection: ConnectionLoop;
   readonly #chats = new DiscoveredChats();
   readonly #typing: TypingRefresher;
   readonly #rooms = new Map<string, RoomInfo>();
@@ -110,8 +112,6 @@ export class MatrixChannel implements Channel {
   readonly #reactions = new Map<string, string>();
   #userId = "";
   #host: ChannelHost | null = null;
-  #abort = new AbortController();
-  #loop: Promise<void> | null = null;
 
   constructor(options: MatrixChannelOptions) {
     registerSecret(options.accessToken);
@@ -123,27 +123,21 @@ export class MatrixChannel implements Channel {
       logger: sdkLogger(this.#log),
     });
     this.#inbound = new InboundQueue({ logger: this.#log });
+    this.#connection = new ConnectionLoop(this.#inbound, (signal) => this.#run(signal));
     this.#typing = new TypingRefresher(TYPING_REFRESH_MS, (roomId) =>
       this.#sendTyping(roomId, true),
     );
   }
 
   async start(host: ChannelHost): Promise<void> {
-    if (this.#loop) return;
+    if (this.#connection.running) return;
     this.#host = host;
-    this.#abort = new AbortController();
-    this.#inbound.open(host);
-    this.#setState("connecting");
-    this.#loop = this.#run(this.#abort.signal);
+    this.#connection.start(host);
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
     this.#typing.stopAll();
-    await this.#inbound.close();
-    await this.#loop;
-    this.#loop = null;
-    if (this.#host) this.#setState("stopped");
+    await this.#connection.stop();
   }
 
   async send(roomId: string, markdown: string, _options: SendOptions): Promise<string[]> {
@@ -163,7 +157,7 @@ export class MatrixChannel implements Channel {
         attempts: PIECE_ATTEMPTS,
         maxWaitMs: MAX_PIECE_WAIT_MS,
         logger: this.#log,
-        signal: this.#abort.signal,
+        signal: this.#connection.signal,
       }),
     });
   }
@@ -429,7 +423,7 @@ export class MatrixChannel implements Channel {
     if (!url) throw new Error(`not a media URI: ${mxc}`);
     const response = await fetch(url, {
       headers: { Authorization: `Bearer ${this.#options.accessToken}` },
-      signal: this.#abort.signal,
+      signal: this.#connection.signal,
     });
     if (!response.ok) throw new Error(`the homeserver answered ${response.status} for ${mxc}`);
     return new Uint8Array(await response.arrayBuffer());

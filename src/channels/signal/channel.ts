@@ -11,6 +11,7 @@ import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
 import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
+import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
@@ -85,13 +86,12 @@ export class SignalChannel implements Channel {
   readonly #url: string;
   readonly #log: Logger;
   readonly #inbound: InboundQueue;
+  readonly #connection: ConnectionLoop;
   readonly #chats = new DiscoveredChats();
   readonly #typing: TypingRefresher;
   /** The bot's reaction per message: Signal removes a reaction by naming its emoji. */
   readonly #reactions = new Map<string, string>();
   #host: ChannelHost | null = null;
-  #abort = new AbortController();
-  #loop: Promise<void> | null = null;
 
   constructor(options: SignalChannelOptions) {
     this.#url = options.url;
@@ -99,27 +99,21 @@ export class SignalChannel implements Channel {
     this.#identity = { account: options.account, assistantName: options.assistantName };
     this.#log = options.logger.child({ channel: "signal" });
     this.#inbound = new InboundQueue({ logger: this.#log });
+    this.#connection = new ConnectionLoop(this.#inbound, (signal) => this.#run(signal));
     this.#typing = new TypingRefresher(TYPING_REFRESH_MS, (chatId) =>
       this.#sendTyping(chatId, true),
     );
   }
 
   async start(host: ChannelHost): Promise<void> {
-    if (this.#loop) return;
+    if (this.#connection.running) return;
     this.#host = host;
-    this.#abort = new AbortController();
-    this.#inbound.open(host);
-    this.#setState("connecting");
-    this.#loop = this.#run(this.#abort.signal);
+    this.#connection.start(host);
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
     this.#typing.stopAll();
-    await this.#inbound.close();
-    await this.#loop;
-    this.#loop = null;
-    if (this.#host) this.#setState("stopped");
+    await this.#connection.stop();
   }
 
   async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
@@ -141,7 +135,7 @@ export class SignalChannel implements Channel {
         attempts: PIECE_ATTEMPTS,
         maxWaitMs: MAX_PIECE_WAIT_MS,
         logger: this.#log,
-        signal: this.#abort.signal,
+        signal: this.#connection.signal,
       }),
     });
   }

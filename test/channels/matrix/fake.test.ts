@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { MatrixClient, Method, type MatrixError } from "matrix-js-sdk";
-import { sdkLogger } from "../../src/channels/matrix/sdk-logger.ts";
-import { createLogger } from "../../src/log.ts";
-import { startMatrixFake } from "../fakes/matrix/server.ts";
+import { sdkLogger } from "../../../src/channels/matrix/sdk-logger.ts";
+import { createLogger } from "../../../src/log.ts";
+import { startMatrixFake } from "../../fakes/matrix/server.ts";
 
 interface SyncBody {
   next_batch: string;

@@ -7,7 +7,7 @@ import {
   parseMessageId,
   translateEnvelope,
   type SignalIdentity,
-} from "../../src/channels/signal/inbound.ts";
+} from "../../../src/channels/signal/inbound.ts";
 
 const identity: SignalIdentity = {
   account: "+15550000001",

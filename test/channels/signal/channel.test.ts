@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { it } from "node:test";
-import { SignalChannel } from "../../src/channels/signal/channel.ts";
-import { createLogger } from "../../src/log.ts";
-import { RecordingHost } from "../fakes/recording-host.ts";
-import { startSignalFake } from "../fakes/signal/server.ts";
+import { SignalChannel } from "../../../src/channels/signal/channel.ts";
+import { createLogger } from "../../../src/log.ts";
+import { RecordingHost } from "../../fakes/recording-host.ts";
+import { startSignalFake } from "../../fakes/signal/server.ts";
 
 const ACCOUNT = "+15550000001";
 const BEA = { number: "+15550000002", uuid: "uuid-bea", name: "Bea" };

@@ -6,10 +6,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it, type TestContext } from "node:test";
-import { MatrixChannel } from "../../src/channels/matrix/channel.ts";
-import { createLogger } from "../../src/log.ts";
-import { startMatrixFake } from "../fakes/matrix/server.ts";
-import { RecordingHost } from "../fakes/recording-host.ts";
+import { MatrixChannel } from "../../../src/channels/matrix/channel.ts";
+import { createLogger } from "../../../src/log.ts";
+import { startMatrixFake } from "../../fakes/matrix/server.ts";
+import { RecordingHost } from "../../fakes/recording-host.ts";
 
 const BEA = "@bea:fake.test";
 const text = (body: string) => ({ msgtype: "m.text", body });

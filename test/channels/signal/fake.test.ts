@@ -2,8 +2,12 @@
 // errors) and the SSE event stream, including envelopes injected before the stream opened.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { SignalDaemon, SignalHttpError, SignalRpcError } from "../../src/channels/signal/daemon.ts";
-import { startSignalFake } from "../fakes/signal/server.ts";
+import {
+  SignalDaemon,
+  SignalHttpError,
+  SignalRpcError,
+} from "../../../src/channels/signal/daemon.ts";
+import { startSignalFake } from "../../fakes/signal/server.ts";
 
 const bea = { number: "+15550000002", uuid: "uuid-bea", name: "Bea" };
 

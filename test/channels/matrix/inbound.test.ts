@@ -6,7 +6,7 @@ import {
   stripReplyFallback,
   translateEvent,
   type RoomContext,
-} from "../../src/channels/matrix/inbound.ts";
+} from "../../../src/channels/matrix/inbound.ts";
 
 const identity = { userId: "@andy:fake.test", assistantName: "Andy" };
 const room: RoomContext = {
