@@ -29,6 +29,7 @@ import { saveAttachments, unsavedAttachments } from "./attachments.ts";
 import type { DiskQuota } from "./disk-quota.ts";
 import { DISK_FULL_NOTE, type DiskSpace } from "./disk-space.ts";
 import type { PairingCode } from "./pairing.ts";
+import type { Questions } from "./questions.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 
 /** Joins an edited message's platform id to the edit's time, for the follow-up's own id. */
@@ -57,6 +58,8 @@ export interface InboundDeps {
    * or undefined when the text is none: then it goes to the agent as usual.
    */
   ownerCommand?: ((text: string) => string | undefined) | undefined;
+  /** The ask_user questions waiting for a tap or a typed answer. */
+  questions: Questions;
 }
 
 export class Inbound {
@@ -83,6 +86,8 @@ export class Inbound {
           if (stored) markDeleted(this.db, stored.id);
           return;
         }
+        case "choice":
+          return this.deps.questions.tap(channel, event);
       }
     });
   }
@@ -90,6 +95,8 @@ export class Inbound {
   private async receiveMessage(channel: string, message: InboundMessage): Promise<void> {
     const group = getGroupByChat(this.db, channel, message.chatId);
     if (group?.dropOthers && !senderAllowed(group, message.senderId)) return;
+    // A typed answer to a waiting question goes to that tool call, not into a new turn.
+    const answer = group && this.deps.questions.typedAnswer(group, message);
     const { id, created } = transaction(this.db, () => {
       upsertChat(
         this.db,
@@ -107,9 +114,14 @@ export class Inbound {
         replyTo: message.replyTo,
         mentionsBot: message.mentionsBot,
         timestamp: message.timestamp,
+        answers: answer?.questionId,
       });
     });
     if (!created) return;
+    if (group && answer) {
+      this.deps.questions.answerTyped(group, answer, message);
+      return;
+    }
     if (!group) {
       if (
         !message.isGroup &&
