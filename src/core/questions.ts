@@ -57,6 +57,8 @@ interface Pending {
   /** The channel drew buttons (sendChoices) that have to be taken off at the end. */
   buttons: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Set when it ended, possibly before the send returned (a quick tap). */
+  outcome: { answer: string | null } | undefined;
   resolve(result: ToolResult): void;
 }
 
@@ -96,18 +98,20 @@ export class Questions {
       text: checked.text,
       choices: checked.choices.map((label, index) => ({ id: choiceId(id, index), label })),
     };
-    const buttons = channel.sendChoices !== undefined;
-    const answered = new Promise<ToolResult>((resolve) => {
-      // Registered before it is sent: a quick tap must find it.
-      this.pending.set(group.id, {
-        group,
-        question,
-        platformIds: undefined,
-        buttons,
-        timer: undefined,
-        resolve,
-      });
-    });
+    let resolve: (result: ToolResult) => void = () => undefined;
+    const answered = new Promise<ToolResult>((done) => (resolve = done));
+    const entry: Pending = {
+      group,
+      question,
+      platformIds: undefined,
+      buttons: channel.sendChoices !== undefined,
+      timer: undefined,
+      outcome: undefined,
+      resolve,
+    };
+    // Registered before it is sent: the platform shows it before our send returns, and an
+    // answer given at once must find it.
+    this.pending.set(group.id, entry);
     const asText = numberedText({ text: checked.text, choices: checked.choices });
     const options = reply.threadId ? { threadId: reply.threadId } : {};
     let platformIds: string[];
@@ -118,7 +122,7 @@ export class Questions {
           : channel.send(group.chatId, asText, options),
       );
     } catch (error) {
-      this.pending.delete(group.id);
+      if (this.pending.get(group.id) === entry) this.pending.delete(group.id);
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.logger.warn({ group: group.folder, err: reason }, "could not send a question");
       return {
@@ -126,12 +130,15 @@ export class Questions {
         isError: true,
       };
     }
-    const pending = this.pending.get(group.id);
-    if (pending?.question.id !== id) return answered; // ended while it was being sent
-    pending.platformIds = platformIds;
+    entry.platformIds = platformIds;
     this.record(group, asText, platformIds, reply);
+    if (entry.outcome) {
+      // Answered (or withdrawn) while it was being sent.
+      this.closeShown(entry, entry.outcome.answer);
+      return answered;
+    }
     const timeoutMs = this.deps.timeoutMs();
-    pending.timer = setTimeout(
+    entry.timer = setTimeout(
       () =>
         this.finish(group.id, null, {
           text: `No answer within ${formatDuration(timeoutMs)}. Carry on without it, or ask again later.`,
@@ -175,7 +182,7 @@ export class Questions {
     const group = getGroupByChat(this.deps.db, channel, event.chatId);
     if (!choice || !group) return;
     const pending = this.pending.get(group.id);
-    if (pending?.question.id !== choice.questionId || !pending.platformIds) {
+    if (pending?.question.id !== choice.questionId) {
       // A button left from before a restart (or a question already over): it goes.
       this.deps.logger.info({ channel, chatId: event.chatId }, "a tap on a question not waiting");
       this.deps.channels
@@ -202,7 +209,7 @@ export class Questions {
         senderName: event.senderName,
         text: label,
         replyTo: {
-          messageId: pending.platformIds[0] ?? "",
+          messageId: pending.platformIds?.[0] ?? event.messageId,
           senderName: this.deps.assistantName(),
           text: pending.question.text,
         },
@@ -226,13 +233,16 @@ export class Questions {
    */
   typedAnswer(group: Group, message: InboundMessage): TypedAnswer | undefined {
     const pending = this.pending.get(group.id);
-    if (!pending?.platformIds || message.attachments?.length) return undefined;
+    if (!pending || message.attachments?.length) return undefined;
     if (!senderAllowed(group, message.senderId)) return undefined;
     const index = typedChoice(
       pending.question.choices.map((choice) => choice.label),
       message.text,
     );
-    if (index === undefined && !triggers(group, message)) return undefined;
+    // Own words count only once the question is surely out; a choice may come before our
+    // send has returned (the platform shows the question first).
+    if (index === undefined && (!pending.platformIds || !triggers(group, message)))
+      return undefined;
     return { questionId: pending.question.id, index };
   }
 
@@ -273,11 +283,17 @@ export class Questions {
     if (!pending) return;
     this.pending.delete(groupId);
     clearTimeout(pending.timer);
+    pending.outcome = { answer };
     pending.resolve(result);
-    if (!pending.platformIds) return;
-    this.deps.closed(groupId, { id: pending.question.id, answer });
-    if (!pending.buttons) return;
-    const { group, question, platformIds } = pending;
+    // Not sent yet: ask() closes it once it is.
+    if (pending.platformIds) this.closeShown(pending, answer);
+  }
+
+  /** Tells the web chat it is over and takes the buttons off (where there are any). */
+  private closeShown(pending: Pending, answer: string | null): void {
+    this.deps.closed(pending.group.id, { id: pending.question.id, answer });
+    const { group, question, platformIds, buttons } = pending;
+    if (!buttons || !platformIds) return;
     const outcome = `${question.text}\n\n${answer === null ? "(no answer)" : `✓ ${answer}`}`;
     this.deps.channels
       .get(group.channel)

@@ -72,7 +72,8 @@ function showQuestion(question) {
 
 function closeQuestion(closed) {
   const buttons = list.querySelector('[data-question="' + closed.id + '"] .choices');
-  if (buttons) buttons.replaceChildren(closed.answer === null ? "(no answer)" : "✓ " + closed.answer);
+  if (buttons)
+    buttons.replaceChildren(closed.answer === null ? "(no answer)" : "✓ " + closed.answer);
 }
 
 let tools = [];
