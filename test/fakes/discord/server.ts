@@ -47,6 +47,8 @@ export interface InjectMessageInput {
   /** User ids mentioned besides those written as <@id> in the content. */
   mentions?: string[];
   message_reference?: { message_id: string };
+  /** A reply pings its author unless the sender turned the ping off (false). */
+  replyPing?: boolean;
   attachments?: InjectedAttachment[];
   /** Sets the IS_VOICE_MESSAGE flag, as the Discord apps do for a recorded voice message. */
   voiceMessage?: boolean;
@@ -205,6 +207,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
         content: input.content,
         ...(input.mentions ? { mentions: input.mentions } : {}),
         ...(input.message_reference ? { replyTo: input.message_reference.message_id } : {}),
+        ...(input.replyPing === false ? { replyPing: false } : {}),
         attachments,
         ...(input.voiceMessage ? { flags: MESSAGE_FLAG_IS_VOICE_MESSAGE } : {}),
       });

@@ -227,6 +227,7 @@ export class DiscordState {
     content: string;
     mentions?: string[];
     replyTo?: string;
+    replyPing?: boolean;
     attachments?: FakeAttachment[];
     flags?: number;
   }): FakeMessage {
@@ -235,8 +236,9 @@ export class DiscordState {
     const mentionIds = new Set(input.mentions ?? []);
     for (const match of input.content.matchAll(/<@!?(\d+)>/g))
       if (match[1]) mentionIds.add(match[1]);
-    // A reply pings the replied-to author by default, and Discord lists them as mentioned.
-    if (referenced) mentionIds.add(referenced.author.id);
+    // A reply pings the replied-to author by default, and Discord lists them as mentioned;
+    // with the ping turned off they are not listed (referenced_message still names them).
+    if (referenced && input.replyPing !== false) mentionIds.add(referenced.author.id);
     const mentions = [...mentionIds].flatMap((id) => this.users.get(id) ?? []);
     const message: FakeMessage = {
       id: this.snowflake(),
