@@ -19,6 +19,7 @@ import {
 import {
   editMessage,
   findInbound,
+  findOutbound,
   inboundAfter,
   insertInbound,
   markDeleted,
@@ -92,7 +93,33 @@ export class Inbound {
     });
   }
 
-  private async receiveMessage(channel: string, message: InboundMessage): Promise<void> {
+  /**
+   * A reply to one of the assistant's own messages addresses it (a trigger in groups) and
+   * quotes what it said, whatever the platform could tell: an email's In-Reply-To, a
+   * Matrix reply without the old quote fallback, a Slack thread under the bot's message
+   * name only the message. A quote the platform gave no text for, of someone else, is dropped.
+   */
+  private withQuote(channel: string, message: InboundMessage): InboundMessage {
+    const quoted = message.replyTo;
+    if (!quoted) return message;
+    const own = findOutbound(this.db, channel, message.chatId, quoted.messageId);
+    if (own)
+      return {
+        ...message,
+        mentionsBot: true,
+        replyTo: {
+          messageId: quoted.messageId,
+          senderName: own.senderName,
+          text: quoted.text || own.text,
+        },
+      };
+    if (quoted.text) return message;
+    const { replyTo: _empty, ...rest } = message;
+    return rest;
+  }
+
+  private async receiveMessage(channel: string, received: InboundMessage): Promise<void> {
+    const message = this.withQuote(channel, received);
     const group = getGroupByChat(this.db, channel, message.chatId);
     if (group?.dropOthers && !senderAllowed(group, message.senderId)) return;
     // A typed answer to a waiting question goes to that tool call, not into a new turn.

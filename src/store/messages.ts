@@ -201,6 +201,25 @@ export function setPlatformIds(db: Db, id: number, platformIds: string[]): void 
   db.prepare("UPDATE messages SET platform_id = ? WHERE id = ?").run(platformIds.join(","), id);
 }
 
+/**
+ * The message the assistant sent in a chat that the platform knows by `platformId` (one
+ * of its parts, for a reply sent in several). Used to tell a reply to the bot.
+ */
+export function findOutbound(
+  db: Db,
+  channel: string,
+  chatId: string,
+  platformId: string,
+): StoredMessage | undefined {
+  const row = db
+    .prepare(
+      `SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out'
+       AND instr(',' || platform_id || ',', ',' || ? || ',') > 0 ORDER BY id DESC LIMIT 1`,
+    )
+    .get(channel, chatId, platformId) as MessageRow | undefined;
+  return row && toMessage(row);
+}
+
 export function getMessage(db: Db, id: number): StoredMessage | undefined {
   const row = db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
   return row && toMessage(row);

@@ -627,12 +627,17 @@ export async function startSlackFake(options: {
             : {}),
         };
       });
+      const parent = spec.thread_ts
+        ? (messages.get(channel.id) ?? []).find((message) => message.ts === spec.thread_ts)
+        : undefined;
       const fields = {
         user: spec.user,
         text: spec.text,
         ts,
         event_ts: ts,
         ...(spec.thread_ts ? { thread_ts: spec.thread_ts } : {}),
+        // Slack names the thread's first author on every reply in it.
+        ...(parent?.user ? { parent_user_id: parent.user } : {}),
       };
       emit(
         userMessageEvent(channel, {
