@@ -1,5 +1,5 @@
 // ask_user end to end: the service as a process, the fake model calling the tool, the
-// answer given by a tap on Telegram's fake, a typed reply or the web chat's button, and
+// answer given by a tap on Telegram's or Discord's fake, a typed reply or the web chat's button, and
 // the model's next request carrying it. Also: a tap by a sender who may not answer is
 // ignored, the timeout answers "no answer", and a reply to the bot triggers in a group.
 import { after, before, describe, it } from "node:test";
@@ -12,6 +12,7 @@ import {
   toolResults,
   type AnthropicFake,
 } from "../fakes/anthropic/server.ts";
+import { startDiscordFake, type DiscordFake, type FakeMessage } from "../fakes/discord/server.ts";
 import {
   startTelegramFake,
   type InjectedUser,
@@ -31,6 +32,9 @@ import {
 const OWNER: InjectedUser = { id: 3001, first_name: "Olivia" };
 const STRANGER: InjectedUser = { id: 3002, first_name: "Sam" };
 const GROUP_CHAT = -100_300;
+const DISCORD_GUILD = "210000000000000301";
+const DISCORD_CHANNEL = "310000000000000301";
+const DISCORD_OWNER = { id: "510000000000000301", username: "olivia" };
 /** Agent turns include a Claude Code process start; the machine may be slow. */
 const REPLY_TIMEOUT = 90_000;
 
@@ -94,11 +98,35 @@ describe("ask_user end to end", () => {
   const dataDir = tempDir();
   let model: AnthropicFake;
   let telegram: TelegramFake;
+  let discord: DiscordFake;
   let service: Service;
+
+  /** Registers a discovered chat as a group that needs the trigger; returns its folder. */
+  async function registerGroup(chat: string): Promise<string> {
+    await waitFor(async () => {
+      const { discovered } = (await (await api(service, "/api/groups")).json()) as {
+        discovered: { channel: string; chatId: string }[];
+      };
+      return discovered.some((found) => `${found.channel}:${found.chatId}` === chat) || undefined;
+    }, `${chat} to be discovered`);
+    const registered = await api(service, "/api/groups", {
+      method: "POST",
+      body: JSON.stringify({ chat, requiresTrigger: true }),
+    });
+    const body = await registered.text();
+    assert.equal(registered.status, 201, body);
+    return (JSON.parse(body) as { group: { folder: string } }).group.folder;
+  }
 
   before(async () => {
     model = await askingModel();
     telegram = await startTelegramFake({ botUsername: "pincer_test_bot" });
+    discord = await startDiscordFake({ token: "discord-ask-token" });
+    discord.addGuild({
+      id: DISCORD_GUILD,
+      name: "Crab Club",
+      channels: [{ id: DISCORD_CHANNEL, name: "general" }],
+    });
     service = await startService({
       dataDir,
       env: {
@@ -106,6 +134,8 @@ describe("ask_user end to end", () => {
         ANTHROPIC_BASE_URL: model.url,
         TELEGRAM_BOT_TOKEN: telegram.token,
         TELEGRAM_API_ROOT: telegram.apiRoot,
+        DISCORD_BOT_TOKEN: "discord-ask-token",
+        DISCORD_API_URL: discord.apiUrl,
         MAIN_CHAT: `telegram:${OWNER.id}`,
         ACK_REACTION: "",
       },
@@ -123,6 +153,7 @@ describe("ask_user end to end", () => {
   after(async () => {
     await service?.stop();
     await telegram?.close();
+    await discord?.close();
     await model?.close();
     removeDir(dataDir);
   });
@@ -135,20 +166,8 @@ describe("ask_user end to end", () => {
       from: OWNER,
       text: "hello all",
     });
-    await waitFor(async () => {
-      const { discovered } = (await (await api(service, "/api/groups")).json()) as {
-        discovered: { chatId: string }[];
-      };
-      return discovered.some((chat) => chat.chatId === String(GROUP_CHAT)) || undefined;
-    }, "the group to be discovered");
-    const registered = await api(service, "/api/groups", {
-      method: "POST",
-      body: JSON.stringify({ chat: `telegram:${GROUP_CHAT}`, requiresTrigger: true }),
-    });
-    const body = await registered.text();
-    assert.equal(registered.status, 201, body);
-    const { group } = JSON.parse(body) as { group: { folder: string } };
-    const patched = await api(service, `/api/groups/${group.folder}`, {
+    const folder = await registerGroup(`telegram:${GROUP_CHAT}`);
+    const patched = await api(service, `/api/groups/${folder}`, {
       method: "PATCH",
       body: JSON.stringify({ allowedSenders: [String(OWNER.id)] }),
     });
@@ -215,6 +234,58 @@ describe("ask_user end to end", () => {
     telegram.injectMessage({ chatId: OWNER.id, from: OWNER, text: "after-typed-marker" });
     const echo = await botMessage(telegram, OWNER.id, /after-typed-marker/);
     assert.doesNotMatch(echo.text ?? "", /Olivia" at="[^"]*">2</);
+  });
+
+  it("a button on Discord answers the question, and a reply to the bot (without its ping) triggers", async () => {
+    await registerGroup(`discord:${DISCORD_CHANNEL}`);
+    const fromBot = (pattern: RegExp): Promise<FakeMessage> =>
+      waitFor(
+        () =>
+          discord
+            .messagesIn(DISCORD_CHANNEL)
+            .find(
+              (message) =>
+                message.author.id === discord.botUser.id && pattern.test(message.content),
+            ),
+        `a Discord bot message matching ${pattern}`,
+        REPLY_TIMEOUT,
+      );
+    discord.injectMessage({
+      channelId: DISCORD_CHANNEL,
+      author: DISCORD_OWNER,
+      content: `<@${discord.botUser.id}> ask-discord`,
+    });
+    const question = await fromBot(/^Which day\? \(discord\)$/);
+    const buttons = question.components?.flatMap((row) => row.components) ?? [];
+    assert.deepEqual(
+      buttons.map((button) => button.label),
+      ["Tuesday", "Friday"],
+    );
+    const tap = discord.injectButtonTap({
+      channelId: DISCORD_CHANNEL,
+      messageId: question.id,
+      user: DISCORD_OWNER,
+      customId: buttons[0]!.custom_id,
+    });
+    assert.match(await toolResultFor(model, "discord"), /olivia chose \\"Tuesday\\"/);
+    await discord.waitFor(() => tap.response !== null, REPLY_TIMEOUT, "the tap's response");
+    assert.equal(tap.response, 6, "acknowledged as a deferred update");
+    const answered = await fromBot(/^got: /);
+    const edited = discord
+      .messagesIn(DISCORD_CHANNEL)
+      .find((message) => message.id === question.id);
+    assert.equal(edited?.content, "Which day? (discord)\n\n✓ Tuesday (olivia)");
+    assert.equal(edited?.components, undefined, "the buttons are gone");
+
+    discord.injectMessage({
+      channelId: DISCORD_CHANNEL,
+      author: DISCORD_OWNER,
+      content: "thanks discord-reply-marker",
+      message_reference: { message_id: answered.id },
+      replyPing: false,
+    });
+    const echo = await fromBot(/discord-reply-marker/);
+    assert.match(echo.content, /<quoted from="Andy">got: /);
   });
 
   it("a button in the web chat answers the question (SSE event, then POST)", async () => {
