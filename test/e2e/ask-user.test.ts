@@ -44,9 +44,11 @@ const REPLY_TIMEOUT = 90_000;
  */
 function askingModel(): Promise<AnthropicFake> {
   return startAnthropicFake((request) => {
-    if (isToolResultTurn(request)) {
+    const restarted = lastUserText(request).includes("<system-note>The service restarted");
+    if (isToolResultTurn(request) && !restarted) {
       return { text: `got: ${JSON.stringify(toolResults(request)[0]?.content)}` };
     }
+    // After a restart the question's tool call is gone; a sensible agent asks again.
     const text = lastUserText(request);
     const marker = /ask-(\w+)/.exec(text)?.[1];
     if (marker)
@@ -362,5 +364,81 @@ describe("ask_user timeout", () => {
     } finally {
       await events.close();
     }
+  });
+});
+
+describe("ask_user across a restart", () => {
+  const dataDir = tempDir();
+  let model: AnthropicFake;
+  let telegram: TelegramFake;
+  let service: Service | undefined;
+
+  const start = () =>
+    startService({
+      dataDir,
+      env: {
+        ANTHROPIC_API_KEY: "sk-ant-e2e-ask-0002",
+        ANTHROPIC_BASE_URL: model.url,
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+        MAIN_CHAT: `telegram:${OWNER.id}`,
+        ACK_REACTION: "",
+      },
+    });
+
+  before(async () => {
+    model = await askingModel();
+    telegram = await startTelegramFake({ botUsername: "pincer_test_bot" });
+  });
+  after(async () => {
+    await service?.stop();
+    await telegram?.close();
+    await model?.close();
+    removeDir(dataDir);
+  });
+
+  it("a question cut off by kill -9 is asked again after the restart; the old buttons only go", async () => {
+    service = await start();
+    telegram.injectMessage({ chatId: OWNER.id, from: OWNER, text: "ask-restart" });
+    const first = await botMessage(telegram, OWNER.id, /^Which day\? \(restart\)$/);
+    await waitFor(() => buttonsOf(first).length === 2 || undefined, "the first question's buttons");
+    await service.kill();
+    service = await start();
+
+    // The turn is read again and asks again: a second question message.
+    const second = await waitFor(
+      () =>
+        telegram.sent.find(
+          (message) =>
+            message.chat.id === OWNER.id &&
+            message.message_id !== first.message_id &&
+            message.text === "Which day? (restart)",
+        ),
+      "the question asked again",
+      REPLY_TIMEOUT,
+    );
+    // A tap on the first one answers nothing and takes its buttons off.
+    telegram.injectCallbackQuery({
+      chatId: OWNER.id,
+      messageId: first.message_id,
+      from: OWNER,
+      data: buttonsOf(first)[0]!.callback_data,
+    });
+    await waitFor(
+      () => buttonsOf(telegram.messageNow(OWNER.id, first.message_id)!).length === 0 || undefined,
+      "the stale buttons to go",
+    );
+    telegram.injectCallbackQuery({
+      chatId: OWNER.id,
+      messageId: second.message_id,
+      from: OWNER,
+      data: buttonsOf(second)[1]!.callback_data,
+    });
+    await botMessage(telegram, OWNER.id, /^got: .*Olivia chose .*Friday/);
+    assert.equal(
+      telegram.sent.filter((message) => /^got: /.test(message.text ?? "")).length,
+      1,
+      "one answer, to the question that was waiting",
+    );
   });
 });
