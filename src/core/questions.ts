@@ -23,6 +23,8 @@ export interface OpenQuestion {
   id: string;
   text: string;
   choices: { id: string; label: string }[];
+  /** Its row in the history, once stored (a page that reloads finds it there). */
+  messageId?: number;
 }
 
 /** How a question ended: the chosen (or typed) answer, or null for none. */
@@ -131,7 +133,8 @@ export class Questions {
       };
     }
     entry.platformIds = platformIds;
-    this.record(group, asText, platformIds, reply);
+    const messageId = this.record(group, asText, platformIds, reply);
+    if (messageId !== undefined) question.messageId = messageId;
     if (entry.outcome) {
       // Answered (or withdrawn) while it was being sent.
       this.closeShown(entry, entry.outcome.answer);
@@ -156,10 +159,10 @@ export class Questions {
     text: string,
     platformIds: string[],
     reply: { threadId: string | undefined; turnThrough: number | undefined },
-  ): void {
+  ): number | undefined {
     const { db } = this.deps;
     try {
-      transaction(db, () => {
+      return transaction(db, () => {
         const messageId = insertOutbound(db, {
           channel: group.channel,
           chatId: group.chatId,
@@ -170,9 +173,11 @@ export class Questions {
           turnThrough: reply.turnThrough,
         });
         setPlatformIds(db, messageId, platformIds);
+        return messageId;
       });
     } catch (error) {
       this.deps.logger.warn({ err: String(error) }, "could not store a question in the history");
+      return undefined;
     }
   }
 

@@ -1,7 +1,8 @@
 // ask_user end to end: the service as a process, the fake model calling the tool, the
-// answer given by a tap on Telegram's or Discord's fake, a typed reply or the web chat's button, and
-// the model's next request carrying it. Also: a tap by a sender who may not answer is
-// ignored, the timeout answers "no answer", and a reply to the bot triggers in a group.
+// answer given by a tap on Telegram's or Discord's fake, a typed reply or the web chat's
+// button, and the model's next request carrying it. Also: a tap by a sender who may not
+// answer is ignored, the timeout answers "no answer", a kill -9 while a question waits,
+// and a reply to the bot triggers in a group (Telegram, Discord).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Message } from "grammy/types";

@@ -42,10 +42,14 @@ function add(message) {
 function showQuestion(question) {
   if (list.querySelector('[data-question="' + question.id + '"]')) return;
   $("chat-empty").hidden = true;
-  const div = document.createElement("div");
-  div.className = "msg out question";
+  // After a reload the question is already in the history: its buttons go under it.
+  const stored = list.querySelector('[data-id="' + question.messageId + '"]');
+  const div = stored || document.createElement("div");
   div.dataset.question = question.id;
-  div.appendChild(renderMarkdown(question.text));
+  if (!stored) {
+    div.className = "msg out question";
+    div.appendChild(renderMarkdown(question.text));
+  }
   const buttons = document.createElement("div");
   buttons.className = "choices";
   for (const choice of question.choices) {
@@ -66,7 +70,7 @@ function showQuestion(question) {
     buttons.appendChild(button);
   }
   div.appendChild(buttons);
-  list.appendChild(div);
+  if (!stored) list.appendChild(div);
   list.scrollTop = list.scrollHeight;
 }
 
