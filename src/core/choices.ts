@@ -72,9 +72,18 @@ export function numberedText(question: Pick<Question, "text" | "choices">): stri
 
 /**
  * The choice a typed message picks, if it picks one: its number ("2", "2.") or its text,
- * whatever the case and spacing. A number is a position first.
+ * whatever the case and spacing, as the whole message or as its last paragraph (a mail
+ * reaches the agent as "Subject: …", a blank line, then the body). A number is a
+ * position first.
  */
 export function typedChoice(choices: string[], typed: string): number | undefined {
+  const whole = choiceIn(choices, typed);
+  if (whole !== undefined) return whole;
+  const paragraphs = typed.trim().split(/\n\s*\n/);
+  return paragraphs.length > 1 ? choiceIn(choices, paragraphs.at(-1)!) : undefined;
+}
+
+function choiceIn(choices: string[], typed: string): number | undefined {
   const number = /^\s*(\d{1,2})[.)]?\s*$/.exec(typed)?.[1];
   if (number !== undefined) {
     const index = Number(number) - 1;

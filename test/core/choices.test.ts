@@ -65,4 +65,8 @@ test("a typed number or the choice's text picks it; anything else picks nothing"
   assert.equal(typedChoice(choices, "0"), undefined);
   assert.equal(typedChoice(choices, "Tuesday please"), undefined);
   assert.equal(typedChoice(choices, ""), undefined);
+  // A mail's answer: the subject line, a blank line, then the body.
+  assert.equal(typedChoice(choices, "Subject: Re: Which day?\n\n2"), 1);
+  assert.equal(typedChoice(choices, "Subject: Re: Which day?\n\ntuesday\n"), 0);
+  assert.equal(typedChoice(choices, "2\nor maybe not"), undefined);
 });
