@@ -23,8 +23,11 @@ export interface ToolHost {
   listGroups(): ToolResult;
   registerGroup(args: RegisterGroupArgs): ToolResult;
   searchHistory(query: string, limit: number): ToolResult;
-  /** Asks the chat and waits for a choice, an answer in words, or "no answer". */
-  askUser(question: string, choices: string[]): Promise<ToolResult>;
+  /**
+   * Asks the chat and waits for a choice, an answer in words, or "no answer"; `signal`
+   * ends the wait when the call is cancelled or its session goes.
+   */
+  askUser(question: string, choices: string[], signal?: AbortSignal): Promise<ToolResult>;
   /** Further tools contributed by other features (scheduling, files, browser). */
   extraTools: AgentTool[];
 }
@@ -63,6 +66,12 @@ export type RegisterGroupArgs = {
 
 function reply(result: ToolResult) {
   return { content: [{ type: "text" as const, text: result.text }], isError: result.isError };
+}
+
+/** The MCP request's abort signal (cancelled by the CLI, or its connection closed). */
+function abortSignalOf(extra: unknown): AbortSignal | undefined {
+  const signal = (extra as { signal?: unknown } | undefined)?.signal;
+  return signal instanceof AbortSignal ? signal : undefined;
 }
 
 function mainOnly(host: ToolHost, run: () => ToolResult): ToolResult {
@@ -105,7 +114,8 @@ export function buildToolServer(host: ToolHost): McpSdkServerConfigWithInstance 
           .array(z.string())
           .describe("2 to 5 choices, each at most 50 characters, e.g. ['Tuesday', 'Friday']"),
       },
-      async (args) => reply(await host.askUser(args.question, args.choices)),
+      async (args, extra) =>
+        reply(await host.askUser(args.question, args.choices, abortSignalOf(extra))),
     ),
     ...(host.group.isMain
       ? [

@@ -14,12 +14,13 @@ export interface ChatToolDeps {
   assistantName: string;
   /** Queues a reply; `turnThrough` ties it to the running turn of that group. */
   reply(group: Group, text: string, turnThrough: number | undefined): void;
-  /** Asks the group's chat (ask_user); `turnThrough` as for reply. */
+  /** Asks the group's chat (ask_user); `turnThrough` as for reply; `signal` withdraws it. */
   ask(
     group: Group,
     question: string,
     choices: string[],
     turnThrough: number | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<ToolResult>;
 }
 
@@ -50,8 +51,8 @@ export function chatTools(
       return { text: `Sent to ${destination.name}.`, isError: false };
     },
 
-    askUser(question, choices): Promise<ToolResult> {
-      return deps.ask(group, question, choices, session.through);
+    askUser(question, choices, signal): Promise<ToolResult> {
+      return deps.ask(group, question, choices, session.through, signal);
     },
 
     listGroups(): ToolResult {

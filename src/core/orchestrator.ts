@@ -123,8 +123,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       options.startSession ??
       realSessions(options, {
         reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
-        ask: (group, question, choices, turnThrough) =>
-          this.ask(group, question, choices, turnThrough),
+        ask: (group, question, choices, turnThrough, signal) =>
+          this.ask(group, question, choices, turnThrough, signal),
       });
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
@@ -337,10 +337,12 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     question: string,
     choices: string[],
     turnThrough: number | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<ToolResult> {
     return this.questions.ask(group, question, choices, {
       threadId: this.threadOf(group, turnThrough),
       turnThrough,
+      signal,
     });
   }
 

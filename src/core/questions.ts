@@ -83,8 +83,15 @@ export class Questions {
     group: Group,
     text: string,
     choices: string[],
-    reply: { threadId: string | undefined; turnThrough: number | undefined },
+    reply: {
+      threadId: string | undefined;
+      turnThrough: number | undefined;
+      /** Withdraws the question: the tool call was cancelled or its session went. */
+      signal?: AbortSignal | undefined;
+    },
   ): Promise<ToolResult> {
+    if (reply.signal?.aborted)
+      return { text: "No answer: the call was cancelled.", isError: false };
     const checked = checkQuestion(text, choices);
     if ("error" in checked) return { text: checked.error, isError: true };
     if (this.pending.has(group.id))
@@ -114,6 +121,17 @@ export class Questions {
     // Registered before it is sent: the platform shows it before our send returns, and an
     // answer given at once must find it.
     this.pending.set(group.id, entry);
+    reply.signal?.addEventListener(
+      "abort",
+      () => {
+        if (this.pending.get(group.id) === entry)
+          this.finish(group.id, null, {
+            text: "No answer: the call was cancelled.",
+            isError: false,
+          });
+      },
+      { once: true },
+    );
     const asText = numberedText({ text: checked.text, choices: checked.choices });
     const options = reply.threadId ? { threadId: reply.threadId } : {};
     let platformIds: string[];

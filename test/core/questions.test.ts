@@ -285,3 +285,18 @@ test("one question at a time per chat; a bad one is refused before anything is s
   rig.questions.stop();
   assert.match((await first).text, /^No answer: the service is shutting down/);
 });
+
+test("a cancelled tool call (its signal aborts) withdraws the question and takes its buttons off", async (t) => {
+  const rig = setup(t);
+  const call = new AbortController();
+  const answer = rig.questions.ask(rig.group, "Go?", ["Yes", "No"], {
+    threadId: undefined,
+    turnThrough: undefined,
+    signal: call.signal,
+  });
+  await asked(rig);
+  call.abort();
+  assert.deepEqual(await answer, { text: "No answer: the call was cancelled.", isError: false });
+  assert.deepEqual(rig.closed, [{ messageIds: ["m1"], text: "Go?\n\n(no answer)" }]);
+  assert.equal(rig.questions.open(rig.group.id), undefined);
+});
