@@ -136,7 +136,7 @@ const SETTING_GROUPS: { title: string; names: SettingName[]; hint: string }[] = 
   {
     title: "Signal",
     names: ["SIGNAL_CLI_URL", "SIGNAL_ACCOUNT"],
-    hint: "Signal runs through a signal-cli daemon you run as a second service: signal-cli -a +NUMBER daemon --http 0.0.0.0:8080. Register the number there first (signal-cli -a +NUMBER register, then verify CODE), or link it to your phone: signal-cli link -n Pincer prints a sgnl:// link; show it as a QR code and scan it in Signal → Settings → Linked devices.",
+    hint: "Signal runs through a signal-cli daemon you run as a second service: signal-cli -a +NUMBER daemon --http 0.0.0.0:8080 --receive-mode=on-connection. Register the number there first (signal-cli -a +NUMBER register, then verify CODE), or link it to your phone: signal-cli link -n Pincer prints a sgnl:// link; show it as a QR code and scan it in Signal → Settings → Linked devices.",
   },
   {
     title: "Matrix",
