@@ -20,7 +20,9 @@ import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
+import { renderHtml, withLineBreaks } from "../render-html.ts";
 import { splitMessage } from "../split.ts";
+import { styledText } from "../styled-text.ts";
 import { writeFileAtomic } from "../../atomic-file.ts";
 import {
   displayName,
@@ -146,7 +148,12 @@ export class MatrixChannel implements Channel {
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
       send: async (piece) => {
         try {
-          const content = { msgtype: "m.text", body: piece };
+          const content = {
+            msgtype: "m.text",
+            body: styledText(piece).text,
+            format: "org.matrix.custom.html",
+            formatted_body: withLineBreaks(renderHtml(piece)),
+          };
           return (await this.#client.sendEvent(roomId, "m.room.message" as never, content as never))
             .event_id;
         } catch (error) {

@@ -33,7 +33,7 @@ import {
   type InboundContext,
 } from "./inbound.ts";
 import { toReactionEmoji } from "./reactions.ts";
-import { renderTelegramHtml, visibleText } from "./render-html.ts";
+import { renderHtml, visibleText } from "../render-html.ts";
 
 export interface TelegramChannelOptions {
   token: string;
@@ -150,7 +150,7 @@ export class TelegramChannel implements Channel {
     const extra = replyOptions(options);
     return await sendPieces({
       pieces: splitMessage(markdown, SPLIT_LIMIT)
-        .map((source) => ({ source, html: renderTelegramHtml(source) }))
+        .map((source) => ({ source, html: renderHtml(source) }))
         .filter(({ html }) => visibleText(html).trim() !== ""),
       send: async ({ source, html }) => {
         try {
