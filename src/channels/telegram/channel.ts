@@ -175,7 +175,7 @@ export class TelegramChannel implements Channel {
     options: SendOptions,
   ): Promise<string[]> {
     this.typing.stop(chatId);
-    const html = renderTelegramHtml(question);
+    const html = renderHtml(question);
     const keyboard = {
       reply_markup: {
         inline_keyboard: choices.map((choice) => [
