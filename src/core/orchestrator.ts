@@ -16,7 +16,7 @@ import type { CredentialProxy } from "../agent/credential-proxy.ts";
 import { modelChoiceOf, type LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
-import type { AgentTool } from "../agent/tools.ts";
+import type { AgentTool, ToolResult } from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import { interruptedTurnNote, stripInternal } from "./format.ts";
@@ -28,6 +28,7 @@ import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { Inbound } from "./inbound.ts";
+import { Questions } from "./questions.ts";
 import { ScheduledTurns, type TurnOutcome } from "./scheduled-turns.ts";
 import {
   realSessions,
@@ -97,6 +98,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly startSession: StartSession;
   private readonly inbound: Inbound;
   private readonly scheduled: ScheduledTurns;
+  private readonly questions: Questions;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -107,9 +109,23 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
     this.channelStates = new ChannelStates(options.logger);
+    this.questions = new Questions({
+      db: options.db,
+      channels: options.channels,
+      delivery: options.delivery,
+      logger: options.logger,
+      timeoutMs: () => options.config.ASK_USER_TIMEOUT,
+      assistantName: () => options.config.ASSISTANT_NAME,
+      opened: (groupId, question) => this.emit("question", groupId, question),
+      closed: (groupId, question) => this.emit("questionClosed", groupId, question),
+    });
     this.startSession =
       options.startSession ??
-      realSessions(options, (group, text, turnThrough) => this.reply(group, text, turnThrough));
+      realSessions(options, {
+        reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
+        ask: (group, question, choices, turnThrough, signal) =>
+          this.ask(group, question, choices, turnThrough, signal),
+      });
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -140,6 +156,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
       dispatch: (groupId) => this.dispatch(groupId),
       ownerCommand: options.ownerCommand,
+      questions: this.questions,
     });
     this.scheduled = new ScheduledTurns({
       db: options.db,
@@ -168,6 +185,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       busy: (groupId) => this.pool.get(groupId)?.busy === true,
       pairing: () => ({ code: this.pairing.code, expiresAt: this.pairing.expiresAt }),
       agentFailure: () => this.agentFailure,
+      question: (groupId) => this.questions.open(groupId),
     };
   }
 
@@ -211,6 +229,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
    */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
+    // A turn waiting for an answer gets "no answer" now, so it can finish within the grace.
+    this.questions.stop();
     for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
     await this.voiceNotes.stop();
     if (graceMs > 0 && this.turnRunning()) {
@@ -289,23 +309,41 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     channel?.setTyping?.(group.chatId, status === "working").catch(() => undefined);
   }
 
+  /** The thread a turn's output goes to: that of the message it answers. */
+  private threadOf(group: Group, turnThrough: number | undefined): string | undefined {
+    if (turnThrough === undefined) return undefined;
+    const answered = latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
+      triggers(group, m),
+    );
+    return answered?.threadId ?? undefined;
+  }
+
   /** Queues a reply; one written by a turn goes into the thread of the message it answers. */
   private reply(group: Group, text: string, turnThrough: number | undefined): void {
-    const answered =
-      turnThrough === undefined
-        ? undefined
-        : latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
-            triggers(group, m),
-          );
     this.disk.attempt("a reply", () =>
       this.options.delivery.enqueue({
         channel: group.channel,
         chatId: group.chatId,
-        threadId: answered?.threadId ?? undefined,
+        threadId: this.threadOf(group, turnThrough),
         text,
         turnThrough,
       }),
     );
+  }
+
+  /** ask_user: the question goes where the turn's replies go (see Questions). */
+  private ask(
+    group: Group,
+    question: string,
+    choices: string[],
+    turnThrough: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ToolResult> {
+    return this.questions.ask(group, question, choices, {
+      threadId: this.threadOf(group, turnThrough),
+      turnThrough,
+      signal,
+    });
   }
 
   private open(key: number): ConversationSession {
@@ -410,6 +448,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
+    // Its tool call is gone with it.
+    this.questions.cancel(group.id, "the agent's session ended");
     this.staleTools.delete(group.id);
     this.emit("sessionClosed", group.id);
     const unfinished = session.busy;

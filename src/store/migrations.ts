@@ -269,4 +269,12 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    sql: `
+      -- An inbound message that answered an ask_user question (the question's id): the agent
+      -- got it as the tool's result, so it stays in the history but is never a prompt again.
+      ALTER TABLE messages ADD COLUMN answers TEXT;
+    `,
+  },
 ];
