@@ -37,6 +37,7 @@ import {
 import { ChannelStates } from "./channel-states.ts";
 import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-port.ts";
 import { modelErrorText } from "./model-errors.ts";
+import type { TakenFile } from "./send-file.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 
 export interface OrchestratorOptions {
@@ -109,7 +110,9 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     this.channelStates = new ChannelStates(options.logger);
     this.startSession =
       options.startSession ??
-      realSessions(options, (group, text, turnThrough) => this.reply(group, text, turnThrough));
+      realSessions(options, (group, text, turnThrough, file) =>
+        this.reply(group, text, turnThrough, file),
+      );
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -290,7 +293,12 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   }
 
   /** Queues a reply; one written by a turn goes into the thread of the message it answers. */
-  private reply(group: Group, text: string, turnThrough: number | undefined): void {
+  private reply(
+    group: Group,
+    text: string,
+    turnThrough: number | undefined,
+    file?: TakenFile,
+  ): void {
     const answered =
       turnThrough === undefined
         ? undefined
@@ -303,6 +311,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
         chatId: group.chatId,
         threadId: answered?.threadId ?? undefined,
         text,
+        file,
         turnThrough,
       }),
     );
