@@ -7,11 +7,19 @@
 import { ImapFlow, type FetchMessageObject } from "imapflow";
 import { simpleParser } from "mailparser";
 import nodemailer, { type Transporter } from "nodemailer";
+import type { Attachment } from "nodemailer/lib/mailer/index.js";
 import { registerSecret, type Logger } from "../../log.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
-import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  OutboundFile,
+  SendFileOptions,
+  SendOptions,
+} from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
@@ -109,6 +117,22 @@ export class EmailChannel implements Channel {
   }
 
   async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
+    return [await this.#mail(chatId, markdown)];
+  }
+
+  /** The file as an attachment of a reply threaded like any other, the caption its text. */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    return [
+      await this.#mail(chatId, options.caption ?? "", {
+        filename: file.name,
+        path: file.path,
+        contentType: file.mimeType,
+      }),
+    ];
+  }
+
+  /** Sends a reply under the correspondent's latest mail; returns its Message-ID. */
+  async #mail(chatId: string, text: string, attachment?: Attachment): Promise<string> {
     if (chatId.startsWith(UNVERIFIED_PREFIX))
       throw new Error("mail whose sender the mail server did not authenticate is never answered");
     const original = this.#latest.get(chatId) ?? (await this.#latestFrom(chatId));
@@ -120,11 +144,12 @@ export class EmailChannel implements Channel {
         from: { name: this.#options.assistantName, address: this.#options.address },
         to: chatId,
         subject: original ? headers.subject : `Message from ${this.#options.assistantName}`,
-        text: markdown,
+        text,
+        ...(attachment ? { attachments: [attachment] } : {}),
         ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
         ...(headers.references ? { references: headers.references } : {}),
       });
-      return [info.messageId];
+      return info.messageId;
     } catch (error) {
       throw toSendError(error);
     }
