@@ -63,12 +63,12 @@ export function chatTools(
       const channel = deps.channels.get(destination.channel);
       if (!channel)
         return {
-          text: `${destination.name} is a ${destination.channel} chat, and ${destination.channel} is not set up here.`,
+          text: `${destination.name} is a chat on ${destination.channel}, which is not set up here.`,
           isError: true,
         };
       if (!channel.sendFile)
         return {
-          text: `${destination.name} is a ${destination.channel} chat; files cannot be sent there.`,
+          text: `${destination.name} is a chat on ${destination.channel}, where files cannot be sent.`,
           isError: true,
         };
       const taken = await takeFile({
