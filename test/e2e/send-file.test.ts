@@ -4,8 +4,9 @@
 // path outside the folder, a FIFO) is refused with words naming the problem.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import {
   isToolResultTurn,
   lastUserText,
@@ -26,12 +27,15 @@ import {
 } from "./harness.ts";
 
 const REPLY_TIMEOUT = 90_000;
-/** The first bytes of a PNG, then some more: what the page is to show inline. */
-const PNG = "\\x89PNG\\r\\n\\x1a\\nchart-pixels";
+/** A real 1x1 PNG, which the page is to show inline. */
+const PNG_BASE64 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+const PNG = Buffer.from(PNG_BASE64, "base64");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const BASH: Record<string, string> = {
   make: [
-    `printf '${PNG}' > chart.png`,
+    `echo ${PNG_BASE64} | base64 -d > chart.png`,
     "printf '<script>alert(1)</script>' > page.html",
     "ln -s /etc/passwd passwd.txt",
     "ln -s ../work/secret.txt secret.txt",
@@ -107,7 +111,7 @@ describe("send_file through the service", () => {
     await sse.ready;
     await step("send", "chart");
     assert.deepEqual(results.get("chart"), {
-      text: "Sent chart.png (20 bytes) to Main.",
+      text: `Sent chart.png (${PNG.length} bytes) to Main.`,
       isError: false,
     });
     const event = await waitFor(
@@ -134,7 +138,7 @@ describe("send_file through the service", () => {
       {
         name: "chart.png",
         type: "image/png",
-        size: 20,
+        size: PNG.length,
         url: undefined,
       },
     );
@@ -150,9 +154,7 @@ describe("send_file through the service", () => {
     assert.equal(response.headers.get("content-type"), "image/png");
     assert.match(response.headers.get("content-disposition")!, /^inline; filename="chart.png"/);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
-    const bytes = Buffer.from(await response.arrayBuffer());
-    assert.equal(bytes.subarray(0, 4).toString("latin1"), "\x89PNG");
-    assert.equal(bytes.length, 20);
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), PNG);
 
     // The history API lists it too.
     const history = (await (await api(service, "/api/chat/messages")).json()) as {
@@ -177,6 +179,34 @@ describe("send_file through the service", () => {
     assert.match(response.headers.get("content-disposition")!, /^attachment; filename="page.html"/);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   });
+
+  it(
+    "the page shows the image inline and the other file as a download link",
+    { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` },
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${service.url}/login`);
+        await page.fill("#token", service.token);
+        await page.click("#login button");
+        await page.waitForSelector("#composer");
+        // The image loads (with the session cookie, under the page's CSP): 1x1 pixels.
+        await page.waitForFunction(
+          `[...document.querySelectorAll("img.sent-image")].some((img) => img.alt === "chart.png" && img.naturalWidth === 1)`,
+        );
+        const link = await page.waitForSelector('a.attachment[download="page.html"]');
+        assert.match((await link.textContent()) ?? "", /page\.html \(1 KB\)/);
+        assert.match((await link.getAttribute("href")) ?? "", /^\/api\/chat\/files\/\d+$/);
+        assert.equal(await page.$("iframe, object, embed"), null);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it("refuses hostile paths, naming the problem", async () => {
     for (const name of ["passwd", "secret", "outside", "etc", "pipe", "folder", "missing"])
