@@ -162,6 +162,13 @@ describe("send_file through the service", () => {
     };
     const listed = history.messages.find((m) => m.text === "The **chart**");
     assert.equal(listed?.attachments[0]?.url, file!.url);
+    // So does the group's conversation, by name.
+    const conversation = (await (await api(service, "/api/groups/main/messages")).json()) as {
+      messages: { text: string; attachments: { kind: string; fileName: string }[] }[];
+    };
+    assert.deepEqual(conversation.messages.find((m) => m.text === "The **chart**")?.attachments, [
+      { kind: "file", fileName: "chart.png" },
+    ]);
   });
 
   it("serves HTML the agent wrote only as an opaque download, never inline", async () => {
