@@ -4,7 +4,7 @@
 // path outside the folder, a FIFO) is refused with words naming the problem.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import {
@@ -15,6 +15,7 @@ import {
   toolResults,
   type AnthropicFake,
 } from "../fakes/anthropic/server.ts";
+import { startTelegramFake, type TelegramFake } from "../fakes/telegram/server.ts";
 import {
   api,
   listen,
@@ -55,11 +56,15 @@ const SENDS: Record<string, Record<string, unknown>> = {
   pipe: { path: "pipe" },
   folder: { path: "reports" },
   missing: { path: "nothing-here.pdf" },
+  tofamily: { path: "chart.png", caption: "For you", target_group: "family" },
+  pagetofamily: { path: "page.html", target_group: "family" },
 };
+const ALICE = { id: 7001, first_name: "Alice" };
 
 describe("send_file through the service", () => {
   const dataDir = tempDir();
   let model: AnthropicFake;
+  let telegram: TelegramFake;
   let service: Service;
   const results = new Map<string, { text: string; isError: boolean }>();
 
@@ -94,14 +99,29 @@ describe("send_file through the service", () => {
     // Another group's file, which the main agent links to.
     mkdirSync(join(dataDir, "groups", "work"), { recursive: true });
     writeFileSync(join(dataDir, "groups", "work", "secret.txt"), "work's secret");
+    telegram = await startTelegramFake({ botUsername: "pincer_send_file_bot" });
     service = await startService({
       dataDir,
-      env: { ANTHROPIC_API_KEY: "sk-ant-send-file-0000", ANTHROPIC_BASE_URL: model.url },
+      env: {
+        ANTHROPIC_API_KEY: "sk-ant-send-file-0000",
+        ANTHROPIC_BASE_URL: model.url,
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+      },
     });
     await step("bash", "make");
+    telegram.injectMessage({ chatId: ALICE.id, from: ALICE, text: "hello" });
+    await waitFor(async () => {
+      const response = await api(service, "/api/groups", {
+        method: "POST",
+        body: JSON.stringify({ chat: `telegram:${ALICE.id}`, folder: "family" }),
+      });
+      return response.status === 201 || undefined;
+    }, "family registered");
   });
   after(async () => {
     await service?.stop();
+    await telegram?.close();
     await model?.close();
     removeDir(dataDir);
   });
@@ -202,8 +222,14 @@ describe("send_file through the service", () => {
         await page.click("#login button");
         await page.waitForSelector("#composer");
         // The image loads (with the session cookie, under the page's CSP): 1x1 pixels.
-        await page.waitForFunction(
-          `[...document.querySelectorAll("img.sent-image")].some((img) => img.alt === "chart.png" && img.naturalWidth === 1)`,
+        // (Polled with evaluate: waitForFunction's string form runs eval, which the CSP blocks.)
+        await page.waitForSelector('img.sent-image[alt="chart.png"]');
+        await waitFor(
+          async () =>
+            (await page.evaluate(
+              `document.querySelector('img.sent-image[alt="chart.png"]').naturalWidth === 1`,
+            )) || undefined,
+          "the image loaded",
         );
         const link = await page.waitForSelector('a.attachment[download="page.html"]');
         assert.match((await link.textContent()) ?? "", /page\.html \(1 KB\)/);
@@ -214,6 +240,40 @@ describe("send_file through the service", () => {
       }
     },
   );
+
+  it("main sends to a Telegram chat through the outbox: retried once, then failed visibly", async () => {
+    // A 502 is retried; the photo arrives once, with its caption.
+    telegram.failNext("sendPhoto", { status: 502, description: "Bad Gateway" });
+    await step("send", "tofamily");
+    assert.deepEqual(results.get("tofamily"), {
+      text: `Sent chart.png (${PNG.length} bytes) to Alice.`,
+      isError: false,
+    });
+    const photos = () => telegram.sent.filter((m) => m.chat.id === ALICE.id && m.photo);
+    await waitFor(() => photos().length > 0 || undefined, "the photo", REPLY_TIMEOUT);
+    const [photo] = photos();
+    assert.equal(photo!.caption, "For you");
+    assert.deepEqual(Buffer.from(telegram.fileBytes(photo!.photo!.at(-1)!.file_id)!), PNG);
+    assert.equal(
+      telegram.calls.filter((call) => call.method === "sendPhoto").length,
+      2,
+      "one 502, one success",
+    );
+
+    // A 400 is not retried: the delivery is listed as failed, with the platform's reason.
+    telegram.failNext("sendDocument", { status: 400, description: "Bad Request: no thanks" });
+    await step("send", "pagetofamily");
+    const failed = await waitFor(async () => {
+      const list = (await (await api(service, "/api/outbox/failed")).json()) as {
+        failed: { file: { name: string } | null; lastError: string }[];
+      };
+      return list.failed.find((item) => item.file?.name === "page.html");
+    }, "the failed delivery");
+    assert.match(failed.lastError, /no thanks/);
+    await waitFor(() => photos().length === 1 || undefined, "still one photo");
+    // Only the web chat's copies are kept; the Telegram ones went once settled.
+    assert.equal(readdirSync(join(dataDir, "store", "outbound-files")).length, 2);
+  });
 
   it("refuses hostile paths, naming the problem", async () => {
     for (const name of ["passwd", "secret", "outside", "etc", "pipe", "folder", "missing"])
