@@ -23,6 +23,7 @@ import type {
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
+import { renderHtml, withLineBreaks } from "../render-html.ts";
 import { translateMail } from "./inbound.ts";
 import { UNVERIFIED_PREFIX, type SenderPolicy } from "./senders.ts";
 import { replyHeaders, type MailHeaders } from "./threading.ts";
@@ -132,7 +133,7 @@ export class EmailChannel implements Channel {
   }
 
   /** Sends a reply under the correspondent's latest mail; returns its Message-ID. */
-  async #mail(chatId: string, text: string, attachment?: Attachment): Promise<string> {
+  async #mail(chatId: string, markdown: string, attachment?: Attachment): Promise<string> {
     if (chatId.startsWith(UNVERIFIED_PREFIX))
       throw new Error("mail whose sender the mail server did not authenticate is never answered");
     const original = this.#latest.get(chatId) ?? (await this.#latestFrom(chatId));
@@ -144,7 +145,9 @@ export class EmailChannel implements Channel {
         from: { name: this.#options.assistantName, address: this.#options.address },
         to: chatId,
         subject: original ? headers.subject : `Message from ${this.#options.assistantName}`,
-        text,
+        text: markdown,
+        // The same words as HTML for mail apps: emphasis, code, links and quotes shown as such.
+        ...(markdown ? { html: withLineBreaks(renderHtml(markdown)) } : {}),
         ...(attachment ? { attachments: [attachment] } : {}),
         ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
         ...(headers.references ? { references: headers.references } : {}),

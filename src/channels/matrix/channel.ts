@@ -28,7 +28,9 @@ import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
+import { renderHtml, withLineBreaks } from "../render-html.ts";
 import { splitMessage } from "../split.ts";
+import { styledText } from "../styled-text.ts";
 import { writeFileAtomic } from "../../atomic-file.ts";
 import {
   displayName,
@@ -154,7 +156,12 @@ export class MatrixChannel implements Channel {
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
       send: async (piece) => {
         try {
-          const content = { msgtype: "m.text", body: piece };
+          const content = {
+            msgtype: "m.text",
+            body: styledText(piece).text,
+            format: "org.matrix.custom.html",
+            formatted_body: withLineBreaks(renderHtml(piece)),
+          };
           return (await this.#client.sendEvent(roomId, "m.room.message" as never, content as never))
             .event_id;
         } catch (error) {
@@ -183,9 +190,16 @@ export class MatrixChannel implements Channel {
         name: file.name,
         type: file.mimeType,
       });
+      const caption = options.caption
+        ? {
+            body: styledText(options.caption).text,
+            format: "org.matrix.custom.html",
+            formatted_body: withLineBreaks(renderHtml(options.caption)),
+          }
+        : { body: file.name };
       const content = {
         msgtype: isPlainImage(file.mimeType) ? "m.image" : "m.file",
-        body: options.caption || file.name,
+        ...caption,
         filename: file.name,
         url,
         info: { mimetype: file.mimeType, size: file.size },

@@ -24,6 +24,7 @@ import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
 import { splitMessage } from "../split.ts";
+import { styledText } from "../styled-text.ts";
 import { RATE_LIMIT_ERROR, SignalDaemon, SignalHttpError, SignalRpcError } from "./daemon.ts";
 import {
   addressOf,
@@ -87,6 +88,18 @@ export function toSendError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Markdown as signal-cli sends it: plain text plus --text-style ranges. */
+function styledMessage(markdown: string): { message: string; textStyle?: string[] } {
+  const { text, styles } = styledText(markdown);
+  return {
+    message: text,
+    // signal-cli's --text-style: "start:length:STYLE", offsets in UTF-16 units.
+    ...(styles.length > 0
+      ? { textStyle: styles.map((r) => `${r.start}:${r.length}:${r.style}`) }
+      : {}),
+  };
+}
+
 export class SignalChannel implements Channel {
   readonly name = "signal" as const;
   readonly #daemon: SignalDaemon;
@@ -132,7 +145,7 @@ export class SignalChannel implements Channel {
         try {
           const result = await this.#daemon.call<{ timestamp: number }>("send", {
             ...addressOf(chatId),
-            message: piece,
+            ...styledMessage(piece),
           });
           return messageId(result.timestamp, this.#identity.account);
         } catch (error) {
@@ -160,7 +173,7 @@ export class SignalChannel implements Channel {
     try {
       const result = await this.#daemon.call<{ timestamp: number }>("send", {
         ...addressOf(chatId),
-        message: options.caption ?? "",
+        ...styledMessage(options.caption ?? ""),
         attachments: [`data:${file.mimeType};filename=${name};base64,${data}`],
       });
       return [messageId(result.timestamp, this.#identity.account)];

@@ -42,7 +42,7 @@ import {
   type InboundContext,
 } from "./inbound.ts";
 import { toReactionEmoji } from "./reactions.ts";
-import { renderTelegramHtml, visibleText } from "./render-html.ts";
+import { renderHtml, visibleText } from "../render-html.ts";
 
 export interface TelegramChannelOptions {
   token: string;
@@ -157,7 +157,7 @@ export class TelegramChannel implements Channel {
     const extra = replyOptions(options);
     return await sendPieces({
       pieces: splitMessage(markdown, SPLIT_LIMIT)
-        .map((source) => ({ source, html: renderTelegramHtml(source) }))
+        .map((source) => ({ source, html: renderHtml(source) }))
         .filter(({ html }) => visibleText(html).trim() !== ""),
       send: async ({ source, html }) => {
         try {
@@ -178,7 +178,7 @@ export class TelegramChannel implements Channel {
   async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
     this.typing.stop(chatId);
     const caption = options.caption
-      ? { caption: renderTelegramHtml(options.caption), parse_mode: "HTML" as const }
+      ? { caption: renderHtml(options.caption), parse_mode: "HTML" as const }
       : {};
     const extra = { ...replyOptions(options), ...caption };
     // GIFs would arrive as a still photo: they go as documents, which Telegram animates.
