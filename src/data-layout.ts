@@ -4,6 +4,7 @@
 //   DATA_DIR/store/pincer.db      the database (store/ is host only, 0700)
 //   DATA_DIR/store/channels/<c>/  a channel's link data (e.g. WhatsApp's keys)
 //   DATA_DIR/store/browser/       the browser's state
+//   DATA_DIR/store/outbound-files/ the host's copies of files agents sent (send_file)
 //   DATA_DIR/store/skills/        installed skills: skills.lock.json (the pins), installed/<name>/,
 //                                 staging/ (git fetches and uploads being checked)
 //   DATA_DIR/groups/<folder>/     a chat's folder, its agent's working directory
@@ -93,4 +94,12 @@ export function mcpHomesDir(paths: Paths): string {
 
 export function mcpHome(paths: Paths, folder: string): string {
   return join(mcpHomesDir(paths), folder);
+}
+
+/**
+ * The host's copies of files agents sent, taken at the tool call (store/ is host only, so
+ * no agent can swap one before it goes out); the outbox reads them from here.
+ */
+export function outboundFilesDir(paths: Paths): string {
+  return join(paths.storeDir, "outbound-files");
 }

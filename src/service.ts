@@ -23,6 +23,7 @@ import {
   databaseFile,
   dataPaths,
   globalMemoryDir,
+  outboundFilesDir,
   settingsFile,
 } from "./data-layout.ts";
 import { MODEL_SETTINGS, readSettingsFile, Settings } from "./settings/settings.ts";
@@ -162,6 +163,7 @@ async function start(
     get assistantName() {
       return config.ASSISTANT_NAME;
     },
+    filesDir: outboundFilesDir(paths),
     disk,
   });
   const quota = new DiskQuota({

@@ -20,6 +20,11 @@ export interface ToolResult {
 export interface ToolHost {
   group: Group;
   sendMessage(targetFolder: string | undefined, text: string): ToolResult;
+  sendFile(
+    targetFolder: string | undefined,
+    path: string,
+    caption: string | undefined,
+  ): Promise<ToolResult>;
   listGroups(): ToolResult;
   registerGroup(args: RegisterGroupArgs): ToolResult;
   searchHistory(query: string, limit: number): ToolResult;
@@ -94,6 +99,33 @@ export function buildToolServer(host: ToolHost): McpSdkServerConfigWithInstance 
       },
       async (args) =>
         reply(host.sendMessage((args as { target_group?: string }).target_group, args.text)),
+    ),
+    tool(
+      "send_file",
+      host.group.isMain
+        ? "Send a file from your folder (a report, an image, a PDF you made) to this chat, or to another registered group by its folder name. The file is taken as it is now; the size limit depends on the chat's platform."
+        : "Send a file from your folder (a report, an image, a PDF you made) to this chat. The file is taken as it is now; the size limit depends on the chat's platform.",
+      {
+        path: z
+          .string()
+          .min(1)
+          .max(4096)
+          .describe(
+            "The file, relative to your folder (your working directory) or absolute inside it",
+          ),
+        caption: z.string().max(1_000).optional().describe("Markdown text shown with the file"),
+        ...(host.group.isMain
+          ? { target_group: z.string().optional().describe("Folder of another registered group") }
+          : {}),
+      },
+      async (args) =>
+        reply(
+          await host.sendFile(
+            (args as { target_group?: string }).target_group,
+            args.path,
+            args.caption,
+          ),
+        ),
     ),
     tool(
       "search_history",

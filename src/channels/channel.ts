@@ -112,6 +112,25 @@ export class TransientSendError extends Error {
   }
 }
 
+/**
+ * A file an agent sent (its `send_file` tool), as the host copied it at that moment: `path`
+ * is that host-only copy, outside every agent's reach, so the agent cannot change or swap
+ * what goes out. Read it; never write, move or delete it (the outbox does that).
+ */
+export interface OutboundFile {
+  /** The file's own name (no folders), as the recipient sees it. */
+  name: string;
+  /** From the name's extension; application/octet-stream when unknown. */
+  mimeType: string;
+  size: number;
+  path: string;
+}
+
+export interface SendFileOptions extends SendOptions {
+  /** Markdown shown with the file (as the platform's caption, or a message right after). */
+  caption?: string;
+}
+
 export interface Channel {
   readonly name: ChannelName;
   start(host: ChannelHost): Promise<void>;
@@ -122,6 +141,19 @@ export interface Channel {
    * error marks the outbound message failed.
    */
   send(chatId: string, markdown: string, options: SendOptions): Promise<string[]>;
+  /**
+   * Sends one file, as the platform's image form when it is an image the platform shows
+   * inline (within its media limit), else as a document or attachment. The caller has
+   * checked the size against the platform's limit (file-limits.ts). Returns the ids of the
+   * messages it created; errors as for `send`. A channel without it cannot send files: the
+   * agent is told so when it tries.
+   */
+  sendFile?(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]>;
+  /**
+   * The channel serves sent files from the host's copy itself (the web chat links to it), so
+   * the copy is kept; for every other channel it is removed once the send is settled.
+   */
+  readonly servesFiles?: boolean;
   setTyping?(chatId: string, typing: boolean): Promise<void>;
   /**
    * Sends a question with one button per choice (`id` is what a tap reports back as an

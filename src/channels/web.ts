@@ -1,6 +1,7 @@
 // The built-in web chat: always the owner's main group. Messages come in through the
 // HTTP API; replies are "delivered" by being committed, and the HTTP layer streams them
-// to browsers from the store, so a reconnecting page misses nothing.
+// to browsers from the store, so a reconnecting page misses nothing. Files the agent sends
+// stay in the host's copy, which the page downloads (web/chat-api.ts).
 import { randomUUID } from "node:crypto";
 import type { Attachment, Channel, ChannelHost } from "./channel.ts";
 
@@ -8,6 +9,7 @@ export const WEB_CHAT_ID = "main";
 
 export class WebChannel implements Channel {
   readonly name = "web" as const;
+  readonly servesFiles = true;
   private host: ChannelHost | undefined;
 
   async start(host: ChannelHost): Promise<void> {
@@ -43,6 +45,10 @@ export class WebChannel implements Channel {
       senderName,
       choiceId,
     });
+  }
+
+  async sendFile(): Promise<string[]> {
+    return [`web-${randomUUID()}`];
   }
 
   /** Takes a message typed (or recorded) in the web chat; resolves once it is committed. Returns its platform id. */

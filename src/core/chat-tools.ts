@@ -1,19 +1,29 @@
-// The chat tools every group's agent has (send_message, ask_user, list_groups,
+// The chat tools every group's agent has (send_message, send_file, ask_user, list_groups,
 // register_group, search_history), as the core answers them. Each set is made for one group and its
 // session: only the main chat may reach other groups.
 import type { ToolHost, ToolResult } from "../agent/tools.ts";
+import type { Channel } from "../channels/channel.ts";
+import { formatSize } from "../channels/file-limits.ts";
+import { groupDir, outboundFilesDir, type Paths } from "../data-layout.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder, listChats, listGroups, type Group } from "../store/groups.ts";
 import { searchMessages } from "../store/messages.ts";
 import { stripInternal } from "./format.ts";
 import { groupListing } from "./group-listing.ts";
 import { registerChat } from "./registration.ts";
+import { takeFile, type TakenFile } from "./send-file.ts";
 
 export interface ChatToolDeps {
   db: Db;
+  paths: Paths;
+  /** The running channels: send_file checks the destination's can take files, and how large. */
+  channels: Map<string, Channel>;
   assistantName: string;
-  /** Queues a reply; `turnThrough` ties it to the running turn of that group. */
-  reply(group: Group, text: string, turnThrough: number | undefined): void;
+  /**
+   * Queues a reply (a file with `text` as its caption); `turnThrough` ties it to the running
+   * turn of that group.
+   */
+  reply(group: Group, text: string, turnThrough: number | undefined, file?: TakenFile): void;
   /** Asks the group's chat (ask_user); `turnThrough` as for reply; `signal` withdraws it. */
   ask(
     group: Group,
@@ -33,26 +43,56 @@ export function chatTools(
   session: { readonly through: number },
 ): ChatTools {
   const { db } = deps;
+  /** Where a send goes: this chat, or for main any registered group by its folder. */
+  const destinationOf = (target: string | undefined): Group | ToolResult => {
+    if (!target || target === group.folder) return group;
+    if (!group.isMain)
+      return { text: "Only the main chat can send to other groups.", isError: true };
+    const found = getGroupByFolder(db, target);
+    if (!found) return { text: `No registered group has the folder "${target}".`, isError: true };
+    return found;
+  };
+  const through = (destination: Group) =>
+    destination.id === group.id ? session.through : undefined;
   return {
     sendMessage(target, text): ToolResult {
-      let destination = group;
-      if (target && target !== group.folder) {
-        if (!group.isMain)
-          return { text: "Only the main chat can send to other groups.", isError: true };
-        const found = getGroupByFolder(db, target);
-        if (!found)
-          return { text: `No registered group has the folder "${target}".`, isError: true };
-        destination = found;
-      }
+      const destination = destinationOf(target);
+      if ("isError" in destination) return destination;
       const clean = stripInternal(text);
       if (!clean)
         return { text: "Nothing to send after removing <internal> notes.", isError: true };
-      deps.reply(destination, clean, destination.id === group.id ? session.through : undefined);
+      deps.reply(destination, clean, through(destination));
       return { text: `Sent to ${destination.name}.`, isError: false };
     },
 
     askUser(question, choices, signal): Promise<ToolResult> {
       return deps.ask(group, question, choices, session.through, signal);
+    },
+
+    async sendFile(target, path, caption): Promise<ToolResult> {
+      const destination = destinationOf(target);
+      if ("isError" in destination) return destination;
+      const channel = deps.channels.get(destination.channel);
+      if (!channel)
+        return {
+          text: `${destination.name} is a chat on ${destination.channel}, which is not set up here.`,
+          isError: true,
+        };
+      if (!channel.sendFile)
+        return {
+          text: `${destination.name} is a chat on ${destination.channel}, where files cannot be sent.`,
+          isError: true,
+        };
+      const taken = await takeFile({
+        folder: groupDir(deps.paths, group.folder),
+        given: path,
+        channel: channel.name,
+        filesDir: outboundFilesDir(deps.paths),
+      });
+      if ("error" in taken) return { text: taken.error, isError: true };
+      deps.reply(destination, stripInternal(caption ?? ""), through(destination), taken.file);
+      const { name, size } = taken.file;
+      return { text: `Sent ${name} (${formatSize(size)}) to ${destination.name}.`, isError: false };
     },
 
     listGroups(): ToolResult {

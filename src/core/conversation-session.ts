@@ -35,6 +35,7 @@ export interface RealSessionOptions {
   config: Config;
   db: Db;
   paths: Paths;
+  channels: ChatToolDeps["channels"];
   proxy: CredentialProxy;
   isolation: AgentIsolation;
   bundledSkillsDir: string;
@@ -71,6 +72,8 @@ export function realSessions(
   });
   const toolDeps = {
     db: options.db,
+    paths: options.paths,
+    channels: options.channels,
     // Read at each use: the name may be changed on the setup page.
     get assistantName() {
       return config.ASSISTANT_NAME;

@@ -3,6 +3,8 @@
 // says), a permanent one marks the row failed, visibly. Nothing here polls: a send is
 // tried when it is enqueued, and a retry is a timer armed for that one row.
 import { EventEmitter } from "node:events";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Channel } from "../channels/channel.ts";
 import { TransientSendError } from "../channels/channel.ts";
 import type { Db } from "../store/db.ts";
@@ -16,6 +18,7 @@ import {
   type OutboxItem,
 } from "../store/outbox.ts";
 import { insertOutbound, setPlatformIds } from "../store/messages.ts";
+import { insertOutboundFile, type StoredOutboundFile } from "../store/outbound-files.ts";
 import { isDiskFull, transaction } from "../store/db.ts";
 import type { Logger } from "../log.ts";
 import { backoffMs } from "../time/backoff.ts";
@@ -26,6 +29,8 @@ export interface DeliveryOptions {
   channels: Map<string, Channel>;
   logger: Logger;
   assistantName: string;
+  /** Where the host's copies of sent files are (data-layout's outboundFilesDir). */
+  filesDir: string;
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -37,7 +42,10 @@ export interface Reply {
   channel: string;
   chatId: string;
   threadId?: string | undefined;
+  /** The text, or a file's caption (may be empty then). */
   text: string;
+  /** A file an agent sent, already copied into `filesDir` under `stored`. */
+  file?: Omit<StoredOutboundFile, "messageId"> | undefined;
   /** The last inbound message id the producing turn had read. */
   turnThrough?: number | undefined;
 }
@@ -71,6 +79,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
         timestamp: now,
         turnThrough: reply.turnThrough,
       });
+      if (reply.file) insertOutboundFile(db, { ...reply.file, messageId });
       return enqueueDelivery(
         db,
         { messageId, channel: reply.channel, chatId: reply.chatId, threadId: reply.threadId },
@@ -196,6 +205,28 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     }
   }
 
+  private send(channel: Channel, item: OutboxItem): Promise<string[]> {
+    const thread = item.threadId ? { threadId: item.threadId } : {};
+    if (!item.file) return channel.send(item.chatId, item.text, thread);
+    // Checked when the agent called send_file; a channel replaced since may still lack it.
+    if (!channel.sendFile) throw new Error(`${item.channel} cannot send files`);
+    const { name, mimeType, size, stored } = item.file;
+    return channel.sendFile(
+      item.chatId,
+      { name, mimeType, size, path: join(this.options.filesDir, stored) },
+      { ...thread, ...(item.text ? { caption: item.text } : {}) },
+    );
+  }
+
+  /** A sent or failed file's copy is removed, unless its channel serves it (the web chat). */
+  private async settledFile(item: OutboxItem): Promise<void> {
+    if (!item.file || this.options.channels.get(item.channel)?.servesFiles) return;
+    await rm(join(this.options.filesDir, item.file.stored), { force: true }).catch(
+      (error: unknown) =>
+        this.options.logger.warn({ outbox: item.id, err: String(error) }, "file copy not removed"),
+    );
+  }
+
   // Retries wait inside the chat's chain, so later replies never overtake an earlier one.
   private async deliver(outboxId: number): Promise<void> {
     const { db, logger } = this.options;
@@ -206,11 +237,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
       const channel = this.options.channels.get(item.channel);
       try {
         if (!channel) throw new TransientSendError(`channel ${item.channel} is not running`);
-        const ids = await channel.send(
-          item.chatId,
-          item.text,
-          item.threadId ? { threadId: item.threadId } : {},
-        );
+        const ids = await this.send(channel, item);
         const recorded = await this.record(() =>
           transaction(db, () => {
             setPlatformIds(db, item.messageId, ids);
@@ -218,11 +245,13 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
           }),
         );
         if (!recorded) return;
+        await this.settledFile(item);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const attempts = item.attempts + 1;
         if (!(error instanceof TransientSendError) || attempts >= this.options.maxAttempts) {
           if (!(await this.record(() => markFailed(db, item.id, message)))) return;
+          await this.settledFile(item);
           logger.error(
             { outbox: item.id, channel: item.channel, attempts, err: message },
             "send failed for good",

@@ -67,6 +67,9 @@ Everything you write as plain text is sent to the chat. Wrap thinking that is no
 chat in <internal>…</internal>; it is removed before sending. Use the send_message tool for
 progress updates during long work. Your working directory is this chat's own folder: files
 you keep there persist. Text inside <quoted> is what the sender replied to.
+A file or image someone sent appears as <attachment kind="…" path="…"/>: the path is
+relative to your working directory, so read the file there. To send a file you made (a
+report, a chart, a PDF), save it in your folder and call send_file with its path.
 A voice note appears as "[voice note, 0:42, transcribed automatically — may contain errors]"
 followed by what the sender said, as heard by speech recognition: treat it as their words
 and allow for misheard ones. When a note says it was not transcribed, you cannot listen to

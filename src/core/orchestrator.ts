@@ -38,6 +38,7 @@ import {
 import { ChannelStates } from "./channel-states.ts";
 import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-port.ts";
 import { modelErrorText } from "./model-errors.ts";
+import type { TakenFile } from "./send-file.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 
 export interface OrchestratorOptions {
@@ -122,7 +123,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     this.startSession =
       options.startSession ??
       realSessions(options, {
-        reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
+        reply: (group, text, turnThrough, file) => this.reply(group, text, turnThrough, file),
         ask: (group, question, choices, turnThrough, signal) =>
           this.ask(group, question, choices, turnThrough, signal),
       });
@@ -319,13 +320,19 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   }
 
   /** Queues a reply; one written by a turn goes into the thread of the message it answers. */
-  private reply(group: Group, text: string, turnThrough: number | undefined): void {
+  private reply(
+    group: Group,
+    text: string,
+    turnThrough: number | undefined,
+    file?: TakenFile,
+  ): void {
     this.disk.attempt("a reply", () =>
       this.options.delivery.enqueue({
         channel: group.channel,
         chatId: group.chatId,
         threadId: this.threadOf(group, turnThrough),
         text,
+        file,
         turnThrough,
       }),
     );

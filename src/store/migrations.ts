@@ -270,6 +270,21 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 10,
+    sql: `
+      -- A file an agent sent (send_file), one per outbound message, whose text is the caption.
+      -- The bytes are the host's copy taken at the call, DATA_DIR/store/outbound-files/<stored>,
+      -- so what goes out (and what the web chat links to) is what the agent named then.
+      CREATE TABLE outbound_files (
+        message_id INTEGER PRIMARY KEY REFERENCES messages (id),
+        name TEXT NOT NULL,
+        mime_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        stored TEXT NOT NULL
+      );
+      `,
+  },
+  {
     version: 12,
     sql: `
       -- An inbound message that answered an ask_user question (the question's id): the agent

@@ -1,5 +1,6 @@
 // Outbound deliveries: one row per reply, retried with backoff until sent or failed.
 import type { Db } from "./db.ts";
+import type { StoredOutboundFile } from "./outbound-files.ts";
 
 export interface OutboxItem {
   id: number;
@@ -7,7 +8,10 @@ export interface OutboxItem {
   channel: string;
   chatId: string;
   threadId: string | null;
+  /** The text, or a file's caption. */
   text: string;
+  /** A file an agent sent (send_file), with `text` as its caption. */
+  file: StoredOutboundFile | null;
   status: "pending" | "sent" | "failed";
   attempts: number;
   nextAttemptAt: number;
@@ -21,6 +25,10 @@ interface OutboxRow {
   chat_id: string;
   thread_id: string | null;
   text: string;
+  file_name: string | null;
+  file_type: string | null;
+  file_size: number | null;
+  file_stored: string | null;
   status: OutboxItem["status"];
   attempts: number;
   next_attempt_at: number;
@@ -35,6 +43,16 @@ function toItem(row: OutboxRow): OutboxItem {
     chatId: row.chat_id,
     threadId: row.thread_id,
     text: row.text,
+    file:
+      row.file_stored === null
+        ? null
+        : {
+            messageId: row.message_id,
+            name: row.file_name!,
+            mimeType: row.file_type!,
+            size: row.file_size!,
+            stored: row.file_stored,
+          },
     status: row.status,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
@@ -42,8 +60,11 @@ function toItem(row: OutboxRow): OutboxItem {
   };
 }
 
-const SELECT = `SELECT o.id, o.message_id, o.channel, o.chat_id, o.thread_id, m.text, o.status, o.attempts,
-  o.next_attempt_at, o.last_error FROM outbox o JOIN messages m ON m.id = o.message_id`;
+const SELECT = `SELECT o.id, o.message_id, o.channel, o.chat_id, o.thread_id, m.text,
+  f.name AS file_name, f.mime_type AS file_type, f.size AS file_size, f.stored AS file_stored,
+  o.status, o.attempts, o.next_attempt_at, o.last_error
+  FROM outbox o JOIN messages m ON m.id = o.message_id
+  LEFT JOIN outbound_files f ON f.message_id = o.message_id`;
 
 export function enqueueDelivery(
   db: Db,

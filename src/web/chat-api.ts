@@ -1,9 +1,14 @@
 // /api/chat: the web chat with the main group. Messages go in as JSON text or as a
 // multipart voice recording; replies, the working state and the tools the agent calls
-// come back over SSE, replayed from the store for a client that reconnects.
+// come back over SSE, replayed from the store for a client that reconnects. Files the agent
+// sent come with their messages as `attachments` and download from /api/chat/files/:id.
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Attachment } from "../channels/channel.ts";
+import { isPlainImage } from "../channels/mime.ts";
 import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
 import type { ClosedQuestion, OpenQuestion } from "../core/questions.ts";
 import type { CoreView } from "../core/status-port.ts";
@@ -12,6 +17,11 @@ import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
 import { findInbound, history, latestMessageId } from "../store/messages.ts";
 import { sentAfter, type OutboxItem } from "../store/outbox.ts";
+import {
+  getOutboundFile,
+  outboundFilesOf,
+  type StoredOutboundFile,
+} from "../store/outbound-files.ts";
 import { limitBody } from "./body-limit.ts";
 import { readJsonBody } from "./json-body.ts";
 import { eventStream } from "./sse.ts";
@@ -24,6 +34,49 @@ export interface ChatApiDeps {
   delivery: Delivery;
   maxMessageChars: number;
   maxAudioBytes: number;
+  /** The host's copies of files the agent sent (data-layout's outboundFilesDir). */
+  filesDir: string;
+}
+
+/** A file the agent sent, as the page gets it. */
+export interface SentFile {
+  name: string;
+  type: string;
+  size: number;
+  url: string;
+}
+
+function sentFile(file: StoredOutboundFile): SentFile {
+  return {
+    name: file.name,
+    type: file.mimeType,
+    size: file.size,
+    url: `/api/chat/files/${file.messageId}`,
+  };
+}
+
+/** Adds each message's sent file (none for most) as `attachments`. */
+function withFiles<T extends { id: number }>(
+  db: Db,
+  messages: T[],
+): (T & { attachments: SentFile[] })[] {
+  const files = outboundFilesOf(
+    db,
+    messages.map((m) => m.id),
+  );
+  return messages.map((m) => {
+    const file = files.get(m.id);
+    return { ...m, attachments: file ? [sentFile(file)] : [] };
+  });
+}
+
+/**
+ * Content-Disposition with the name both as plain ASCII (quotes, backslashes and control
+ * characters replaced) and RFC 5987-encoded for browsers that read the UTF-8 form.
+ */
+function disposition(kind: "inline" | "attachment", name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 const MAX_RECORDING_SECONDS = 3600;
@@ -139,15 +192,42 @@ export function chatRoutes(deps: ChatApiDeps) {
     .get("/api/chat/messages", (c) => {
       const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
       const before = Number(c.req.query("before")) || undefined;
-      const messages = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit }).map((m) => ({
-        id: m.id,
-        direction: m.direction,
-        sender: m.senderName,
-        text: m.text,
-        createdAt: m.timestamp,
-        attachments: (m.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
-      }));
+      const stored = history(db, "web", WEB_CHAT_ID, { beforeId: before, limit });
+      const sent = outboundFilesOf(
+        db,
+        stored.map((m) => m.id),
+      );
+      const messages = stored.map((m) => {
+        const file = sent.get(m.id);
+        return {
+          id: m.id,
+          direction: m.direction,
+          sender: m.senderName,
+          text: m.text,
+          createdAt: m.timestamp,
+          // Inbound: what the owner attached; outbound: the file the agent sent.
+          attachments: file
+            ? [{ kind: "file", fileName: file.name, ...sentFile(file) }]
+            : (m.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
+        };
+      });
       return c.json({ messages });
+    })
+    .get("/api/chat/files/:id", async (c) => {
+      const file = getOutboundFile(db, Number(c.req.param("id")) || 0);
+      if (!file) return c.json({ error: "No sent file has this id." }, 404);
+      // The copy is the host's own (store/ is host only): opened by name like the database.
+      const handle = await open(join(deps.filesDir, file.stored), "r").catch(() => undefined);
+      if (!handle) return c.json({ error: "This file is no longer kept." }, 404);
+      // Only plain images may show in the page; anything else (SVG, HTML included) is a
+      // download of an opaque type, so the browser never renders what an agent wrote.
+      const inline = isPlainImage(file.mimeType);
+      c.header("Content-Type", inline ? file.mimeType : "application/octet-stream");
+      c.header("Content-Disposition", disposition(inline ? "inline" : "attachment", file.name));
+      c.header("X-Content-Type-Options", "nosniff");
+      c.header("Content-Security-Policy", "default-src 'none'; sandbox");
+      c.header("Content-Length", String(file.size));
+      return c.body(Readable.toWeb(handle.createReadStream()) as ReadableStream);
     })
     .get("/api/chat/events", (c) => {
       const lastEventId = Number(
@@ -159,7 +239,7 @@ export function chatRoutes(deps: ChatApiDeps) {
       return eventStream(c, (queue) => {
         const sendMessages = () =>
           queue.run(async (writer) => {
-            for (const message of sentAfter(db, "web", WEB_CHAT_ID, sentThrough)) {
+            for (const message of withFiles(db, sentAfter(db, "web", WEB_CHAT_ID, sentThrough))) {
               await writer.write("message", message, message.id);
               sentThrough = message.id;
             }

@@ -4,8 +4,10 @@ import { Hono } from "hono";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";
 import { history, searchMessages, type StoredMessage } from "../store/messages.ts";
+import { outboundFilesOf, type StoredOutboundFile } from "../store/outbound-files.ts";
 
-export function messageView(message: StoredMessage) {
+/** A message as the API shows it; `sent` is the file the assistant sent with it, if any. */
+export function messageView(message: StoredMessage, sent?: StoredOutboundFile) {
   return {
     id: message.id,
     direction: message.direction,
@@ -15,7 +17,9 @@ export function messageView(message: StoredMessage) {
     createdAt: message.timestamp,
     editedAt: message.editedAt,
     deleted: message.deleted,
-    attachments: (message.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
+    attachments: sent
+      ? [{ kind: "file", fileName: sent.name }]
+      : (message.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
   };
 }
 
@@ -51,6 +55,11 @@ export function conversationRoutes(deps: { db: Db }) {
     if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
     const query = parseMessageQuery(c.req.query());
     if ("error" in query) return c.json({ error: query.error }, 400);
-    return c.json({ messages: groupMessages(db, group, query).map(messageView) });
+    const messages = groupMessages(db, group, query);
+    const sent = outboundFilesOf(
+      db,
+      messages.map((m) => m.id),
+    );
+    return c.json({ messages: messages.map((m) => messageView(m, sent.get(m.id))) });
   });
 }

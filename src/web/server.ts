@@ -3,7 +3,7 @@
 // it except /healthz, /readyz, /login and the static assets needs the admin token.
 import { Hono } from "hono";
 import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import type { Paths } from "../data-layout.ts";
+import { outboundFilesDir, type Paths } from "../data-layout.ts";
 import type { WebChannel } from "../channels/web.ts";
 import type { Config } from "../config.ts";
 import type { Delivery } from "../core/delivery.ts";
@@ -117,6 +117,7 @@ function apiRoutes(deps: ApiDeps) {
         delivery: deps.delivery,
         maxMessageChars: config.MAX_MESSAGE_CHARS,
         maxAudioBytes: config.MAX_ATTACHMENT_BYTES,
+        filesDir: outboundFilesDir(deps.paths),
       }),
     )
     .route("/", eventRoutes({ db, orchestrator, activity: deps.activity }))

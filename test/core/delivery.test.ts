@@ -1,9 +1,13 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   TransientSendError,
   type Channel,
   type ChannelName,
+  type OutboundFile,
+  type SendFileOptions,
   type SendOptions,
 } from "../../src/channels/channel.ts";
 import { Delivery, type DeliveryOptions } from "../../src/core/delivery.ts";
@@ -56,6 +60,7 @@ function setup(t: { after(fn: () => void): void }, options: Partial<DeliveryOpti
       channels,
       logger: silent,
       assistantName: "Andy",
+      filesDir: join(store.dir, "outbound-files"),
       baseDelayMs: 5,
       ...options,
       ...extra,
@@ -360,6 +365,7 @@ test("a throwing 'delivered' listener does not turn a sent message into a failed
     channels: new Map([["telegram", channel]]),
     logger: silent,
     assistantName: "Andy",
+    filesDir: join(store.dir, "outbound-files"),
   });
   delivery.on("delivered", () => {
     throw new Error("listener bug");
@@ -368,3 +374,133 @@ test("a throwing 'delivered' listener does not turn a sent message into a failed
   await delivery.settled().catch(() => undefined);
   assert.equal(getDelivery(store.db, id)?.status, "sent");
 });
+
+/** A platform that takes files: records each with the bytes it read from the copy. */
+function fileChannel(plan: (attempt: number) => void = () => {}) {
+  const sent: { chatId: string; file: OutboundFile; bytes: string; options: SendFileOptions }[] =
+    [];
+  let attempts = 0;
+  const channel: Channel = {
+    name: "telegram",
+    start: async () => undefined,
+    stop: async () => undefined,
+    send: async () => ["t"],
+    sendFile: async (chatId, file, options) => {
+      plan(++attempts);
+      sent.push({ chatId, file, bytes: readFileSync(file.path, "utf8"), options });
+      return [`f${sent.length}`];
+    },
+  };
+  return { channel, sent };
+}
+
+/** A file as send_file leaves it: copied into the outbound files folder. */
+function copiedFile(filesDir: string, bytes = "%PDF report") {
+  mkdirSync(filesDir, { recursive: true });
+  const stored = `copy-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(join(filesDir, stored), bytes);
+  return { name: "report.pdf", mimeType: "application/pdf", size: bytes.length, stored };
+}
+
+test(
+  "a file goes out once through sendFile with its caption, and its copy is removed",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channels, make, store } = setup(t);
+    const { channel, sent } = fileChannel((attempt) => {
+      if (attempt === 1) throw new TransientSendError("502 from platform");
+    });
+    channels.set("telegram", channel);
+    const filesDir = join(store.dir, "outbound-files");
+    const delivery = make();
+    const delivered = collect(delivery, "delivered", 1);
+    const file = copiedFile(filesDir);
+    const id = delivery.enqueue({
+      channel: "telegram",
+      chatId: "42",
+      threadId: "7",
+      text: "Here it is",
+      file,
+    });
+    const [item] = await delivered;
+    assert.equal(item!.file?.name, "report.pdf");
+    assert.equal(sent.length, 1, "sent exactly once after the retry");
+    assert.deepEqual(sent[0]!.options, { threadId: "7", caption: "Here it is" });
+    assert.deepEqual(
+      { ...sent[0]!.file, path: undefined },
+      { name: "report.pdf", mimeType: "application/pdf", size: 11, path: undefined },
+    );
+    assert.equal(sent[0]!.bytes, "%PDF report");
+    const row = getDelivery(db, id)!;
+    assert.equal(row.status, "sent");
+    assert.equal(row.attempts, 2);
+    assert.equal(getMessage(db, row.messageId)!.platformId, "f1");
+    assert.equal(existsSync(join(filesDir, file.stored)), false, "the copy is removed once sent");
+  },
+);
+
+test("the web chat's file copy is kept: the page downloads it", { timeout: 20_000 }, async (t) => {
+  const { channels, make, store } = setup(t);
+  const web: Channel = { ...fileChannel().channel, name: "web", servesFiles: true };
+  channels.set("web", web);
+  const filesDir = join(store.dir, "outbound-files");
+  const delivery = make();
+  const delivered = collect(delivery, "delivered", 1);
+  const file = copiedFile(filesDir);
+  delivery.enqueue({ channel: "web", chatId: "main", text: "", file });
+  await delivered;
+  assert.equal(readFileSync(join(filesDir, file.stored), "utf8"), "%PDF report");
+});
+
+test(
+  "a file to a channel that cannot send files fails visibly, naming why",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channels, make, store } = setup(t);
+    const textOnly: Channel = {
+      name: "signal",
+      start: async () => undefined,
+      stop: async () => undefined,
+      send: async () => ["s"],
+    };
+    channels.set("signal", textOnly);
+    const filesDir = join(store.dir, "outbound-files");
+    const delivery = make();
+    const failed = collect(delivery, "failed", 1);
+    const file = copiedFile(filesDir);
+    const id = delivery.enqueue({ channel: "signal", chatId: "+1", text: "", file });
+    const [item] = await failed;
+    assert.equal(item!.lastError, "signal cannot send files");
+    assert.equal(getDelivery(db, id)!.status, "failed");
+    assert.equal(existsSync(join(filesDir, file.stored)), false, "the copy is removed");
+  },
+);
+
+test(
+  "a file left pending by a previous process is sent once after a restart",
+  { timeout: 20_000 },
+  async (t) => {
+    const { db, channels, make, store } = setup(t);
+    const { channel, sent } = fileChannel();
+    const filesDir = join(store.dir, "outbound-files");
+    const first = make();
+    first.stop();
+    // Enqueued by a process that stopped before sending: the row and the copy are there.
+    const id = first.enqueue({
+      channel: "telegram",
+      chatId: "42",
+      text: "",
+      file: copiedFile(filesDir),
+    });
+    assert.equal(getDelivery(db, id)!.status, "pending");
+    channels.set("telegram", channel);
+    const second = make();
+    const delivered = collect(second, "delivered", 1);
+    second.resume();
+    await delivered;
+    await second.settled();
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.bytes, "%PDF report");
+    assert.deepEqual(sent[0]!.options, {}, "no caption when none was given");
+  },
+);

@@ -11,6 +11,11 @@ import {
   sentAfter,
 } from "../../src/store/outbox.ts";
 import { insertOutbound } from "../../src/store/messages.ts";
+import {
+  getOutboundFile,
+  insertOutboundFile,
+  outboundFilesOf,
+} from "../../src/store/outbound-files.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openTempStore } from "../helpers/store.ts";
 
@@ -54,12 +59,37 @@ test("a new delivery is pending, due now, with the reply's text", (t) => {
     chatId: "C1",
     threadId: "171.5",
     text: "hi",
+    file: null,
     status: "pending",
     attempts: 0,
     nextAttemptAt: 50,
     lastError: null,
   });
   assert.equal(getDelivery(db, id + 1), undefined);
+});
+
+test("a delivery of a file carries the file with its caption as the text", (t) => {
+  const { db, close } = openTempStore();
+  t.after(close);
+  const messageId = insertOutbound(db, {
+    channel: "telegram",
+    chatId: "42",
+    senderName: "Andy",
+    text: "The chart",
+    timestamp: 5,
+  });
+  const file = { name: "chart.png", mimeType: "image/png", size: 9, stored: "c0ffee" };
+  insertOutboundFile(db, { ...file, messageId });
+  const id = enqueueDelivery(db, { messageId, channel: "telegram", chatId: "42" }, 50);
+  const item = getDelivery(db, id)!;
+  assert.equal(item.text, "The chart");
+  assert.deepEqual(item.file, { ...file, messageId });
+  assert.deepEqual(
+    pendingDeliveries(db).map((pending) => pending.file?.stored),
+    ["c0ffee"],
+  );
+  assert.deepEqual(getOutboundFile(db, messageId), { ...file, messageId });
+  assert.deepEqual([...outboundFilesOf(db, [messageId, messageId + 1]).keys()], [messageId]);
 });
 
 test("markRetry counts the attempt and stays pending; markSent and markFailed end it", (t) => {

@@ -48,8 +48,13 @@ async function openNoFollow(path: string, flags: number, what: string): Promise<
   } catch (error) {
     if (code(error) === "ELOOP")
       throw new TreeFileError("link", `${what} is a symbolic link; not following it`);
-    if (code(error) === "ENOTDIR")
+    if (code(error) === "ENOTDIR") {
+      // Opening a link as a directory without following it fails so too: say which it is.
+      const stat = await lstat(path).catch(() => undefined);
+      if (stat?.isSymbolicLink())
+        throw new TreeFileError("link", `${what} is a symbolic link; not following it`);
       throw new TreeFileError("not_directory", `${what} is not a directory`);
+    }
     // A FIFO opened for writing with nobody reading it.
     if (code(error) === "ENXIO")
       throw new TreeFileError("not_regular", `${what} is not a regular file`);
@@ -83,7 +88,13 @@ function split(relative: string): { dir: string; name: string } {
 /** A file opened in a tree must be a regular file with no other names (a hard link). */
 async function regularFile(handle: FileHandle, what: string): Promise<Stats> {
   const stat = await handle.stat();
-  if (!stat.isFile()) throw new TreeFileError("not_regular", `${what} is not a regular file`);
+  if (stat.isDirectory())
+    throw new TreeFileError("not_regular", `${what} is a folder, not a regular file`);
+  if (!stat.isFile())
+    throw new TreeFileError(
+      "not_regular",
+      `${what} is not a regular file (a FIFO, a socket or a device)`,
+    );
   if (stat.nlink > 1)
     throw new TreeFileError("not_regular", `${what} has other names (a hard link); not using it`);
   return stat;

@@ -24,11 +24,20 @@ import type {
   PartialMessage,
   REST,
 } from "discord.js";
+import { readFile } from "node:fs/promises";
 import type { Logger } from "../../log.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { splitMessage } from "../split.ts";
 import { TransientSendError } from "../channel.ts";
-import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  InboundEvent,
+  OutboundFile,
+  SendFileOptions,
+  SendOptions,
+} from "../channel.ts";
 import { readableText, toInboundMessage } from "./inbound.ts";
 import type { InboundContext } from "./inbound.ts";
 import { toSendError } from "./send-errors.ts";
@@ -153,6 +162,26 @@ export class DiscordChannel implements Channel {
     try {
       const message = (await this.#rest().post(Routes.channelMessages(chatId), {
         body,
+      })) as APIMessage;
+      return [message.id];
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  /** One message with the file attached and the caption as its content; Discord shows images itself. */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    this.#typing.stop(chatId);
+    const body = {
+      content: options.caption ?? "",
+      allowed_mentions: ALLOWED_MENTIONS,
+      attachments: [{ id: 0, filename: file.name }],
+    };
+    const data = await readFile(file.path);
+    try {
+      const message = (await this.#rest().post(Routes.channelMessages(chatId), {
+        body,
+        files: [{ name: file.name, data, contentType: file.mimeType }],
       })) as APIMessage;
       return [message.id];
     } catch (error) {

@@ -7,11 +7,19 @@
 import { ImapFlow, type FetchMessageObject } from "imapflow";
 import { simpleParser } from "mailparser";
 import nodemailer, { type Transporter } from "nodemailer";
+import type { Attachment } from "nodemailer/lib/mailer/index.js";
 import { registerSecret, type Logger } from "../../log.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
-import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  OutboundFile,
+  SendFileOptions,
+  SendOptions,
+} from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
@@ -110,6 +118,22 @@ export class EmailChannel implements Channel {
   }
 
   async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
+    return [await this.#mail(chatId, markdown)];
+  }
+
+  /** The file as an attachment of a reply threaded like any other, the caption its text. */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    return [
+      await this.#mail(chatId, options.caption ?? "", {
+        filename: file.name,
+        path: file.path,
+        contentType: file.mimeType,
+      }),
+    ];
+  }
+
+  /** Sends a reply under the correspondent's latest mail; returns its Message-ID. */
+  async #mail(chatId: string, markdown: string, attachment?: Attachment): Promise<string> {
     if (chatId.startsWith(UNVERIFIED_PREFIX))
       throw new Error("mail whose sender the mail server did not authenticate is never answered");
     const original = this.#latest.get(chatId) ?? (await this.#latestFrom(chatId));
@@ -123,11 +147,12 @@ export class EmailChannel implements Channel {
         subject: original ? headers.subject : `Message from ${this.#options.assistantName}`,
         text: markdown,
         // The same words as HTML for mail apps: emphasis, code, links and quotes shown as such.
-        html: withLineBreaks(renderHtml(markdown)),
+        ...(markdown ? { html: withLineBreaks(renderHtml(markdown)) } : {}),
+        ...(attachment ? { attachments: [attachment] } : {}),
         ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
         ...(headers.references ? { references: headers.references } : {}),
       });
-      return [info.messageId];
+      return info.messageId;
     } catch (error) {
       throw toSendError(error);
     }

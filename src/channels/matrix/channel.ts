@@ -14,7 +14,15 @@ import { registerSecret, type Logger } from "../../log.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
-import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  OutboundFile,
+  SendFileOptions,
+  SendOptions,
+} from "../channel.ts";
+import { isPlainImage } from "../mime.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
@@ -167,6 +175,44 @@ export class MatrixChannel implements Channel {
         signal: this.#connection.signal,
       }),
     });
+  }
+
+  /**
+   * Uploads the file to the homeserver's media repository, then posts it as m.image (images
+   * clients show inline) or m.file. As Matrix 1.10 captions media: `filename` names the file
+   * and `body` is the caption when there is one, else the name too.
+   */
+  async sendFile(roomId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    this.#typing.stop(roomId);
+    const data = await readFile(file.path);
+    try {
+      const { content_uri: url } = await this.#client.uploadContent(data, {
+        name: file.name,
+        type: file.mimeType,
+      });
+      const caption = options.caption
+        ? {
+            body: styledText(options.caption).text,
+            format: "org.matrix.custom.html",
+            formatted_body: withLineBreaks(renderHtml(options.caption)),
+          }
+        : { body: file.name };
+      const content = {
+        msgtype: isPlainImage(file.mimeType) ? "m.image" : "m.file",
+        ...caption,
+        filename: file.name,
+        url,
+        info: { mimetype: file.mimeType, size: file.size },
+      };
+      const sent = await this.#client.sendEvent(
+        roomId,
+        "m.room.message" as never,
+        content as never,
+      );
+      return [sent.event_id];
+    } catch (error) {
+      throw toSendError(error);
+    }
   }
 
   async setTyping(roomId: string, typing: boolean): Promise<void> {

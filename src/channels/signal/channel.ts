@@ -5,11 +5,19 @@
 // between two stream connections is not redelivered: the daemon holds nothing for a later
 // reader. The adapter reconnects with backoff and says why it is not connected: the daemon is
 // unreachable, or it has no such account (not registered or linked yet).
+import { readFile } from "node:fs/promises";
 import type { Logger } from "../../log.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { sleep } from "../../time/sleep.ts";
 import { TransientSendError } from "../channel.ts";
-import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  OutboundFile,
+  SendFileOptions,
+  SendOptions,
+} from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
@@ -80,6 +88,18 @@ export function toSendError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Markdown as signal-cli sends it: plain text plus --text-style ranges. */
+function styledMessage(markdown: string): { message: string; textStyle?: string[] } {
+  const { text, styles } = styledText(markdown);
+  return {
+    message: text,
+    // signal-cli's --text-style: "start:length:STYLE", offsets in UTF-16 units.
+    ...(styles.length > 0
+      ? { textStyle: styles.map((r) => `${r.start}:${r.length}:${r.style}`) }
+      : {}),
+  };
+}
+
 export class SignalChannel implements Channel {
   readonly name = "signal" as const;
   readonly #daemon: SignalDaemon;
@@ -122,15 +142,10 @@ export class SignalChannel implements Channel {
     return sendPieces({
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
       send: async (piece) => {
-        const { text, styles } = styledText(piece);
         try {
           const result = await this.#daemon.call<{ timestamp: number }>("send", {
             ...addressOf(chatId),
-            message: text,
-            // signal-cli's --text-style: "start:length:STYLE", offsets in UTF-16 units.
-            ...(styles.length > 0
-              ? { textStyle: styles.map((r) => `${r.start}:${r.length}:${r.style}`) }
-              : {}),
+            ...styledMessage(piece),
           });
           return messageId(result.timestamp, this.#identity.account);
         } catch (error) {
@@ -144,6 +159,27 @@ export class SignalChannel implements Channel {
         signal: this.#connection.signal,
       }),
     });
+  }
+
+  /**
+   * One message with the file as an attachment and the caption as its text. The file goes as
+   * a data: URI, not a path: the daemon may run on another machine (SIGNAL_CLI_URL).
+   */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    this.#typing.stop(chatId);
+    const data = (await readFile(file.path)).toString("base64");
+    // signal-cli reads the name from the URI as it is; ';' and ',' would end its field early.
+    const name = file.name.replace(/[;,]/g, "_");
+    try {
+      const result = await this.#daemon.call<{ timestamp: number }>("send", {
+        ...addressOf(chatId),
+        ...styledMessage(options.caption ?? ""),
+        attachments: [`data:${file.mimeType};filename=${name};base64,${data}`],
+      });
+      return [messageId(result.timestamp, this.#identity.account)];
+    } catch (error) {
+      throw toSendError(error);
+    }
   }
 
   async setTyping(chatId: string, typing: boolean): Promise<void> {

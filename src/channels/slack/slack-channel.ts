@@ -2,6 +2,7 @@
 // message events translated by inbound-events.ts and handed over through the channel kit's
 // queue, so an envelope is acknowledged only once its event is stored.
 import { webApi } from "@slack/bolt";
+import { readFile } from "node:fs/promises";
 import type { Logger } from "../../log.ts";
 import { splitMessage } from "../split.ts";
 import type {
@@ -9,6 +10,8 @@ import type {
   ChannelHost,
   ChannelStatus,
   DiscoveredChat,
+  OutboundFile,
+  SendFileOptions,
   SendOptions,
 } from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
@@ -206,6 +209,29 @@ export class SlackChannel implements Channel {
         }),
       );
     }
+  }
+
+  /**
+   * Slack's upload flow (files.getUploadURLExternal, the bytes to the URL it gives,
+   * files.completeUploadExternal sharing it to the chat with the caption), as filesUploadV2
+   * runs it. Slack shows images itself. Returns the file ids: Slack posts the message later.
+   */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    const data = await readFile(file.path);
+    const upload = {
+      channel_id: chatId,
+      file: data,
+      filename: file.name,
+      ...(options.caption ? { initial_comment: markdownToMrkdwn(options.caption) } : {}),
+    };
+    const result = await this.call("files.uploadV2", () =>
+      this.web.filesUploadV2(
+        options.threadId ? { ...upload, thread_ts: options.threadId } : upload,
+      ),
+    );
+    return (result.files as { files?: { id?: string }[] }[]).flatMap((completed) =>
+      (completed.files ?? []).flatMap((uploaded) => (uploaded.id ? [uploaded.id] : [])),
+    );
   }
 
   async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {

@@ -3,9 +3,19 @@
 // confirms an update even when its handler failed and has no hook to report reconnects;
 // here an update's offset moves only after host.receive() has stored it, so a crash or a
 // failed store means Telegram delivers it again.
-import { Api } from "grammy";
+import { Api, InputFile } from "grammy";
 import type { CallbackQuery, Chat, Message, Update } from "grammy/types";
-import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
+import type {
+  Channel,
+  ChannelHost,
+  ChannelStatus,
+  InboundEvent,
+  OutboundFile,
+  SendFileOptions,
+  SendOptions,
+} from "../channel.ts";
+import { TELEGRAM_PHOTO_MAX_BYTES } from "../file-limits.ts";
+import { isPlainImage } from "../mime.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
@@ -188,6 +198,29 @@ export class TelegramChannel implements Channel {
         ...replyOptions(options),
         ...keyboard,
       });
+      return [String(message.message_id)];
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  /** Images Telegram can show go as photos (it recompresses them), the rest as documents. */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    this.typing.stop(chatId);
+    const caption = options.caption
+      ? { caption: renderHtml(options.caption), parse_mode: "HTML" as const }
+      : {};
+    const extra = { ...replyOptions(options), ...caption };
+    // GIFs would arrive as a still photo: they go as documents, which Telegram animates.
+    const photo =
+      isPlainImage(file.mimeType) &&
+      file.mimeType !== "image/gif" &&
+      file.size <= TELEGRAM_PHOTO_MAX_BYTES;
+    const input = new InputFile(file.path, file.name);
+    try {
+      const message = photo
+        ? await this.api.sendPhoto(chatId, input, extra)
+        : await this.api.sendDocument(chatId, input, extra);
       return [String(message.message_id)];
     } catch (error) {
       throw toSendError(error);

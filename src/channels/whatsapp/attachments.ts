@@ -6,7 +6,7 @@
 import { downloadMediaMessage, type proto, type WAMessage } from "baileys";
 import type { Attachment } from "../channel.ts";
 import type { Logger } from "../../log.ts";
-import { extensionFor } from "./mime.ts";
+import { extensionFor } from "../mime.ts";
 
 /** WhatsApp itself caps media at about 16 MB and documents at 2 GB; the core's cap rules. */
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;

@@ -6,7 +6,9 @@ import type {
   Channel,
   ChannelHost,
   ChannelStatus,
+  OutboundFile,
   PairingPrompt,
+  SendFileOptions,
   SendOptions,
 } from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
@@ -14,7 +16,10 @@ import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
 import { splitMessage } from "../split.ts";
+import { readFile } from "node:fs/promises";
 import type { Logger } from "../../log.ts";
+import { WHATSAPP_MEDIA_MAX_BYTES } from "../file-limits.ts";
+import { isPlainImage } from "../mime.ts";
 import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type MediaSource } from "./attachments.ts";
 import { markdownToWhatsApp } from "./format.ts";
 import { GroupDirectory } from "./group-directory.ts";
@@ -158,6 +163,22 @@ export class WhatsAppChannel implements Channel {
         return await this.link.waitForOpen(CHUNK_RECONNECT_WAIT_MS);
       },
     });
+  }
+
+  /** Images up to WhatsApp's media limit go as image messages, the rest as documents. */
+  async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
+    this.typing.stop(chatId);
+    const data = await readFile(file.path);
+    const caption = options.caption ? { caption: markdownToWhatsApp(options.caption) } : {};
+    // A GIF sent as an image arrives as a still; as a document it stays the file it was.
+    const image =
+      isPlainImage(file.mimeType) &&
+      file.mimeType !== "image/gif" &&
+      file.size <= WHATSAPP_MEDIA_MAX_BYTES;
+    const content: AnyMessageContent = image
+      ? { image: data, mimetype: file.mimeType, ...caption }
+      : { document: data, mimetype: file.mimeType, fileName: file.name, ...caption };
+    return [await this.sendContent(chatId, content)];
   }
 
   async setTyping(chatId: string, typing: boolean): Promise<void> {

@@ -16,6 +16,30 @@ function attachmentLabel(attachment) {
   return "📎 " + (attachment.fileName || attachment.kind);
 }
 
+// Only these show inline; the server sends every other type as an opaque download.
+const INLINE_IMAGES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+function size(bytes) {
+  if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + " MB";
+  return Math.max(1, Math.round(bytes / 1024)) + " KB";
+}
+
+/** A file the agent sent: an image shown inline, anything else a download link. */
+function sentFile(attachment) {
+  const link = document.createElement("a");
+  link.className = "attachment";
+  link.href = attachment.url;
+  link.download = attachment.name;
+  if (INLINE_IMAGES.includes(attachment.type)) {
+    const image = document.createElement("img");
+    image.className = "sent-image";
+    image.src = attachment.url;
+    image.alt = attachment.name;
+    link.appendChild(image);
+  } else link.textContent = "📎 " + attachment.name + " (" + size(attachment.size) + ")";
+  return link;
+}
+
 function add(message) {
   if (list.querySelector('[data-id="' + message.id + '"]')) return;
   $("chat-empty").hidden = true;
@@ -26,6 +50,10 @@ function add(message) {
   if (message.direction === "out") div.appendChild(renderMarkdown(message.text));
   else div.textContent = message.text;
   for (const attachment of message.attachments || []) {
+    if (attachment.url) {
+      div.appendChild(sentFile(attachment));
+      continue;
+    }
     const note = document.createElement("span");
     note.className = "attachment";
     note.textContent = attachmentLabel(attachment);

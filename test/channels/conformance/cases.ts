@@ -4,6 +4,9 @@
 // fake cannot play is skipped for that platform with the reason; a platform that neither
 // skips a case nor offers what it needs fails that case.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
   TransientSendError,
@@ -15,6 +18,12 @@ import { mentionsTrigger } from "../../../src/channels/mention.ts";
 import type { RecordingHost } from "../../fakes/recording-host.ts";
 
 export const ASSISTANT_NAME = "Andy";
+
+/** A real 1x1 PNG, so platforms (and Baileys) that look into images accept it. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 export type CaseName =
   | "connect"
@@ -29,7 +38,19 @@ export type CaseName =
   | "rate limit"
   | "rate limit mid-reply"
   | "reconnect"
-  | "auth failure";
+  | "auth failure"
+  | "send file";
+
+/** A file the bot sent, as the platform holds it. */
+export interface DeliveredFile {
+  /** The file's name, where the platform keeps one (Telegram photos have none). */
+  name?: string | undefined;
+  bytes: Uint8Array;
+  /** The caption as the platform holds it ("" without one). */
+  caption: string;
+  /** Sent in the platform's image form (a photo, an image message), not as a document. */
+  image: boolean;
+}
 
 export interface DeliveredMessage {
   id: string;
@@ -52,6 +73,8 @@ export interface ConformanceTarget {
   injectMention?(chatId: string, whom: "bot" | "namesake"): Promise<string>;
   /** The bot's messages with these ids in the order the platform holds them, once all arrived. */
   delivered(chatId: string, ids: string[]): Promise<DeliveredMessage[]>;
+  /** The files the bot sent to the chat, in order, once `count` of them arrived. */
+  deliveredFiles?(chatId: string, count: number): Promise<DeliveredFile[]>;
   /** How many times the platform was asked to post exactly this text, answered or refused. */
   postAttempts?(chatId: string, text: string): number;
   /** The bot's reactions on a message, as emoji. */
@@ -304,6 +327,39 @@ export function runConformanceCases(platform: ConformancePlatform): void {
       const last = await target.injectText(chatId, "later");
       await messageWithId(host, last);
       for (const id of [before, after, last]) assert.equal(copiesOf(host, id), 1, id);
+    },
+
+    async "send file"(target) {
+      const { channel, host, directChatId } = target;
+      await host.waitForCurrentStatus("connected");
+      assert.ok(channel.sendFile, "the adapter has sendFile");
+      await messageWithId(host, await target.injectText(directChatId, "send me the chart"));
+      const deliveredFiles = need(target.deliveredFiles, "deliveredFiles");
+      const dir = mkdtempSync(join(tmpdir(), "pincer-conformance-file-"));
+      try {
+        const file = (name: string, mimeType: string, bytes: Buffer) => {
+          writeFileSync(join(dir, name), bytes);
+          return { name, mimeType, size: bytes.length, path: join(dir, name) };
+        };
+        const chart = file("chart.png", "image/png", PNG);
+        const report = file("report.pdf", "application/pdf", Buffer.from("%PDF-1.4 a report"));
+        const imageIds = await channel.sendFile(directChatId, chart, {
+          caption: "The **chart** you asked for",
+        });
+        const reportIds = await channel.sendFile(directChatId, report, {});
+        assert.ok(imageIds.length >= 1 && reportIds.length >= 1, "the sends return their ids");
+        const [image, document] = await deliveredFiles(directChatId, 2);
+        assert.equal(image!.image, true, "a PNG goes in the image form");
+        assert.deepEqual(Buffer.from(image!.bytes), PNG);
+        // Rendered for the platform, or kept as Markdown where the platform reads Markdown.
+        assert.match(image!.caption, /The (\*{1,2})?chart(\*{1,2})? you asked for/);
+        assert.equal(document!.image, false, "a PDF goes as a document");
+        assert.equal(document!.name, "report.pdf");
+        assert.equal(Buffer.from(document!.bytes).toString(), "%PDF-1.4 a report");
+        assert.equal(document!.caption, "");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
 
     async "auth failure"({ host }) {

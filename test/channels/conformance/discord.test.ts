@@ -56,6 +56,27 @@ runConformanceCases({
         await fake.waitFor(() => held().length === ids.length);
         return held().map((message) => ({ id: message.id, text: message.content }));
       },
+      deliveredFiles: async (chatId, count) => {
+        const held = () =>
+          fake
+            .messagesIn(chatId)
+            .filter((message) => message.author.id === fake.botUser.id)
+            .filter((message) => message.attachments.length > 0);
+        await fake.waitFor(() => held().length >= count);
+        return Promise.all(
+          held().map(async (message) => {
+            const attachment = message.attachments[0]!;
+            const bytes = new Uint8Array(await (await fetch(attachment.url)).arrayBuffer());
+            return {
+              name: attachment.filename,
+              bytes,
+              caption: message.content,
+              // Discord shows an attachment of an image type as the image.
+              image: attachment.content_type?.startsWith("image/") ?? false,
+            };
+          }),
+        );
+      },
       postAttempts: (chatId, text) =>
         fake.calls.filter(
           (call) =>

@@ -106,6 +106,23 @@ runConformanceCases({
             id: mail.parsed.messageId ?? "",
             text: mail.parsed.text?.trim() ?? "",
           })),
+      deliveredFiles: async (chatId, count) => {
+        const withFiles = () =>
+          sink.sent.filter(
+            (mail) => mail.envelope.to.includes(chatId) && mail.parsed.attachments.length > 0,
+          );
+        await sink.waitForSent(count);
+        return withFiles().map((mail) => {
+          const [attachment] = mail.parsed.attachments;
+          return {
+            name: attachment!.filename,
+            bytes: attachment!.content,
+            caption: mail.parsed.text?.trim() ?? "",
+            // Mail has no image form: an image is an attachment of an image type.
+            image: attachment!.contentType.startsWith("image/"),
+          };
+        });
+      },
       dropConnection: () => dovecot.dropConnections(),
       stop: async () => {
         await channel.stop();

@@ -1,5 +1,6 @@
 // The channel conformance cases for Matrix: the adapter (matrix-js-sdk underneath) against
 // the loopback fake homeserver.
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +86,23 @@ runConformanceCases({
           id: event.event_id,
           text: String(event.content.body),
         })),
+      deliveredFiles: async (roomId, count) => {
+        const files = fake
+          .sentByBot(roomId, "m.room.message")
+          .filter((event) => ["m.image", "m.file"].includes(String(event.content.msgtype)))
+          .map((event) => {
+            const { body, filename, url, msgtype } = event.content as Record<string, string>;
+            return {
+              name: filename,
+              bytes: fake.media(url!)!.bytes,
+              // Matrix 1.10: a body other than the file name is the caption.
+              caption: body === filename ? "" : body!,
+              image: msgtype === "m.image",
+            };
+          });
+        assert.ok(files.length >= count, `${files.length} of ${count} files sent`);
+        return files;
+      },
       postAttempts: (roomId, body) =>
         fake.requests.filter(
           (request) =>

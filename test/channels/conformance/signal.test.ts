@@ -1,5 +1,6 @@
 // The channel conformance cases for Signal: the adapter against the loopback fake of
 // signal-cli's HTTP daemon.
+import assert from "node:assert/strict";
 import { SignalChannel } from "../../../src/channels/signal/channel.ts";
 import { GROUP_PREFIX, parseMessageId } from "../../../src/channels/signal/inbound.ts";
 import { createLogger } from "../../../src/log.ts";
@@ -70,6 +71,24 @@ runConformanceCases({
           )
           .filter((sent) => ids.includes(`${sent.timestamp}@${ACCOUNT}`))
           .map((sent) => ({ id: `${sent.timestamp}@${ACCOUNT}`, text: sent.message })),
+      deliveredFiles: async (chatId, count) => {
+        const files = fake.sent
+          .filter((sent) => sent.recipient === chatId && sent.attachments.length > 0)
+          .map((sent) => {
+            // As signal-cli reads it: data:<type>;filename=<name>;base64,<data>
+            const uri = /^data:([^;]+);filename=([^;]+);base64,(.*)$/.exec(sent.attachments[0]!);
+            assert.ok(uri, `a data URI with a file name: ${sent.attachments[0]!.slice(0, 60)}`);
+            return {
+              name: uri[2],
+              bytes: Buffer.from(uri[3]!, "base64"),
+              caption: sent.message,
+              // Signal shows an attachment of an image type as the image.
+              image: uri[1]!.startsWith("image/"),
+            };
+          });
+        assert.ok(files.length >= count, `${files.length} of ${count} files sent`);
+        return files;
+      },
       postAttempts: (chatId, text) =>
         fake.calls.filter(
           (call) =>

@@ -1,5 +1,6 @@
 // The channel conformance cases for Slack: real Bolt (Socket Mode and Web API) against the
 // loopback Slack fake.
+import { mimeTypeFor } from "../../../src/channels/mime.ts";
 import { reactionName } from "../../../src/channels/slack/reactions.ts";
 import { SlackChannel } from "../../../src/channels/slack/slack-channel.ts";
 import { createLogger } from "../../../src/log.ts";
@@ -55,6 +56,17 @@ runConformanceCases({
           .messages(chatId)
           .filter((message) => ids.includes(message.ts))
           .map((message) => ({ id: message.ts, text: message.text })),
+      deliveredFiles: async (chatId, count) => {
+        const shared = () => fake.uploads.filter((upload) => upload.channel === chatId);
+        await fake.waitForCall("files.completeUploadExternal", () => shared().length >= count);
+        return shared().map((upload) => ({
+          name: upload.filename,
+          bytes: upload.bytes!,
+          caption: upload.initialComment ?? "",
+          // Slack shows a shared file of an image type as the image.
+          image: mimeTypeFor(upload.filename).startsWith("image/"),
+        }));
+      },
       postAttempts: (chatId, text) =>
         fake.calls.filter(
           (call) =>

@@ -66,6 +66,19 @@ runConformanceCases({
           .filter((message) => ids.includes(String(message.message_id)))
           .map((message) => ({ id: String(message.message_id), text: message.text ?? "" }));
       },
+      deliveredFiles: async (chatId, count) => {
+        const files = () => sentTo(chatId).filter((m) => m.photo || m.document);
+        await fake.waitForCall("sendDocument", () => files().length >= count);
+        return files().map((message) => {
+          const fileId = message.document?.file_id ?? message.photo!.at(-1)!.file_id;
+          return {
+            name: message.document?.file_name,
+            bytes: fake.fileBytes(fileId)!,
+            caption: message.caption ?? "",
+            image: message.photo !== undefined,
+          };
+        });
+      },
       postAttempts: (chatId, text) =>
         fake.calls.filter(
           (call) =>

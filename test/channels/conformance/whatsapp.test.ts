@@ -2,6 +2,7 @@
 // WhatsApp server (from a linked device: crabline cannot pair, see fakes/whatsapp/crabline.ts),
 // and the adapter on the stub socket that emits Baileys' own event shapes, for the edits,
 // deletions, mentions and reactions crabline cannot play.
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +42,7 @@ runConformanceCases({
       "crabline keeps a sent reaction only encrypted, so it cannot be read back; run on the stub",
     "rate limit": NO_RATE_LIMIT,
     "rate limit mid-reply": NO_RATE_LIMIT,
+    "send file": "crabline has no media server for Baileys to upload to; run on the stub",
   },
   async start({ refuseAuth = false } = {}): Promise<ConformanceTarget> {
     const dir = await scratchDir();
@@ -182,6 +184,28 @@ runConformanceCases({
             id: message.id,
             text: "text" in message.content ? String(message.content.text) : "",
           })),
+      deliveredFiles: async (chatId, count) => {
+        const files = sent().flatMap((message) => {
+          const content = message.content;
+          if (message.jid !== chatId) return [];
+          if ("image" in content)
+            return [
+              { bytes: content.image as Buffer, caption: content.caption ?? "", image: true },
+            ];
+          if ("document" in content)
+            return [
+              {
+                name: content.fileName,
+                bytes: content.document as Buffer,
+                caption: content.caption ?? "",
+                image: false,
+              },
+            ];
+          return [];
+        });
+        assert.ok(files.length >= count, `${files.length} of ${count} files sent`);
+        return files;
+      },
       reactionsOn: (chatId, messageId) => {
         const reactions = sent().flatMap((message) =>
           message.jid === chatId &&

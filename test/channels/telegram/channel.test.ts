@@ -1,4 +1,7 @@
 // The Telegram adapter against the loopback Bot API fake, through the real grammY client.
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { GrammyError } from "grammy";
@@ -13,6 +16,7 @@ import {
   TelegramChannel,
   type TelegramChannelOptions,
 } from "../../../src/channels/telegram/channel.ts";
+import { TELEGRAM_PHOTO_MAX_BYTES } from "../../../src/channels/file-limits.ts";
 import { createLogger } from "../../../src/log.ts";
 import { RecordingHost } from "../../fakes/recording-host.ts";
 import { startTelegramFake, type TelegramFake } from "../../fakes/telegram/server.ts";
@@ -577,4 +581,26 @@ test("closeChoices with no text only takes the keyboard off", async (t) => {
   const closed = fake.messageNow(alice.id, Number(id))!;
   assert.equal(closed.text, "Yes or no?");
   assert.equal(closed.reply_markup, undefined);
+});
+
+test("an image over sendPhoto's 10 MB goes as a document, a GIF too", async (t) => {
+  const { fake, host, channel } = await rig(t);
+  await receivedMessage(host, fake.injectMessage({ chatId: 1001, from: alice, text: "hi" }));
+  const dir = mkdtempSync(join(tmpdir(), "pincer-telegram-file-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, mimeType: string, size: number) => {
+    writeFileSync(join(dir, name), "");
+    truncateSync(join(dir, name), size);
+    return { name, mimeType, size, path: join(dir, name) };
+  };
+  await channel.sendFile("1001", file("large.png", "image/png", TELEGRAM_PHOTO_MAX_BYTES + 1), {});
+  await channel.sendFile("1001", file("moving.gif", "image/gif", 100), {});
+  await channel.sendFile("1001", file("small.jpg", "image/jpeg", 100), { caption: "**look**" });
+  const methods = fake.calls
+    .filter((call) => call.method === "sendPhoto" || call.method === "sendDocument")
+    .map((call) => call.method);
+  assert.deepEqual(methods, ["sendDocument", "sendDocument", "sendPhoto"]);
+  const photo = fake.sent.at(-1)!;
+  assert.equal(photo.caption, "look");
+  assert.deepEqual(photo.caption_entities, [{ type: "bold", offset: 0, length: 4 }]);
 });

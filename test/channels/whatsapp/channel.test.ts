@@ -2,12 +2,13 @@
 // Baileys' own event shapes (see test/fakes/whatsapp/stub-socket.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { WAMessage } from "baileys";
 import { TransientSendError } from "../../../src/channels/channel.ts";
+import { WHATSAPP_MEDIA_MAX_BYTES } from "../../../src/channels/file-limits.ts";
 import {
   WhatsAppChannel,
   type WhatsAppChannelOptions,
@@ -414,5 +415,34 @@ describe("WhatsApp sends", () => {
     } finally {
       await channel.stop();
     }
+  });
+});
+
+describe("WhatsApp files", () => {
+  it("sends images up to 16 MB as images, larger ones and GIFs as documents", async () => {
+    const { channel, sock } = await connected();
+    const file = async (name: string, mimeType: string, size: number) => {
+      const path = join(scratch, `${counter}-${name}`);
+      await writeFile(path, "");
+      await truncate(path, size);
+      return { name, mimeType, size, path };
+    };
+    await channel.sendFile(ALICE, await file("small.png", "image/png", 10), {
+      caption: "**look**",
+    });
+    await channel.sendFile(
+      ALICE,
+      await file("large.png", "image/png", WHATSAPP_MEDIA_MAX_BYTES + 1),
+      {},
+    );
+    await channel.sendFile(ALICE, await file("moving.gif", "image/gif", 10), {});
+    const kinds = sock.sent.map((sent) =>
+      "image" in sent.content ? "image" : "document" in sent.content ? "document" : "other",
+    );
+    assert.deepEqual(kinds, ["image", "document", "document"]);
+    const [image, large] = sock.sent;
+    assert.equal((image!.content as { caption?: string }).caption, "*look*");
+    assert.equal((large!.content as { fileName?: string }).fileName, "large.png");
+    await channel.stop();
   });
 });

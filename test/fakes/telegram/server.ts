@@ -115,6 +115,8 @@ export interface TelegramFake {
   /** Destroys every open connection, including long polls in the middle of a request. */
   dropConnections(): void;
   addFile(bytes: Uint8Array, fileName?: string): StoredFile;
+  /** The bytes stored under a file id (what the bot uploaded with sendDocument/sendPhoto). */
+  fileBytes(fileId: string): Uint8Array | undefined;
   /** The bot's current reaction on a message, as setMessageReaction left it. */
   reactionsOn(chatId: number, messageId: number): ReactionType[];
   /** Updates queued and not yet confirmed by an offset. */
@@ -917,6 +919,7 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
       for (const socket of sockets) socket.destroy();
     },
     addFile,
+    fileBytes: (fileId) => files.get(fileId)?.bytes,
     reactionsOn(chatId, messageId) {
       return reactions.get(`${chatId}:${messageId}`) ?? [];
     },
