@@ -89,8 +89,9 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   }
 
   /**
-   * Starts a chat's reaction or typing change once the replies queued for that chat have
-   * been sent (or have failed for now). Changes start in the order they were asked for;
+   * Starts a chat's reaction or typing change once the chat has no reply left to send (or
+   * to retry): one queued while the change waits goes first too. Changes start in the
+   * order they were asked for;
    * none waits for an earlier one to finish, so a change held up by the platform (a 429
    * with a long retry_after) holds up neither replies nor later changes.
    */
