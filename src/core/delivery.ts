@@ -100,9 +100,13 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     const next = (this.signals.get(key) ?? Promise.resolve())
       .then(() => this.chains.get(key))
       .then(() => {
-        change().catch((error: unknown) => {
-          this.options.logger.debug({ channel, err: String(error) }, "a chat signal failed");
-        });
+        // Not awaited: the lane only orders starts. A change that throws is logged, never
+        // allowed to reject the lane.
+        Promise.resolve()
+          .then(change)
+          .catch((error: unknown) => {
+            this.options.logger.debug({ channel, err: String(error) }, "a chat signal failed");
+          });
       });
     this.signals.set(key, next);
     void next.finally(() => {
