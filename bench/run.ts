@@ -9,7 +9,7 @@
 // `--soak <duration>` runs the soak mode instead (soak.ts).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -127,6 +127,8 @@ function machine() {
     total_memory_mb: Math.round(totalmem() / 1024 / 1024),
     node: process.version,
     agent_sdk: sdkVersion(),
+    // Other work on the machine shows in every latency: the 1, 5 and 15 minute load at the end.
+    load_average: loadavg().map(round),
   };
 }
 
