@@ -57,6 +57,7 @@ const TRACE = process.argv.includes("--trace");
 const FROM_SOURCE = process.argv.includes("--from-source");
 const SOAK = soakSettings(process.argv);
 const DISCORD_MESSAGES = Number(process.env.BENCH_DISCORD_MESSAGES ?? 100);
+const DISCORD_RUN = 10;
 const TARGET_WARM_RATIO = 1.1;
 const TARGET_IDLE_RSS_OVER_BARE_MB = 5;
 const TARGET_DISCORD_OVER_WEB_MS = 5;
@@ -172,16 +173,23 @@ async function discordPhase(
   let sent = 0;
   await measure(web, "hello", `[bench-web-${++sent}]`);
   await measure(dm, "hello", `[bench-discord-${sent}]`);
-  progress(`Discord phase: ${DISCORD_MESSAGES} messages to each chat, interleaved`);
+  progress(`Discord phase: ${DISCORD_MESSAGES} messages to each chat, in runs of ${DISCORD_RUN}`);
   const webSamples: Sample[] = [];
   const discordSamples: Sample[] = [];
-  for (let i = 0; i < DISCORD_MESSAGES; i++) {
-    sent++;
-    const toWeb = async () =>
-      webSamples.push(await measure(web, "follow-up", `[bench-web-${sent}]`));
-    const toDiscord = async () =>
-      discordSamples.push(await measure(dm, "follow-up", `[bench-discord-${sent}]`));
-    if (i % 2 === 0) {
+  // Runs of messages to one chat, alternating which chat goes first: within a run each
+  // message follows the previous reply at once, as in a conversation, so a turn's reply
+  // meets the previous turn's reaction change (✅ replacing 👀) still under way.
+  for (let done = 0; done < DISCORD_MESSAGES; done += DISCORD_RUN) {
+    const count = Math.min(DISCORD_RUN, DISCORD_MESSAGES - done);
+    const toWeb = async () => {
+      for (let i = 0; i < count; i++)
+        webSamples.push(await measure(web, "follow-up", `[bench-web-${++sent}]`));
+    };
+    const toDiscord = async () => {
+      for (let i = 0; i < count; i++)
+        discordSamples.push(await measure(dm, "follow-up", `[bench-discord-${++sent}]`));
+    };
+    if ((done / DISCORD_RUN) % 2 === 0) {
       await toWeb();
       await toDiscord();
     } else {
