@@ -119,7 +119,7 @@ export async function runSoak(
   });
   cleanups.push(async () => {
     const exited = service.stop();
-    if ((await Promise.race([exited, sleep(15_000, "timeout")])) === "timeout")
+    if ((await Promise.race([exited, sleep(15_000, "timeout", { ref: false })])) === "timeout")
       await service.kill();
   });
   const pid = service.child.pid!;
