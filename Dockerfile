@@ -1,8 +1,10 @@
 # Pincer as one container: Node 24, the service, the Claude Code CLI, Chromium with fonts,
 # tini as PID 1. Railway, Fly, Render and plain Docker all run this same image.
 #
-# Node runs the TypeScript sources directly (type stripping), so "building" means checking
-# them with the dev dependencies; the runtime stage gets the production dependencies only.
+# The build stage checks the TypeScript with the dev dependencies and compiles src/ to
+# dist/ (scripts/build.sh): the service runs as plain JavaScript, which spares it the
+# resident memory of Node's type stripping. The CLI (`pincer`) still runs from src/. The
+# runtime stage gets the production dependencies only.
 # CI builds and runs this image with buildah (test/deploy/image.test.ts).
 
 FROM node:24-bookworm-slim AS build
@@ -13,7 +15,7 @@ WORKDIR /app
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY --chown=node:node . .
-RUN npx tsc -p tsconfig.json
+RUN npx tsc -p tsconfig.json && sh scripts/build.sh
 
 FROM node:24-bookworm-slim AS production-deps
 RUN install -d -o node -g node /app
@@ -42,9 +44,11 @@ WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/skills ./skills
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/scripts/node.sh ./scripts/node.sh
+COPY --from=build /app/scripts/serve.sh ./scripts/serve.sh
 # `pincer status`, `pincer backup` ... from a shell in the container.
 RUN ln -s /app/bin/pincer /usr/local/bin/pincer
 # No USER: the service runs as root on purpose. It starts each group's agent as that
@@ -53,4 +57,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "src/main.ts"]
+# The compiled service with a small young generation (scripts/serve.sh says why).
+CMD ["sh", "scripts/serve.sh"]

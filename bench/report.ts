@@ -88,6 +88,12 @@ export interface SummaryInput {
   deltaP50: number;
   ratioP50: number;
   hostRss: Record<string, number>;
+  bareHostRss: number | undefined;
+  discord: {
+    web: LatencyBreakdown;
+    discord: LatencyBreakdown;
+    model_to_reply_p50_delta_ms: number;
+  };
   agentPss: Record<string, number>;
   bareAgentPss: number;
   targets: Record<string, { met: boolean }>;
@@ -111,7 +117,8 @@ export function printSummary(input: SummaryInput): void {
     `                       bare   ${stats(input.bareWarm.overhead_ms)}`,
     `  send → model p50     Pincer ${input.pincerWarm.send_to_model_ms.p50}, bare ${input.bareWarm.send_to_model_ms.p50}`,
     `  model → reply p50    Pincer ${input.pincerWarm.model_to_reply_ms.p50}, bare ${input.bareWarm.model_to_reply_ms.p50}`,
-    `  host RSS             ${pairs(input.hostRss)}`,
+    `  host RSS             ${pairs(input.hostRss)}; bare loop's host ${input.bareHostRss ?? "-"}`,
+    `  Discord vs web chat  model → reply p50 ${input.discord.discord.model_to_reply_ms.p50} vs ${input.discord.web.model_to_reply_ms.p50} (delta ${input.discord.model_to_reply_p50_delta_ms}); latency p50 ${input.discord.discord.latency_ms.p50} vs ${input.discord.web.latency_ms.p50}`,
     `  agent PSS            Pincer ${pairs(input.agentPss)}; bare after warm phase ${input.bareAgentPss}`,
     `  targets              ${Object.entries(input.targets)
       .map(([key, value]) => `${key}: ${value.met ? "met" : "MISSED"}`)

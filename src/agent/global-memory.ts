@@ -4,7 +4,7 @@
 // The owner edits it on the admin page; the main chat's agent edits it with a tool.
 import { mkdir } from "node:fs/promises";
 import { z } from "zod";
-import { tool } from "@anthropic-ai/claude-agent-sdk";
+import { tool } from "./sdk.ts";
 import type { Group } from "../store/groups.ts";
 import { readTreeFile, writeTreeFile } from "./isolation/tree-fs.ts";
 import { globalMemoryDir, type Paths } from "../data-layout.ts";

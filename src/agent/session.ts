@@ -5,16 +5,16 @@
 // group's watermark only after a turn's replies are safe in the outbox.
 import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
-import {
-  query,
-  type McpSdkServerConfigWithInstance,
-  type Query,
-  type SDKMessage,
-  type SDKUserMessage,
-  type SpawnedProcess,
-  type SpawnOptions,
-  type HookCallbackMatcher,
+import type {
+  McpSdkServerConfigWithInstance,
+  Query,
+  SDKMessage,
+  SDKUserMessage,
+  SpawnedProcess,
+  SpawnOptions,
+  HookCallbackMatcher,
 } from "@anthropic-ai/claude-agent-sdk";
+import { query } from "./sdk.ts";
 import type { Logger } from "../log.ts";
 import type { Effort } from "../store/groups.ts";
 

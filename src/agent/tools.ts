@@ -1,10 +1,7 @@
 // The MCP tools an agent gets, built once per group: every handler is closed over its
 // group, so a tool can only act for the group it was made for (main may reach others).
-import {
-  createSdkMcpServer,
-  tool,
-  type McpSdkServerConfigWithInstance,
-} from "@anthropic-ai/claude-agent-sdk";
+import type { McpSdkServerConfigWithInstance } from "@anthropic-ai/claude-agent-sdk";
+import { createSdkMcpServer, tool } from "./sdk.ts";
 import { z } from "zod";
 import type { Group } from "../store/groups.ts";
 

@@ -3,7 +3,7 @@
 // can act on carries a ref like [ref=e12]; click/fill/select/press take that ref. A ref
 // stays attached to its element while the page lives, and the tools that change the page
 // answer with a fresh snapshot, so the agent always has current refs.
-import { tool } from "@anthropic-ai/claude-agent-sdk";
+import { tool } from "../agent/sdk.ts";
 import { relative } from "node:path";
 import type { Page } from "playwright-core";
 import { z } from "zod";

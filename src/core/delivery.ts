@@ -2,6 +2,9 @@
 // in order; a transient failure is retried with exponential backoff (or when the platform
 // says), a permanent one marks the row failed, visibly. Nothing here polls: a send is
 // tried when it is enqueued, and a retry is a timer armed for that one row.
+// A chat's reaction and typing changes wait until its queued replies are out, never the
+// other way round: a reply is the one thing the person is waiting for, and a platform's
+// slow or rate-limited reaction call must not sit between the model's answer and the post.
 import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -50,10 +53,14 @@ export interface Reply {
   turnThrough?: number | undefined;
 }
 
+const chatKey = (channel: string, chatId: string): string => `${channel}\u0000${chatId}`;
+
 export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [OutboxItem] }> {
   private readonly options: Required<Omit<DeliveryOptions, "disk">>;
   private readonly disk: DiskSpace | undefined;
   private readonly chains = new Map<string, Promise<void>>();
+  /** Per chat, the reaction and typing changes waiting for its replies, in call order. */
+  private readonly signals = new Map<string, Promise<void>>();
   /** Pending retry waits, each with the function that ends it early. */
   private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
@@ -95,7 +102,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
    * is done: a question (ask_user) never overtakes the text the agent wrote before it.
    */
   inOrder<T>(channel: string, chatId: string, send: () => Promise<T>): Promise<T> {
-    const key = `${channel}\u0000${chatId}`;
+    const key = chatKey(channel, chatId);
     const result = (this.chains.get(key) ?? Promise.resolve()).then(send);
     const next = result.then(
       () => undefined,
@@ -106,6 +113,32 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
     return result;
+  }
+
+  /**
+   * Starts a chat's reaction or typing change once the chat has no reply left to send (or
+   * to retry): one queued while the change waits goes first too. Changes start in the
+   * order they were asked for;
+   * none waits for an earlier one to finish, so a change held up by the platform (a 429
+   * with a long retry_after) holds up neither replies nor later changes.
+   */
+  afterReplies(channel: string, chatId: string, change: () => Promise<void>): void {
+    const key = chatKey(channel, chatId);
+    const next = (this.signals.get(key) ?? Promise.resolve())
+      .then(() => this.chains.get(key))
+      .then(() => {
+        // Not awaited: the lane only orders starts. A change that throws is logged, never
+        // allowed to reject the lane.
+        Promise.resolve()
+          .then(change)
+          .catch((error: unknown) => {
+            this.options.logger.debug({ channel, err: String(error) }, "a chat signal failed");
+          });
+      });
+    this.signals.set(key, next);
+    void next.finally(() => {
+      if (this.signals.get(key) === next) this.signals.delete(key);
+    });
   }
 
   /** Picks up what a previous process left in the outbox. */
@@ -153,7 +186,7 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   }
 
   private schedule(outboxId: number, channel: string, chatId: string, delayMs = 0): void {
-    const key = `${channel}\u0000${chatId}`;
+    const key = chatKey(channel, chatId);
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
       .then(async () => {

@@ -54,6 +54,8 @@ export interface InboundDeps {
   reply(group: Group, text: string, turnThrough: number | undefined): void;
   /** The group may have something to answer. */
   dispatch(groupId: number): void;
+  /** Starts a reaction change once the chat's queued replies are out (Delivery.afterReplies). */
+  afterReplies(channel: string, chatId: string, change: () => Promise<void>): void;
   /**
    * The host's answer to an owner's command in the main chat (e.g. "/approve <server>"),
    * or undefined when the text is none: then it goes to the agent as usual.
@@ -232,13 +234,12 @@ export class Inbound {
    * derived ids; their reaction goes on the message that was edited.
    */
   private react(group: Group, platformId: string, emoji: string): void {
-    const channel = this.deps.channels.get(group.channel);
-    if (!emoji || !channel?.react) return;
-    channel
-      .react(group.chatId, platformId.split(EDIT_SUFFIX)[0]!, emoji)
-      .catch((error: unknown) => {
-        this.log.debug({ err: String(error), channel: group.channel }, "could not set a reaction");
-      });
+    if (!emoji) return;
+    this.deps.afterReplies(group.channel, group.chatId, async () => {
+      // Looked up when the change starts: the adapter may have been replaced meanwhile.
+      const channel = this.deps.channels.get(group.channel);
+      await channel?.react?.(group.chatId, platformId.split(EDIT_SUFFIX)[0]!, emoji);
+    });
   }
 
   /** Marks the triggering messages a finished turn has read as answered (or failed). */

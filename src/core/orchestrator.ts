@@ -156,6 +156,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
       reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
       dispatch: (groupId) => this.dispatch(groupId),
+      afterReplies: (channel, chatId, change) =>
+        options.delivery.afterReplies(channel, chatId, change),
       ownerCommand: options.ownerCommand,
       questions: this.questions,
     });
@@ -306,8 +308,11 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   private setStatus(group: Group, status: GroupStatus): void {
     this.emit("status", group.id, status);
-    const channel = this.options.channels.get(group.channel);
-    channel?.setTyping?.(group.chatId, status === "working").catch(() => undefined);
+    this.options.delivery.afterReplies(group.channel, group.chatId, async () => {
+      await this.options.channels
+        .get(group.channel)
+        ?.setTyping?.(group.chatId, status === "working");
+    });
   }
 
   /** The thread a turn's output goes to: that of the message it answers. */

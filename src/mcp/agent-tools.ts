@@ -1,7 +1,7 @@
 // The main chat's agent may ask for an MCP server, never add one: add_mcp_server files it
 // as pending, and it does nothing (no connection, no secret filled in) until the owner
 // approves it on the admin page, with `pincer mcp approve` or the API.
-import { tool } from "@anthropic-ai/claude-agent-sdk";
+import { tool } from "../agent/sdk.ts";
 import { z } from "zod";
 import type { AgentTool } from "../agent/tools.ts";
 import type { Db } from "../store/db.ts";

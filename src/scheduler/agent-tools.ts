@@ -1,6 +1,6 @@
 // The task tools as the agent sees them: the SDK tool definitions over task-tools.ts,
 // each bound to the group whose agent gets them.
-import { tool } from "@anthropic-ai/claude-agent-sdk";
+import { tool } from "../agent/sdk.ts";
 import type { Db } from "../store/db.ts";
 import { getGroup, getGroupByFolder, listGroups, type Group } from "../store/groups.ts";
 import {

@@ -1,7 +1,7 @@
 // request_skill: the main chat's agent may ask for a skill from a git repository. It only
 // files a pending request; nothing is fetched until the owner approves it on the Skills
 // page (or with the API). Other chats' agents do not get the tool.
-import { tool } from "@anthropic-ai/claude-agent-sdk";
+import { tool } from "../agent/sdk.ts";
 import { z } from "zod";
 import type { AgentTool } from "../agent/tools.ts";
 import type { Paths } from "../data-layout.ts";

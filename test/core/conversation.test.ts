@@ -1,6 +1,7 @@
 // The conversation path in process, with a fake agent session the test drives by hand:
 // what reaches the outbox and when the watermark moves, folding of messages that arrive
 // during a turn, failed turns, the idle close and the agent cap. No process, no network.
+import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { CredentialProxy } from "../../src/agent/credential-proxy.ts";
@@ -9,13 +10,14 @@ import { dataPaths } from "../../src/data-layout.ts";
 import type { SessionEvents } from "../../src/agent/session.ts";
 import type { Channel, InboundMessage } from "../../src/channels/channel.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import type { Delivery, Reply } from "../../src/core/delivery.ts";
+import { Delivery, type Reply } from "../../src/core/delivery.ts";
 import type { ConversationSession } from "../../src/core/conversation-session.ts";
 import { Orchestrator } from "../../src/core/orchestrator.ts";
 import { createLogger } from "../../src/log.ts";
 import { getGroup, insertGroup, type Group } from "../../src/store/groups.ts";
 import { findInbound, getMessage, insertOutbound } from "../../src/store/messages.ts";
 import { openTempStore } from "../helpers/store.ts";
+import { deferred, waitFor } from "../helpers/wait.ts";
 
 /** A group's agent as the orchestrator sees it; the test plays the model. */
 class FakeSession implements ConversationSession {
@@ -76,7 +78,14 @@ interface Recorded {
   watermarkThen: number;
 }
 
-function setup(t: TestContext, overrides: Partial<Config> = {}) {
+interface SetupOptions {
+  /** The chat platform's calls, in place of the recording fake's. */
+  channel?: Partial<Channel>;
+  /** The real outbox sender instead of a recorder (which `outbox` then stays empty of). */
+  realDelivery?: boolean;
+}
+
+function setup(t: TestContext, overrides: Partial<Config> = {}, options: SetupOptions = {}) {
   const store = openTempStore();
   t.after(() => store.close());
   const config: Config = {
@@ -93,15 +102,30 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
     react: async (_chatId: string, messageId: string, emoji: string) => {
       reactions.push([messageId, emoji]);
     },
+    ...options.channel,
   } as unknown as Channel;
-  const delivery = {
+  const channels = new Map([["web", channel]]);
+  const recorder = {
     enqueue(reply: Reply): number {
       const group = groups.find((g) => g.chatId === reply.chatId)!;
       outbox.push({ reply, watermarkThen: getGroup(store.db, group.id)!.watermark });
       // Stored like a real reply (what a scheduled run and a resumed turn read back).
       return insertOutbound(store.db, { ...reply, senderName: "Andy", timestamp: Date.now() });
     },
+    afterReplies(_channel: string, _chatId: string, change: () => Promise<void>): void {
+      void change();
+    },
   } as unknown as Delivery;
+  const delivery = options.realDelivery
+    ? new Delivery({
+        db: store.db,
+        channels,
+        logger: createLogger("silent"),
+        assistantName: "Andy",
+        filesDir: join(store.dir, "outbound-files"),
+      })
+    : recorder;
+  if (options.realDelivery) t.after(() => delivery.stop());
   // The fake session replaces everything that touches processes, credentials and files.
   const unused = {} as unknown;
   const orchestrator = new Orchestrator({
@@ -111,7 +135,7 @@ function setup(t: TestContext, overrides: Partial<Config> = {}) {
     proxy: unused as CredentialProxy,
     isolation: unused as AgentIsolation,
     delivery,
-    channels: new Map([["web", channel]]),
+    channels,
     logger: createLogger("silent"),
     bundledSkillsDir: store.dir,
     startSession: (group, _resume, events) => {
@@ -378,6 +402,41 @@ test("the bot marks a message 👀 on arrival and ✅ once its turn has ended", 
     ["m1", "👀"],
     ["m1", "✅"],
   ]);
+});
+
+test("a turn's reply goes out before its ✅, and a held reaction holds up no reply", async (t) => {
+  // The platform answers no reaction call until the end: as a rate-limited one would.
+  const held = deferred();
+  t.after(() => held.resolve());
+  const calls: string[] = [];
+  const { sessions, addGroup, send } = setup(
+    t,
+    { ACK_REACTION: "👀" },
+    {
+      realDelivery: true,
+      channel: {
+        send: async (_chatId: string, text: string) => {
+          calls.push(`send ${text}`);
+          return [`p${calls.length}`];
+        },
+        react: async (_chatId: string, messageId: string, emoji: string | null) => {
+          calls.push(`react ${messageId} ${emoji}`);
+          await held.promise;
+        },
+      },
+    },
+  );
+  const group = addGroup("chat-a");
+  await send(group, "hello");
+  sessions[0]!.say("first answer");
+  sessions[0]!.finishTurn();
+  await waitFor(() => calls.length === 3, "the reply and both reactions");
+  assert.deepEqual(calls, ["react m1 👀", "send first answer", "react m1 ✅"]);
+
+  await send(group, "and then?");
+  sessions[0]!.say("second answer");
+  await waitFor(() => calls.includes("send second answer"), "the reply behind held reactions");
+  assert.deepEqual(calls.slice(3), ["react m2 👀", "send second answer"]);
 });
 
 test("an edit of an unread message replaces its text; of an answered one, it follows up", async (t) => {

@@ -504,3 +504,27 @@ test(
     assert.deepEqual(sent[0]!.options, {}, "no caption when none was given");
   },
 );
+
+test("a chat's reaction and typing changes start after its queued replies, in order, and a held one holds up nothing", async (t) => {
+  const { channel, make } = setup(t);
+  const delivery = make();
+  const started: string[] = [];
+  const held = deferred();
+  t.after(() => held.resolve());
+  // A change the platform never answers (a long 429): it must block neither replies nor changes.
+  const change =
+    (name: string, hold = false) =>
+    async () => {
+      started.push(`${name} after ${channel.calls.length} sends`);
+      if (hold) await held.promise;
+    };
+  // Asked for before the reply was queued, still pending when it was: the reply goes first.
+  delivery.afterReplies("web", "c1", change("👀", true));
+  delivery.enqueue({ channel: "web", chatId: "c1", text: "answer" });
+  delivery.afterReplies("web", "c1", change("✅"));
+  delivery.afterReplies("web", "c1", change("typing off"));
+  await waitFor(() => started.length === 3, "every change to start");
+  assert.deepEqual(started, ["👀 after 1 sends", "✅ after 1 sends", "typing off after 1 sends"]);
+  delivery.enqueue({ channel: "web", chatId: "c1", text: "next answer" });
+  await waitFor(() => channel.calls.length === 2, "the next reply, with 👀 still held");
+});

@@ -88,7 +88,7 @@ test("the runtime stage ships production dependencies only", () => {
 
 test("runtime: tini as PID 1, the service as CMD, Chromium with emoji and CJK fonts", () => {
   assert.deepEqual(args(runtime, "ENTRYPOINT"), ['["/usr/bin/tini", "--"]']);
-  assert.deepEqual(args(runtime, "CMD"), ['["node", "src/main.ts"]']);
+  assert.deepEqual(args(runtime, "CMD"), ['["sh", "scripts/serve.sh"]']);
   const apt = args(runtime, "RUN").find((run) => /apt-get install/.test(run)) ?? "";
   const packages = apt.split(/\s+/);
   for (const wanted of ["tini", "chromium", "fonts-noto-color-emoji", "fonts-noto-cjk"])
@@ -117,8 +117,13 @@ test("every runtime COPY from the build stage names a path of the repo", () => {
     assert.ok(match && match[1] === match[2], `COPY ${copy}: same path in /app as in the repo`);
     return match[1]!;
   });
-  for (const path of ["package.json", "src", "skills"]) assert.ok(shipped.includes(path), path);
-  for (const path of shipped) assert.ok(existsSync(join(ROOT, path)), `${path} exists`);
+  for (const path of ["package.json", "src", "dist", "skills"])
+    assert.ok(shipped.includes(path), path);
+  // dist/ is the one path the build stage makes rather than copies (scripts/build.sh).
+  const build = stages.find((stage) => stage.name === "build")!;
+  assert.ok(args(build, "RUN").some((run) => run.includes("sh scripts/build.sh")));
+  for (const path of shipped)
+    assert.ok(path === "dist" || existsSync(join(ROOT, path)), `${path} exists`);
 });
 
 test("railway.json builds the Dockerfile and checks /healthz", () => {

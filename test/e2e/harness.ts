@@ -18,6 +18,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** A command the service runs under, e.g. ["prlimit", "--nofile=1024:1024", "--"]. */
   prefix?: string[];
+  /** What starts the service instead of Node on src/main.ts (the bench: scripts/serve.sh). */
+  command?: string[];
   /**
    * The service's working directory, where it reads `.env`: by default DATA_DIR, so that a
    * developer's own `.env` in the repository (their real key) never reaches a test.
@@ -65,7 +67,10 @@ const TOKEN = "test-admin-token-0123456789";
 
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const dataDir = options.dataDir ?? tempDir();
-  const argv = [...(options.prefix ?? []), process.execPath, join(ROOT, "src/main.ts")];
+  const argv = [
+    ...(options.prefix ?? []),
+    ...(options.command ?? [process.execPath, join(ROOT, "src/main.ts")]),
+  ];
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: options.cwd ?? dataDir,
     env: {

@@ -22,7 +22,7 @@ export interface RecordedCall {
   body: unknown;
   files: UploadedFile[];
   status: number;
-  /** When the request arrived (ms since the epoch). */
+  /** When the request arrived (ms since the epoch, sub-millisecond: the bench times replies). */
   at: number;
 }
 
@@ -90,7 +90,7 @@ export class FakeRest {
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const at = Date.now();
+    const at = performance.timeOrigin + performance.now();
     const url = new URL(request.url ?? "/", this.#state.baseUrl);
     if (request.method === "GET" && url.pathname.startsWith("/attachments/")) {
       this.#serveFile(url.pathname, response);
