@@ -111,6 +111,19 @@ export interface Channel {
    * error marks the outbound message failed.
    */
   send(chatId: string, markdown: string, options: SendOptions): Promise<string[]>;
+  /**
+   * Replaces the text of a message the bot sent (`platformId`, as send returned it) with
+   * Markdown. Text longer than one platform message goes on in new messages after it (in
+   * `options.threadId`); returns the ids of all. A platform that says the text is unchanged counts as done. Errors as send.
+   */
+  edit?(
+    chatId: string,
+    platformId: string,
+    markdown: string,
+    options: SendOptions,
+  ): Promise<string[]>;
+  /** Removes a message the bot sent. One that is already gone counts as done. */
+  deleteMessage?(chatId: string, platformId: string): Promise<void>;
   setTyping?(chatId: string, typing: boolean): Promise<void>;
   /** Sets (or with null clears) the bot's acknowledgement reaction on an inbound message. */
   react?(chatId: string, messageId: string, emoji: string | null): Promise<void>;

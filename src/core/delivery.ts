@@ -16,6 +16,7 @@ import {
   type OutboxItem,
 } from "../store/outbox.ts";
 import { insertOutbound, setPlatformIds } from "../store/messages.ts";
+import { claimPreview, deletePreview, getPreview, previewOfDelivery } from "../store/previews.ts";
 import { isDiskFull, transaction } from "../store/db.ts";
 import type { Logger } from "../log.ts";
 import { backoffMs } from "../time/backoff.ts";
@@ -40,6 +41,8 @@ export interface Reply {
   text: string;
   /** The last inbound message id the producing turn had read. */
   turnThrough?: number | undefined;
+  /** A preview (store/previews.ts) this reply replaces: it is edited instead of a new send. */
+  previewId?: number | undefined;
 }
 
 export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [OutboxItem] }> {
@@ -50,6 +53,8 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
   private draining = false;
+  /** Each preview's send or edit in flight: the final text is written only after it. */
+  private readonly previewWork = new Map<number, Promise<unknown>>();
 
   constructor(options: DeliveryOptions) {
     super();
@@ -71,14 +76,30 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
         timestamp: now,
         turnThrough: reply.turnThrough,
       });
-      return enqueueDelivery(
+      const outboxId = enqueueDelivery(
         db,
         { messageId, channel: reply.channel, chatId: reply.chatId, threadId: reply.threadId },
         now,
       );
+      if (reply.previewId !== undefined) claimPreview(db, reply.previewId, outboxId);
+      return outboxId;
     });
     this.schedule(outboxId, reply.channel, reply.chatId);
     return outboxId;
+  }
+
+  /**
+   * Runs a preview's send or edit (live-replies.ts); the delivery that replaces the preview
+   * waits for it, so a late partial text never lands over the final one.
+   */
+  previewCall<T>(previewId: number, call: () => Promise<T>): Promise<T> {
+    const work = (this.previewWork.get(previewId) ?? Promise.resolve()).then(call, call);
+    const settled = work.catch(() => undefined);
+    this.previewWork.set(previewId, settled);
+    void settled.then(() => {
+      if (this.previewWork.get(previewId) === settled) this.previewWork.delete(previewId);
+    });
+    return work;
   }
 
   /** Picks up what a previous process left in the outbox. */
@@ -178,6 +199,14 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     }
   }
 
+  /** The preview a delivery replaces, once its own send or edit in flight has ended. */
+  private async previewOf(outboxId: number) {
+    const claimed = previewOfDelivery(this.options.db, outboxId);
+    if (!claimed) return undefined;
+    await this.previewWork.get(claimed.id);
+    return getPreview(this.options.db, claimed.id);
+  }
+
   // Retries wait inside the chat's chain, so later replies never overtake an earlier one.
   private async deliver(outboxId: number): Promise<void> {
     const { db, logger } = this.options;
@@ -188,15 +217,19 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
       const channel = this.options.channels.get(item.channel);
       try {
         if (!channel) throw new TransientSendError(`channel ${item.channel} is not running`);
-        const ids = await channel.send(
-          item.chatId,
-          item.text,
-          item.threadId ? { threadId: item.threadId } : {},
-        );
+        const preview = await this.previewOf(item.id);
+        const options = item.threadId ? { threadId: item.threadId } : {};
+        // The final text replaces the preview in place; without its id (its send failed or
+        // was cut short by a crash before the id was kept) it is sent as a new message.
+        const ids =
+          preview?.platformId && channel.edit
+            ? await channel.edit(item.chatId, preview.platformId, item.text, options)
+            : await channel.send(item.chatId, item.text, options);
         const recorded = await this.record(() =>
           transaction(db, () => {
             setPlatformIds(db, item.messageId, ids);
             markSent(db, item.id, Date.now());
+            if (preview) deletePreview(db, preview.id);
           }),
         );
         if (!recorded) return;

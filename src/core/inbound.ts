@@ -31,6 +31,11 @@ import { DISK_FULL_NOTE, type DiskSpace } from "./disk-space.ts";
 import type { PairingCode } from "./pairing.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 
+/** "/stop", as typed or as a Telegram group's "/stop@botname". */
+export function isStopCommand(text: string): boolean {
+  return /^\/stop(@\w+)?$/i.test(text.trim());
+}
+
 /** Joins an edited message's platform id to the edit's time, for the follow-up's own id. */
 const EDIT_SUFFIX = "#edit-";
 
@@ -52,6 +57,8 @@ export interface InboundDeps {
   reply(group: Group, text: string, turnThrough: number | undefined): void;
   /** The group may have something to answer. */
   dispatch(groupId: number): void;
+  /** Stops the group's running turn (/stop); the chat is told. */
+  stopTurn(groupId: number): boolean;
   /**
    * The host's answer to an owner's command in the main chat (e.g. "/approve <server>"),
    * or undefined when the text is none: then it goes to the agent as usual.
@@ -127,6 +134,12 @@ export class Inbound {
           undefined,
         );
       }
+      return;
+    }
+    // A command to the host, not a message for the agent: it never reaches a turn.
+    if (isStopCommand(message.text) && senderAllowed(group, message.senderId)) {
+      markDeleted(this.db, id);
+      this.deps.stopTurn(group.id);
       return;
     }
     // Answered by the host, never the agent: an agent cannot approve what it asked for.

@@ -38,6 +38,8 @@ import { ChannelStates } from "./channel-states.ts";
 import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-port.ts";
 import { modelErrorText } from "./model-errors.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
+import { LiveReplies } from "./live-replies.ts";
+import { statusLine } from "./status-line.ts";
 
 export interface OrchestratorOptions {
   config: Config;
@@ -97,6 +99,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly startSession: StartSession;
   private readonly inbound: Inbound;
   private readonly scheduled: ScheduledTurns;
+  private readonly live: LiveReplies;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -107,6 +110,17 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
     this.channelStates = new ChannelStates(options.logger);
+    this.live = new LiveReplies({
+      db: options.db,
+      channels: options.channels,
+      delivery: options.delivery,
+      disk: this.disk,
+      logger: options.logger,
+      // Read when a reply starts: a change on the admin page applies to the next one.
+      enabled: (group) =>
+        getGroup(options.db, group.id)?.streaming ?? options.config.STREAMING === "on",
+      onDelta: (groupId, delta) => this.emit("delta", groupId, delta),
+    });
     this.startSession =
       options.startSession ??
       realSessions(options, (group, text, turnThrough) => this.reply(group, text, turnThrough));
@@ -139,6 +153,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
       reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
       dispatch: (groupId) => this.dispatch(groupId),
+      stopTurn: (groupId) => this.stopTurn(groupId),
       ownerCommand: options.ownerCommand,
     });
     this.scheduled = new ScheduledTurns({
@@ -198,6 +213,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   /** Picks up every group that has unanswered messages (after a restart). */
   recover(): void {
+    this.live.recover();
     for (const group of listGroups(this.db)) {
       this.voiceNotes.resume(group);
       this.dispatch(group.id);
@@ -289,23 +305,53 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     channel?.setTyping?.(group.chatId, status === "working").catch(() => undefined);
   }
 
-  /** Queues a reply; one written by a turn goes into the thread of the message it answers. */
+  /** The thread a turn's replies go into: that of the message it answers. */
+  private threadOf(group: Group, turnThrough: number | undefined): string | undefined {
+    if (turnThrough === undefined) return undefined;
+    const answered = latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
+      triggers(group, m),
+    );
+    return answered?.threadId ?? undefined;
+  }
+
+  /**
+   * Queues a reply; one written by a turn goes into the thread of the message it answers and
+   * replaces the turn's preview, if one is showing.
+   */
   private reply(group: Group, text: string, turnThrough: number | undefined): void {
-    const answered =
-      turnThrough === undefined
-        ? undefined
-        : latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
-            triggers(group, m),
-          );
+    const previewId = turnThrough === undefined ? undefined : this.live.claim(group);
     this.disk.attempt("a reply", () =>
       this.options.delivery.enqueue({
         channel: group.channel,
         chatId: group.chatId,
-        threadId: answered?.threadId ?? undefined,
+        threadId: this.threadOf(group, turnThrough),
         text,
         turnThrough,
+        previewId,
       }),
     );
+  }
+
+  /**
+   * Stops the group's running turn now (/stop, the web chat's Stop). The chat is told once;
+   * what the turn had read counts as read when it ends, and a message sent later starts anew.
+   */
+  stopTurn(groupId: number): boolean {
+    const group = getGroup(this.db, groupId);
+    if (!group) return false;
+    const session = this.pool.get(groupId);
+    if (!session?.busy || !session.interrupt) {
+      this.reply(group, "Nothing to stop: I am not working on anything.", undefined);
+      return false;
+    }
+    session
+      .interrupt()
+      .catch((error: unknown) =>
+        this.log.warn({ group: group.folder, err: String(error) }, "the turn could not be stopped"),
+      );
+    this.log.info({ group: group.folder }, "turn stopped");
+    this.reply(group, "Stopped.", session.through);
+    return true;
   }
 
   private open(key: number): ConversationSession {
@@ -316,8 +362,14 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       onText: (text, through) => {
         const clean = stripInternal(text);
         if (clean) this.reply(group, clean, through);
+        else this.live.blockEnded(group);
       },
-      onToolUse: (name) => this.emit("activity", group.id, name),
+      onDelta: (text, through) => this.live.delta(group, text, () => this.threadOf(group, through)),
+      onToolUse: (name, input) => {
+        const line = statusLine(name, input);
+        this.emit("activity", group.id, name, line);
+        if (line) this.live.status(group, line, () => this.threadOf(group, session.through));
+      },
       onModelError: (kind, detail, through) => {
         this.turnFailed.add(group.id);
         // Over the daily budget the chat is told once a day; later messages that day are
@@ -384,6 +436,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   }
 
   private turnEnded(group: Group, session: ConversationSession, through: number): void {
+    this.live.finish(group);
     this.failures.delete(group.id);
     this.agentFailure = undefined;
     if (session.busy) {
@@ -411,6 +464,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
     this.staleTools.delete(group.id);
+    this.live.finish(group);
     this.emit("sessionClosed", group.id);
     const unfinished = session.busy;
     if (error instanceof StaleSessionError) {

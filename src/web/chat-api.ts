@@ -1,6 +1,7 @@
 // /api/chat: the web chat with the main group. Messages go in as JSON text or as a
 // multipart voice recording; replies, the working state and the tools the agent calls
-// come back over SSE, replayed from the store for a client that reconnects.
+// come back over SSE, replayed from the store for a client that reconnects. While a reply
+// is written its pieces come as `delta` events (not replayed: the final message is).
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Attachment } from "../channels/channel.ts";
@@ -13,6 +14,7 @@ import { findInbound, history, latestMessageId } from "../store/messages.ts";
 import { sentAfter, type OutboxItem } from "../store/outbox.ts";
 import { limitBody } from "./body-limit.ts";
 import { readJsonBody } from "./json-body.ts";
+import type { LiveDelta } from "../core/live-replies.ts";
 import { eventStream } from "./sse.ts";
 
 export interface ChatApiDeps {
@@ -125,6 +127,7 @@ export function chatRoutes(deps: ChatApiDeps) {
       const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
       return c.json({ id: stored?.id }, 202);
     })
+    .post("/api/chat/stop", (c) => c.json({ stopped: orchestrator.stopTurn(mainGroup.id) }))
     .get("/api/chat/messages", (c) => {
       const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
       const before = Number(c.req.query("before")) || undefined;
@@ -159,12 +162,16 @@ export function chatRoutes(deps: ChatApiDeps) {
         const onStatus = (groupId: number, status: string) => {
           if (groupId === mainGroup.id) queue.send("status", { status });
         };
-        const onActivity = (groupId: number, tool: string) => {
-          if (groupId === mainGroup.id) queue.send("activity", { tool });
+        const onActivity = (groupId: number, tool: string, line?: string) => {
+          if (groupId === mainGroup.id) queue.send("activity", { tool, line: line ?? null });
+        };
+        const onDelta = (groupId: number, delta: LiveDelta) => {
+          if (groupId === mainGroup.id) queue.send("delta", delta);
         };
         delivery.on("delivered", onDelivered);
         orchestrator.on("status", onStatus);
         orchestrator.on("activity", onActivity);
+        orchestrator.on("delta", onDelta);
         const busy = orchestrator.status.busy(mainGroup.id);
         queue.send("status", { status: busy ? "working" : "idle" });
         sendMessages();
@@ -172,6 +179,7 @@ export function chatRoutes(deps: ChatApiDeps) {
           delivery.off("delivered", onDelivered);
           orchestrator.off("status", onStatus);
           orchestrator.off("activity", onActivity);
+          orchestrator.off("delta", onDelta);
         };
       });
     });
