@@ -76,7 +76,7 @@ export class EditPacer {
     }
     const text = this.pending;
     this.pending = undefined;
-    this.notBefore = this.clock.now() + this.pause;
+    this.notBefore = this.clock.now() + this.options.minIntervalMs;
     this.inFlight = this.options.perform(text).then(
       (outcome) => this.settle(text, outcome),
       () => this.settle(text, { ok: false }),
