@@ -14,14 +14,7 @@ import { startDiscordFake, type DiscordFake } from "../fakes/discord/server.ts";
 import { startMatrixFake, type MatrixFake, type MatrixEvent } from "../fakes/matrix/server.ts";
 import { startSlackFake, type SlackFake } from "../fakes/slack/server.ts";
 import { deferred } from "../helpers/wait.ts";
-import {
-  channelState,
-  removeDir,
-  startService,
-  tempDir,
-  waitFor,
-  type Service,
-} from "./harness.ts";
+import { channelState, removeDir, startService, waitFor, type Service } from "./harness.ts";
 
 const API_KEY = "sk-ant-e2e-live-platforms-0000";
 const REPLY_TIMEOUT = 90_000;
