@@ -7,10 +7,12 @@ import type { Message } from "grammy/types";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import {
+  isToolResultTurn,
   lastUserText,
   startAnthropicFake,
   type AnthropicFake,
   type FakeReply,
+  type MessagesRequest,
 } from "../fakes/anthropic/server.ts";
 import {
   startTelegramFake,
@@ -53,7 +55,7 @@ class Gates {
 }
 
 describe("live replies end to end", () => {
-  const rules: { marker: string; reply: () => FakeReply }[] = [];
+  const rules: { marker: string; reply: (request: MessagesRequest) => FakeReply }[] = [];
   const gates: Gates[] = [];
   const dataDir = tempDir();
   let model: AnthropicFake;
@@ -79,11 +81,14 @@ describe("live replies end to end", () => {
 
   before(async () => {
     model = await startAnthropicFake((request, { main }) => {
-      const text = lastUserText(request);
+      // A tool result's turn is matched by the chat message before it.
+      const text = toolResultOnly(request)
+        ? lastUserText({ ...request, messages: request.messages.slice(0, -1) })
+        : lastUserText(request);
       // The CLI's side calls (titles) get a plain answer: only the conversation is scripted.
       if (!main) return { text: "ok" };
       const rule = rules.find((candidate) => text.includes(candidate.marker));
-      return rule?.reply() ?? { text: `echo: ${text.slice(-40)}` };
+      return rule?.reply(request) ?? { text: `echo: ${text.slice(-40)}` };
     });
     telegram = await startTelegramFake({ botUsername: "pincer_live_bot" });
     service = await startService({ dataDir, env: env() });
@@ -251,6 +256,73 @@ describe("live replies end to end", () => {
     assert.equal(botMessages(chatId).filter((m) => m.text === "Stopped.").length, 1);
   });
 
+  it("shows what the agent is doing while a tool runs, in the preview and on the web page", async () => {
+    const chatId = 3105;
+    const user = await registerChat(chatId);
+    const release = deferred();
+    gates.push({ openAll: () => release.resolve() } as Gates);
+    rules.push({
+      marker: "live-status",
+      reply: (request) =>
+        toolResultOnly(request)
+          ? { text: "The host is named.", until: release.promise }
+          : { toolUse: { name: "Read", input: { file_path: "/etc/hostname" } } },
+    });
+    telegram.injectMessage({ chatId, from: user, text: "what is the host? live-status" });
+    await waitFor(() => showing(chatId, "reading hostname…"), "the status line", REPLY_TIMEOUT);
+    release.resolve();
+    await waitFor(() => showing(chatId, "The host is named."), "the answer", REPLY_TIMEOUT);
+    assert.deepEqual(
+      botMessages(chatId).map((message) => message.text),
+      ["The host is named."],
+      "the status line gave way to the answer, in the same message",
+    );
+  });
+
+  it("web chat: the tool list is live, and Stop ends the turn with one Stopped.", async () => {
+    rules.push({
+      marker: "live-web-stop",
+      // The tool's result turn is held for good: only Stop can end this turn.
+      reply: (request) =>
+        toolResultOnly(request)
+          ? { text: "never sent", until: new Promise(() => undefined) }
+          : { toolUse: { name: "Read", input: { file_path: "/etc/hostname" } } },
+    });
+    const stream = listen(service);
+    await stream.ready;
+    await sendChat(service, "host? live-web-stop");
+    await waitFor(
+      () =>
+        stream.events.find(
+          (event) =>
+            event.event === "activity" &&
+            (JSON.parse(event.data) as { line: string | null }).line === "reading hostname…",
+        ),
+      "the tool and its status line on the web page",
+      REPLY_TIMEOUT,
+    );
+    const response = await api(service, "/api/chat/stop", { method: "POST" });
+    assert.deepEqual(await response.json(), { stopped: true });
+    await waitFor(
+      () => stream.messages().find((message) => message.text === "Stopped."),
+      "Stopped. in the web chat",
+      REPLY_TIMEOUT,
+    );
+    await waitFor(
+      () =>
+        stream.events.find(
+          (event) =>
+            event.event === "status" &&
+            (JSON.parse(event.data) as { status: string }).status === "idle",
+        ),
+      "the turn to end",
+      REPLY_TIMEOUT,
+    );
+    await stream.close();
+    assert.equal(stream.messages().filter((message) => message.text === "Stopped.").length, 1);
+    assert.ok(!stream.messages().some((message) => message.text === "never sent"));
+  });
+
   it("web chat: delta events come before the final message and add up to it", async () => {
     const pieces = ["The tide ", "comes in ", "twice a day."];
     const held = slowReply("live-web", pieces);
@@ -268,6 +340,14 @@ describe("live replies end to end", () => {
       "the final message",
       REPLY_TIMEOUT,
     );
+    await waitFor(
+      () =>
+        stream.events.findLast((event) => event.event === "status")?.data.includes('"idle"') ||
+        undefined,
+      "the turn to end",
+    );
+    const stopped = await api(service, "/api/chat/stop", { method: "POST" });
+    assert.deepEqual(await stopped.json(), { stopped: false }, "nothing runs once it is answered");
     await stream.close();
     const firstMessage = stream.events.findIndex((event) => event.event === "message");
     const before = stream.events.slice(0, firstMessage).filter((event) => event.event === "delta");
@@ -281,7 +361,7 @@ describe("live replies end to end", () => {
   it("kill -9 mid-stream, then restart: the stale preview goes, one final answer", async () => {
     const chatId = 3104;
     const user = await registerChat(chatId);
-    const pieces = ["Half an answer ", "and the rest of it."];
+    const pieces = ["Half an answer ", "and more of it ", "and the rest."];
     // The first turn stops after its first piece and the service dies; the turn the restart
     // runs writes the whole text at once.
     const held = new Gates();
@@ -295,9 +375,13 @@ describe("live replies end to end", () => {
           : { text: "The whole answer, after the restart." },
     });
     telegram.injectMessage({ chatId, from: user, text: "go! live-crash" });
+    await waitFor(() => showing(chatId, "Half an answer"), "the preview", REPLY_TIMEOUT);
+    held.open(1);
+    // Edited once: the service has kept the preview's id (the one moment it could not is
+    // between the platform's answer to the first send and that write; see the architecture).
     const preview = await waitFor(
-      () => showing(chatId, "Half an answer"),
-      "the preview",
+      () => showing(chatId, "and more of it"),
+      "the preview's first edit",
       REPLY_TIMEOUT,
     );
     await service.kill();
@@ -325,6 +409,11 @@ describe("live replies end to end", () => {
     );
   });
 });
+
+/** A model call that carries a tool's result and no new chat message. */
+function toolResultOnly(request: MessagesRequest): boolean {
+  return isToolResultTurn(request) && lastUserText(request) === "";
+}
 
 function previewRows(dataDir: string, chatId: number): number {
   const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
