@@ -44,6 +44,8 @@ const MIN_EDIT_INTERVAL_MS = 1_000;
 const MAX_EDIT_INTERVAL_MS = 30_000;
 /** Deleting what a crash left behind: tries, the channel may still be connecting. */
 const CLEANUP_ATTEMPTS = 8;
+/** Deleting an unclaimed preview at a turn's end: a few tries (a rate limit may refuse one). */
+const FINISH_ATTEMPTS = 3;
 
 export interface LiveRepliesOptions {
   db: Db;
@@ -136,7 +138,7 @@ export class LiveReplies {
     this.live.delete(group.id);
     if (!live?.preview) return;
     const { id, pacer } = live.preview;
-    void pacer.stop().then(() => this.remove(id, 1));
+    void pacer.stop().then(() => this.remove(id, FINISH_ATTEMPTS));
   }
 
   /** At startup, before any turn: removes the previews a previous process left unclaimed. */

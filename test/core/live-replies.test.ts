@@ -7,7 +7,7 @@ import type { Channel, ChannelName, SendOptions } from "../../src/channels/chann
 import { Delivery } from "../../src/core/delivery.ts";
 import { DiskSpace } from "../../src/core/disk-space.ts";
 import type { PacerClock } from "../../src/core/edit-pacer.ts";
-import { LiveReplies, type LiveDelta } from "../../src/core/live-replies.ts";
+import { LiveReplies, previewText, type LiveDelta } from "../../src/core/live-replies.ts";
 import { createLogger } from "../../src/log.ts";
 import { insertGroup, type Group } from "../../src/store/groups.ts";
 import { getDelivery } from "../../src/store/outbox.ts";
@@ -198,4 +198,12 @@ test("the web chat gets deltas (a reset when an internal note starts) and no pre
     ],
   );
   assert.equal(rows(), 0);
+});
+
+test("a preview shows the start of a long text and the status line under it", () => {
+  assert.equal(previewText("Hello", undefined), "Hello");
+  assert.equal(previewText("", "searching the web…"), "_searching the web…_");
+  assert.equal(previewText("Hi", "reading a.pdf…"), "Hi\n\n_reading a.pdf…_");
+  const long = previewText("x".repeat(5_000), undefined);
+  assert.ok(long.length < 2_000 && long.endsWith(" …"));
 });

@@ -1,8 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statusLine } from "../../src/core/status-line.ts";
-import { isStopCommand } from "../../src/core/inbound.ts";
-import { previewText } from "../../src/core/live-replies.ts";
 
 test("a status line names what is done, with at most a file's base name or a site's host", () => {
   assert.equal(statusLine("WebSearch", { query: "my bank password reset" }), "searching the web…");
@@ -36,20 +34,4 @@ test("a status line never carries a command, query or odd file name", () => {
   }
   assert.equal(statusLine("Read", { file_path: "/tmp/evil_*name*.txt" }), "reading a file…");
   assert.equal(statusLine("WebFetch", { url: "not a url" }), "reading a web page…");
-});
-
-test("/stop is the command as typed or addressed to the bot in a group, nothing longer", () => {
-  assert.equal(isStopCommand("/stop"), true);
-  assert.equal(isStopCommand(" /STOP "), true);
-  assert.equal(isStopCommand("/stop@pincer_bot"), true);
-  assert.equal(isStopCommand("/stop the music"), false);
-  assert.equal(isStopCommand("please /stop"), false);
-});
-
-test("a preview shows the start of a long text and the status line under it", () => {
-  assert.equal(previewText("Hello", undefined), "Hello");
-  assert.equal(previewText("", "searching the web…"), "_searching the web…_");
-  assert.equal(previewText("Hi", "reading a.pdf…"), "Hi\n\n_reading a.pdf…_");
-  const long = previewText("x".repeat(5_000), undefined);
-  assert.ok(long.length < 2_000 && long.endsWith(" …"));
 });
