@@ -172,6 +172,27 @@ describe("live replies end to end", () => {
     assert.equal(calls("sendMessage", chatId).length, 1, "one message sent, the rest edits");
   });
 
+  it("a group with streaming off gets one message at the end, never edited", async () => {
+    const chatId = 3106;
+    const user = await registerChat(chatId);
+    const { groups } = (await (await api(service, "/api/groups")).json()) as {
+      groups: { folder: string; chatId: string }[];
+    };
+    const folder = groups.find((group) => group.chatId === `${chatId}`)!.folder;
+    const off = await api(service, `/api/groups/${folder}`, {
+      method: "PATCH",
+      body: JSON.stringify({ streaming: false }),
+    });
+    assert.equal(off.status, 200, await off.text());
+    const pieces = ["Quiet ", "and ", "whole."];
+    const held = slowReply("live-off", pieces);
+    held.openAll();
+    telegram.injectMessage({ chatId, from: user, text: "answer quietly live-off" });
+    await waitFor(() => showing(chatId, "Quiet and whole."), "the answer", REPLY_TIMEOUT);
+    assert.equal(calls("sendMessage", chatId).length, 1);
+    assert.equal(calls("editMessageText", chatId).length, 0);
+  });
+
   it("under a storm of 429s on edits, edits fewer times and ends on the same final text", async () => {
     const chatId = 3102;
     const user = await registerChat(chatId);
