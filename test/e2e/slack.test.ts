@@ -480,6 +480,16 @@ describe("Slack end to end", () => {
   });
 
   it("retries a send that Slack rate-limited and delivers it once", async () => {
+    // What is checked is the outbox's own retry of a send: with a live preview, the preview's
+    // first post would take the 429 instead (live-replies tests cover that path).
+    const { groups } = (await (await api(service, "/api/groups")).json()) as {
+      groups: { folder: string; chatId: string }[];
+    };
+    const folder = groups.find((group) => group.chatId === RATE_DM)!.folder;
+    await api(service, `/api/groups/${folder}`, {
+      method: "PATCH",
+      body: JSON.stringify({ streaming: false }),
+    });
     slack.failNext("chat.postMessage", { retryAfter: 1 });
     const ts = slack.injectMessage({ channel: RATE_DM, user: DMS[RATE_DM]!, text: "RATE-LIMITED" });
     await replyContaining(RATE_DM, "RATE-LIMITED");
