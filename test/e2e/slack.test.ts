@@ -499,11 +499,19 @@ describe("Slack end to end", () => {
     );
     assert.equal(posts.length, 2, "one refused with 429, one accepted");
     assert.equal(botMessages(RATE_DM).length, 1);
-    const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
-    const rows = db
-      .prepare("SELECT status, attempts FROM outbox WHERE chat_id = ?")
-      .all(RATE_DM) as { status: string; attempts: number }[];
-    db.close();
+    const outboxRows = () => {
+      const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
+      const found = db
+        .prepare("SELECT status, attempts FROM outbox WHERE chat_id = ?")
+        .all(RATE_DM) as { status: string; attempts: number }[];
+      db.close();
+      return found;
+    };
+    // The reply is visible a moment before the service has recorded it as sent.
+    const rows = await waitFor(
+      () => (outboxRows().every((r) => r.status !== "pending") ? outboxRows() : undefined),
+      "the reply's outbox row to be settled",
+    );
     assert.deepEqual(
       rows.map((r) => [r.status, r.attempts]),
       [["sent", 2]],
