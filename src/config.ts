@@ -114,6 +114,8 @@ const schema = z.object({
   DATA_DIR: optionalString,
   MAX_CONCURRENT_AGENTS: integer(4, 1, 64),
   AGENT_IDLE_TIMEOUT: duration("30m"),
+  /** How long an ask_user question waits for an answer before the agent gets "no answer". */
+  ASK_USER_TIMEOUT: duration("10m"),
   SHUTDOWN_GRACE_SECONDS: integer(20, 0, 3600),
   ADMIN_TOKEN: z
     .string()

@@ -23,6 +23,11 @@ export interface ToolHost {
   listGroups(): ToolResult;
   registerGroup(args: RegisterGroupArgs): ToolResult;
   searchHistory(query: string, limit: number): ToolResult;
+  /**
+   * Asks the chat and waits for a choice, an answer in words, or "no answer"; `signal`
+   * ends the wait when the call is cancelled or its session goes.
+   */
+  askUser(question: string, choices: string[], signal?: AbortSignal): Promise<ToolResult>;
   /** Further tools contributed by other features (scheduling, files, browser). */
   extraTools: AgentTool[];
 }
@@ -63,6 +68,12 @@ function reply(result: ToolResult) {
   return { content: [{ type: "text" as const, text: result.text }], isError: result.isError };
 }
 
+/** The MCP request's abort signal (cancelled by the CLI, or its connection closed). */
+function abortSignalOf(extra: unknown): AbortSignal | undefined {
+  const signal = (extra as { signal?: unknown } | undefined)?.signal;
+  return signal instanceof AbortSignal ? signal : undefined;
+}
+
 function mainOnly(host: ToolHost, run: () => ToolResult): ToolResult {
   if (!host.group.isMain) return { text: "Only the main (admin) chat can do this.", isError: true };
   return run();
@@ -92,6 +103,19 @@ export function buildToolServer(host: ToolHost): McpSdkServerConfigWithInstance 
         limit: z.number().int().min(1).max(50).optional().describe("How many matches, default 10"),
       },
       async (args) => reply(host.searchHistory(args.query, args.limit ?? 10)),
+    ),
+    tool(
+      "ask_user",
+      "Ask this chat a question with 2 to 5 short choices and wait for the answer. The choices are shown as buttons (as a numbered list where the chat has none); the result says which was chosen, what someone wrote instead, or that nobody answered in time. Use it when you need a decision to go on; for an open question just write it.",
+      {
+        question: z.string().describe("The question, in one or two sentences"),
+        // Counts and lengths are checked by askUser, whose refusals say what to change.
+        choices: z
+          .array(z.string())
+          .describe("2 to 5 choices, each at most 50 characters, e.g. ['Tuesday', 'Friday']"),
+      },
+      async (args, extra) =>
+        reply(await host.askUser(args.question, args.choices, abortSignalOf(extra))),
     ),
     ...(host.group.isMain
       ? [

@@ -43,7 +43,18 @@ export interface InboundMessage {
 export type InboundEvent =
   | { type: "message"; message: InboundMessage }
   | { type: "edit"; chatId: string; messageId: string; text: string; timestamp: number }
-  | { type: "delete"; chatId: string; messageId: string };
+  | { type: "delete"; chatId: string; messageId: string }
+  /** A tap on a choice button that sendChoices made (ask_user). */
+  | {
+      type: "choice";
+      chatId: string;
+      /** The platform id of the message that carries the buttons. */
+      messageId: string;
+      senderId: string;
+      senderName: string;
+      /** The button's id as sendChoices set it. */
+      choiceId: string;
+    };
 
 export type ChannelStatus =
   | "not_configured"
@@ -125,6 +136,22 @@ export interface Channel {
   /** Removes a message the bot sent. One that is already gone counts as done. */
   deleteMessage?(chatId: string, platformId: string): Promise<void>;
   setTyping?(chatId: string, typing: boolean): Promise<void>;
+  /**
+   * Sends a question with one button per choice (`id` is what a tap reports back as an
+   * InboundEvent of type "choice"). Returns the platform ids of the messages it created.
+   * Without it the core sends the question as numbered text and reads typed answers.
+   */
+  sendChoices?(
+    chatId: string,
+    question: string,
+    choices: { id: string; label: string }[],
+    options: SendOptions,
+  ): Promise<string[]>;
+  /**
+   * Takes the buttons off a question sendChoices made: with `text`, the message now reads
+   * that (the question and what was chosen); with null, only the buttons go.
+   */
+  closeChoices?(chatId: string, messageIds: string[], text: string | null): Promise<void>;
   /** Sets (or with null clears) the bot's acknowledgement reaction on an inbound message. */
   react?(chatId: string, messageId: string, emoji: string | null): Promise<void>;
 }

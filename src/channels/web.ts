@@ -24,6 +24,27 @@ export class WebChannel implements Channel {
     return [`web-${randomUUID()}`];
   }
 
+  /** The page draws the buttons from the core's question events (chat-api.ts). */
+  async sendChoices(): Promise<string[]> {
+    return [`web-${randomUUID()}`];
+  }
+
+  /** The page takes the buttons off on the core's event; nothing to do here. */
+  async closeChoices(): Promise<void> {}
+
+  /** Takes a tap on a question's button in the web chat; resolves once it is handled. */
+  async choose(choiceId: string, senderName: string): Promise<void> {
+    if (!this.host) throw new Error("web chat is not running");
+    await this.host.receive({
+      type: "choice",
+      chatId: WEB_CHAT_ID,
+      messageId: "",
+      senderId: "owner",
+      senderName,
+      choiceId,
+    });
+  }
+
   /** Takes a message typed (or recorded) in the web chat; resolves once it is committed. Returns its platform id. */
   async submit(text: string, senderName: string, attachments?: Attachment[]): Promise<string> {
     if (!this.host) throw new Error("web chat is not running");

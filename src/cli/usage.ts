@@ -82,7 +82,10 @@ ${CONNECTION}`,
 
 Shows or changes what the setup page sets: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
 ANTHROPIC_BASE_URL, TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
-WHATSAPP_ENABLED, WHATSAPP_PHONE, TZ, ASSISTANT_NAME and MAIN_CHAT. A change applies at
+WHATSAPP_ENABLED, WHATSAPP_PHONE, EMAIL_IMAP_HOST, EMAIL_IMAP_PORT, EMAIL_SMTP_HOST,
+EMAIL_SMTP_PORT, EMAIL_USER, EMAIL_PASSWORD, EMAIL_ADDRESS, EMAIL_OWNER, SIGNAL_CLI_URL,
+SIGNAL_ACCOUNT, MATRIX_HOMESERVER_URL, MATRIX_ACCESS_TOKEN, MATRIX_ALLOWED_INVITERS, TZ,
+ASSISTANT_NAME and MAIN_CHAT. A change applies at
 once, without a restart; a model credential is tried before it is saved. Secrets are shown
 masked. Without VALUE, set reads it from standard input (so a token stays out of the shell's
 history). A variable set in the service's environment wins and cannot be changed here.

@@ -1,5 +1,5 @@
-// The chat tools every group's agent has (send_message, list_groups, register_group,
-// search_history), as the core answers them. Each set is made for one group and its
+// The chat tools every group's agent has (send_message, ask_user, list_groups,
+// register_group, search_history), as the core answers them. Each set is made for one group and its
 // session: only the main chat may reach other groups.
 import type { ToolHost, ToolResult } from "../agent/tools.ts";
 import type { Db } from "../store/db.ts";
@@ -14,6 +14,14 @@ export interface ChatToolDeps {
   assistantName: string;
   /** Queues a reply; `turnThrough` ties it to the running turn of that group. */
   reply(group: Group, text: string, turnThrough: number | undefined): void;
+  /** Asks the group's chat (ask_user); `turnThrough` as for reply; `signal` withdraws it. */
+  ask(
+    group: Group,
+    question: string,
+    choices: string[],
+    turnThrough: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ToolResult>;
 }
 
 export type ChatTools = Omit<ToolHost, "group" | "extraTools">;
@@ -41,6 +49,10 @@ export function chatTools(
         return { text: "Nothing to send after removing <internal> notes.", isError: true };
       deps.reply(destination, clean, destination.id === group.id ? session.through : undefined);
       return { text: `Sent to ${destination.name}.`, isError: false };
+    },
+
+    askUser(question, choices, signal): Promise<ToolResult> {
+      return deps.ask(group, question, choices, session.through, signal);
     },
 
     listGroups(): ToolResult {

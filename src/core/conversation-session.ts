@@ -48,10 +48,10 @@ export interface RealSessionOptions {
   mcpServers?: LauncherOptions["mcpServers"];
 }
 
-/** Real agent sessions, with the chat tools (whose replies go to `reply`) and the prompt. */
+/** Real agent sessions, with the chat tools (whose replies and questions go to the core) and the prompt. */
 export function realSessions(
   options: RealSessionOptions,
-  reply: ChatToolDeps["reply"],
+  core: Pick<ChatToolDeps, "reply" | "ask">,
 ): StartSession {
   const { config } = options;
   const launcher = new AgentLauncher({
@@ -77,7 +77,8 @@ export function realSessions(
     get assistantName() {
       return config.ASSISTANT_NAME;
     },
-    reply,
+    reply: core.reply,
+    ask: core.ask,
   };
   return (group, resume, events) =>
     launcher.launch(group, resume, events, (turn) => ({

@@ -102,6 +102,24 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     return work;
   }
 
+  /**
+   * Runs `send` once the chat's queued replies have gone out, and holds later ones until it
+   * is done: a question (ask_user) never overtakes the text the agent wrote before it.
+   */
+  inOrder<T>(channel: string, chatId: string, send: () => Promise<T>): Promise<T> {
+    const key = `${channel}\u0000${chatId}`;
+    const result = (this.chains.get(key) ?? Promise.resolve()).then(send);
+    const next = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(key, next);
+    void next.finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return result;
+  }
+
   /** Picks up what a previous process left in the outbox. */
   resume(): void {
     for (const item of pendingDeliveries(this.options.db)) {

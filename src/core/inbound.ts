@@ -19,6 +19,7 @@ import {
 import {
   editMessage,
   findInbound,
+  findOutbound,
   inboundAfter,
   insertInbound,
   markDeleted,
@@ -29,6 +30,7 @@ import { saveAttachments, unsavedAttachments } from "./attachments.ts";
 import type { DiskQuota } from "./disk-quota.ts";
 import { DISK_FULL_NOTE, type DiskSpace } from "./disk-space.ts";
 import type { PairingCode } from "./pairing.ts";
+import type { Questions } from "./questions.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 
 /** "/stop", as typed or as a Telegram group's "/stop@botname". */
@@ -64,6 +66,8 @@ export interface InboundDeps {
    * or undefined when the text is none: then it goes to the agent as usual.
    */
   ownerCommand?: ((text: string) => string | undefined) | undefined;
+  /** The ask_user questions waiting for a tap or a typed answer. */
+  questions: Questions;
 }
 
 export class Inbound {
@@ -90,13 +94,43 @@ export class Inbound {
           if (stored) markDeleted(this.db, stored.id);
           return;
         }
+        case "choice":
+          return this.deps.questions.tap(channel, event);
       }
     });
   }
 
-  private async receiveMessage(channel: string, message: InboundMessage): Promise<void> {
+  /**
+   * A reply to one of the assistant's own messages addresses it (a trigger in groups) and
+   * quotes what it said, whatever the platform could tell: an email's In-Reply-To, a
+   * Matrix reply without the old quote fallback, a Slack thread under the bot's message
+   * name only the message. A quote the platform gave no text for, of someone else, is dropped.
+   */
+  private withQuote(channel: string, message: InboundMessage): InboundMessage {
+    const quoted = message.replyTo;
+    if (!quoted) return message;
+    const own = findOutbound(this.db, channel, message.chatId, quoted.messageId);
+    if (own)
+      return {
+        ...message,
+        mentionsBot: true,
+        replyTo: {
+          messageId: quoted.messageId,
+          senderName: own.senderName,
+          text: quoted.text || own.text,
+        },
+      };
+    if (quoted.text) return message;
+    const { replyTo: _empty, ...rest } = message;
+    return rest;
+  }
+
+  private async receiveMessage(channel: string, received: InboundMessage): Promise<void> {
+    const message = this.withQuote(channel, received);
     const group = getGroupByChat(this.db, channel, message.chatId);
     if (group?.dropOthers && !senderAllowed(group, message.senderId)) return;
+    // A typed answer to a waiting question goes to that tool call, not into a new turn.
+    const answer = group && this.deps.questions.typedAnswer(group, message);
     const { id, created } = transaction(this.db, () => {
       upsertChat(
         this.db,
@@ -114,9 +148,14 @@ export class Inbound {
         replyTo: message.replyTo,
         mentionsBot: message.mentionsBot,
         timestamp: message.timestamp,
+        answers: answer?.questionId,
       });
     });
     if (!created) return;
+    if (group && answer) {
+      this.deps.questions.answerTyped(group, answer, message);
+      return;
+    }
     if (!group) {
       if (
         !message.isGroup &&

@@ -16,7 +16,7 @@ import type { CredentialProxy } from "../agent/credential-proxy.ts";
 import { modelChoiceOf, type LauncherOptions } from "../agent/launch.ts";
 import { groupDir, type Paths } from "../data-layout.ts";
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
-import type { AgentTool } from "../agent/tools.ts";
+import type { AgentTool, ToolResult } from "../agent/tools.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
 import { interruptedTurnNote, stripInternal } from "./format.ts";
@@ -28,6 +28,7 @@ import { VoiceNotes } from "../transcribe/voice-notes.ts";
 import { triggers } from "./router.ts";
 import { PairingCode } from "./pairing.ts";
 import { Inbound } from "./inbound.ts";
+import { Questions } from "./questions.ts";
 import { ScheduledTurns, type TurnOutcome } from "./scheduled-turns.ts";
 import {
   realSessions,
@@ -100,6 +101,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly inbound: Inbound;
   private readonly scheduled: ScheduledTurns;
   private readonly live: LiveReplies;
+  private readonly questions: Questions;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -121,9 +123,23 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
         getGroup(options.db, group.id)?.streaming ?? options.config.STREAMING === "on",
       onDelta: (groupId, delta) => this.emit("delta", groupId, delta),
     });
+    this.questions = new Questions({
+      db: options.db,
+      channels: options.channels,
+      delivery: options.delivery,
+      logger: options.logger,
+      timeoutMs: () => options.config.ASK_USER_TIMEOUT,
+      assistantName: () => options.config.ASSISTANT_NAME,
+      opened: (groupId, question) => this.emit("question", groupId, question),
+      closed: (groupId, question) => this.emit("questionClosed", groupId, question),
+    });
     this.startSession =
       options.startSession ??
-      realSessions(options, (group, text, turnThrough) => this.reply(group, text, turnThrough));
+      realSessions(options, {
+        reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
+        ask: (group, question, choices, turnThrough, signal) =>
+          this.ask(group, question, choices, turnThrough, signal),
+      });
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -155,6 +171,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       dispatch: (groupId) => this.dispatch(groupId),
       stopTurn: (groupId) => this.stopTurn(groupId),
       ownerCommand: options.ownerCommand,
+      questions: this.questions,
     });
     this.scheduled = new ScheduledTurns({
       db: options.db,
@@ -183,6 +200,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       busy: (groupId) => this.pool.get(groupId)?.busy === true,
       pairing: () => ({ code: this.pairing.code, expiresAt: this.pairing.expiresAt }),
       agentFailure: () => this.agentFailure,
+      question: (groupId) => this.questions.open(groupId),
     };
   }
 
@@ -227,6 +245,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
    */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
+    // A turn waiting for an answer gets "no answer" now, so it can finish within the grace.
+    this.questions.stop();
     for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
     await this.voiceNotes.stop();
     if (graceMs > 0 && this.turnRunning()) {
@@ -305,7 +325,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     channel?.setTyping?.(group.chatId, status === "working").catch(() => undefined);
   }
 
-  /** The thread a turn's replies go into: that of the message it answers. */
+  /** The thread a turn's output goes to: that of the message it answers. */
   private threadOf(group: Group, turnThrough: number | undefined): string | undefined {
     if (turnThrough === undefined) return undefined;
     const answered = latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
@@ -352,6 +372,23 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     this.log.info({ group: group.folder }, "turn stopped");
     this.reply(group, "Stopped.", session.through);
     return true;
+  }
+
+  /** ask_user: the question goes where the turn's replies go (see Questions). */
+  private ask(
+    group: Group,
+    question: string,
+    choices: string[],
+    turnThrough: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ToolResult> {
+    // A status preview would sit above the question and take the answer's text later.
+    if (turnThrough !== undefined) this.live.finish(group);
+    return this.questions.ask(group, question, choices, {
+      threadId: this.threadOf(group, turnThrough),
+      turnThrough,
+      signal,
+    });
   }
 
   private open(key: number): ConversationSession {
@@ -463,6 +500,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
     clearTimeout(this.idleTimers.get(group.id));
+    // Its tool call is gone with it.
+    this.questions.cancel(group.id, "the agent's session ended");
     this.staleTools.delete(group.id);
     this.live.finish(group);
     this.emit("sessionClosed", group.id);

@@ -28,13 +28,13 @@ function hostName(input: unknown): string | undefined {
   }
 }
 
-/** The line for a tool call; undefined for tools that are the reply itself (send_message). */
+/** The line for a tool call; undefined for tools that talk to the chat themselves. */
 export function statusLine(name: string, input: unknown): string | undefined {
   const [prefix, server, ...rest] = name.split("__");
   if (prefix === "mcp" && server && rest.length > 0) {
     const tool = rest.join("__");
     if (server === "pincer") {
-      if (tool === "send_message") return undefined;
+      if (tool === "send_message" || tool === "ask_user") return undefined;
       if (tool.startsWith("browser")) return "browsing the web…";
       return "working…";
     }

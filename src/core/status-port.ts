@@ -5,6 +5,7 @@ import type { ChannelState } from "../channels/channel.ts";
 import type { LiveDelta } from "./live-replies.ts";
 import type { DiskQuota } from "./disk-quota.ts";
 import type { DiskSpace } from "./disk-space.ts";
+import type { ClosedQuestion, OpenQuestion } from "./questions.ts";
 
 export type GroupStatus = "working" | "idle";
 
@@ -18,6 +19,10 @@ export interface CoreEvents {
   channelState: [string, ChannelState];
   /** A group's agent process ended (idle timeout, eviction, crash or shutdown). */
   sessionClosed: [number];
+  /** An ask_user question now waits in a group's chat. */
+  question: [number, OpenQuestion];
+  /** It was answered, timed out or withdrawn. */
+  questionClosed: [number, ClosedQuestion];
 }
 
 export interface AgentReport {
@@ -38,6 +43,8 @@ export interface StatusPort {
   pairing(): { code: string; expiresAt: number };
   /** Why the last agent process failed mid-turn, until a turn ends well again. */
   agentFailure(): string | undefined;
+  /** The group's ask_user question that waits for an answer, if any. */
+  question(groupId: number): OpenQuestion | undefined;
 }
 
 /** The core as web sees it: its status, its events, and the disk's warnings. */

@@ -89,14 +89,16 @@ export interface NewInbound {
   replyTo?: StoredMessage["replyTo"] | undefined;
   mentionsBot?: boolean | undefined;
   timestamp: number;
+  /** The id of the ask_user question this message answered (see inboundAfter). */
+  answers?: string | undefined;
 }
 
 /** Stores an inbound message once; returns its row id and whether this call created it. */
 export function insertInbound(db: Db, message: NewInbound): { id: number; created: boolean } {
   const inserted = db
     .prepare(
-      `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, mentions_bot, timestamp)
-       VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, mentions_bot, timestamp, answers)
+       VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (channel, chat_id, platform_id) WHERE direction = 'in' DO NOTHING
        RETURNING id`,
     )
@@ -111,6 +113,7 @@ export function insertInbound(db: Db, message: NewInbound): { id: number; create
       message.replyTo ? JSON.stringify(message.replyTo) : null,
       message.mentionsBot ? 1 : 0,
       message.timestamp,
+      message.answers ?? null,
     ) as { id: number } | undefined;
   if (inserted) return { id: inserted.id, created: true };
   const existing = db
@@ -198,12 +201,34 @@ export function setPlatformIds(db: Db, id: number, platformIds: string[]): void 
   db.prepare("UPDATE messages SET platform_id = ? WHERE id = ?").run(platformIds.join(","), id);
 }
 
+/**
+ * The message the assistant sent in a chat that the platform knows by `platformId` (one
+ * of its parts, for a reply sent in several). Used to tell a reply to the bot.
+ */
+export function findOutbound(
+  db: Db,
+  channel: string,
+  chatId: string,
+  platformId: string,
+): StoredMessage | undefined {
+  const row = db
+    .prepare(
+      `SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out'
+       AND instr(',' || platform_id || ',', ',' || ? || ',') > 0 ORDER BY id DESC LIMIT 1`,
+    )
+    .get(channel, chatId, platformId) as MessageRow | undefined;
+  return row && toMessage(row);
+}
+
 export function getMessage(db: Db, id: number): StoredMessage | undefined {
   const row = db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
   return row && toMessage(row);
 }
 
-/** Inbound messages of a chat after a row id, oldest first. */
+/**
+ * Inbound messages of a chat after a row id, oldest first: what the agent has to read.
+ * Answers to its questions are left out: it got them as the ask_user tool's result.
+ */
 export function inboundAfter(
   db: Db,
   channel: string,
@@ -213,7 +238,7 @@ export function inboundAfter(
   return (
     db
       .prepare(
-        "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id > ? AND deleted = 0 ORDER BY id",
+        "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id > ? AND deleted = 0 AND answers IS NULL ORDER BY id",
       )
       .all(channel, chatId, afterId) as unknown as MessageRow[]
   ).map(toMessage);

@@ -288,4 +288,12 @@ export const migrations: Migration[] = [
       ALTER TABLE groups ADD COLUMN streaming INTEGER;
     `,
   },
+  {
+    version: 12,
+    sql: `
+      -- An inbound message that answered an ask_user question (the question's id): the agent
+      -- got it as the tool's result, so it stays in the history but is never a prompt again.
+      ALTER TABLE messages ADD COLUMN answers TEXT;
+    `,
+  },
 ];

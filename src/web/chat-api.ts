@@ -6,6 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Attachment } from "../channels/channel.ts";
 import { WEB_CHAT_ID, type WebChannel } from "../channels/web.ts";
+import type { ClosedQuestion, OpenQuestion } from "../core/questions.ts";
 import type { CoreView } from "../core/status-port.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Db } from "../store/db.ts";
@@ -102,6 +103,9 @@ export function chatRoutes(deps: ChatApiDeps) {
         .max(maxMessageChars, tooLong(maxMessageChars)),
     })
     .strict();
+  const choiceBody = z
+    .object({ choiceId: z.string().min(1, "Pick one of the choices.").max(100) })
+    .strict();
   const textLimit = limitBody(
     maxMessageChars * 4 + 1024,
     `Your message is too large: the limit is ${maxMessageChars.toLocaleString("en")} characters.`,
@@ -128,6 +132,13 @@ export function chatRoutes(deps: ChatApiDeps) {
       return c.json({ id: stored?.id }, 202);
     })
     .post("/api/chat/stop", (c) => c.json({ stopped: orchestrator.stopTurn(mainGroup.id) }))
+    .post("/api/chat/choices", textLimit, async (c) => {
+      const body = await readJsonBody(c, choiceBody, { fields: false });
+      if ("error" in body) return c.json({ error: body.error }, body.status);
+      // Whether it still answered anything, the page learns from the questionClosed event.
+      await web.choose(body.value.choiceId, "Owner");
+      return c.json({ ok: true }, 202);
+    })
     .get("/api/chat/messages", (c) => {
       const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
       const before = Number(c.req.query("before")) || undefined;
@@ -168,18 +179,31 @@ export function chatRoutes(deps: ChatApiDeps) {
         const onDelta = (groupId: number, delta: LiveDelta) => {
           if (groupId === mainGroup.id) queue.send("delta", delta);
         };
+        const onQuestion = (groupId: number, question: OpenQuestion) => {
+          if (groupId === mainGroup.id) queue.send("question", question);
+        };
+        const onQuestionClosed = (groupId: number, question: ClosedQuestion) => {
+          if (groupId === mainGroup.id) queue.send("questionClosed", question);
+        };
         delivery.on("delivered", onDelivered);
         orchestrator.on("status", onStatus);
         orchestrator.on("activity", onActivity);
         orchestrator.on("delta", onDelta);
+        orchestrator.on("question", onQuestion);
+        orchestrator.on("questionClosed", onQuestionClosed);
         const busy = orchestrator.status.busy(mainGroup.id);
         queue.send("status", { status: busy ? "working" : "idle" });
         sendMessages();
+        // A page that (re)connects while a question waits gets its buttons.
+        const waiting = orchestrator.status.question(mainGroup.id);
+        if (waiting) queue.send("question", waiting);
         return () => {
           delivery.off("delivered", onDelivered);
           orchestrator.off("status", onStatus);
           orchestrator.off("activity", onActivity);
           orchestrator.off("delta", onDelta);
+          orchestrator.off("question", onQuestion);
+          orchestrator.off("questionClosed", onQuestionClosed);
         };
       });
     });

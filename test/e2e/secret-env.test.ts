@@ -9,6 +9,8 @@ import { listen, removeDir, sendChat, startService, waitFor, type Service } from
 
 const API_KEY = "sk-ant-environ-key-5a1e";
 const TELEGRAM_TOKEN = "123456:environ-telegram-token-77";
+const EMAIL_PASSWORD = "environ-mail-password-31c4";
+const MATRIX_TOKEN = "syt_environ_matrix_token_9d02";
 
 function environOf(pid: number | string): Map<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean);
@@ -30,6 +32,9 @@ describe("secrets in the service's environment", () => {
         // Not connected (no fake Telegram here): only its place in the environment matters.
         TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
         TELEGRAM_API_ROOT: "http://127.0.0.1:9",
+        // Neither is connected: the mail password and the Matrix token are credentials too.
+        EMAIL_PASSWORD,
+        MATRIX_ACCESS_TOKEN: MATRIX_TOKEN,
       },
     });
   });
@@ -43,7 +48,7 @@ describe("secrets in the service's environment", () => {
     const pid = service.child.pid!;
     const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    for (const secret of [API_KEY, TELEGRAM_TOKEN, service.token]) {
+    for (const secret of [API_KEY, TELEGRAM_TOKEN, EMAIL_PASSWORD, MATRIX_TOKEN, service.token]) {
       assert.ok(!environ.includes(secret), "not in the environment block");
       assert.ok(!cmdline.includes(secret), "not on the command line");
     }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startAnthropicFake, type AnthropicFake } from "../fakes/anthropic/server.ts";
+import { startMatrixFake, type MatrixFake } from "../fakes/matrix/server.ts";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram/server.ts";
 import {
   api,
@@ -33,6 +34,7 @@ describe("settings from the browser", () => {
   const dataDir = tempDir();
   let model: AnthropicFake;
   let telegram: TelegramFake;
+  let matrix: MatrixFake;
   let service: Service;
 
   const put = (name: string, value: string) =>
@@ -41,6 +43,7 @@ describe("settings from the browser", () => {
   before(async () => {
     model = await startAnthropicFake(undefined, { acceptKeys: [GOOD_KEY] });
     telegram = await startTelegramFake();
+    matrix = await startMatrixFake();
     service = await startService({
       dataDir,
       env: { ANTHROPIC_BASE_URL: model.url, TELEGRAM_API_ROOT: telegram.apiRoot },
@@ -50,6 +53,7 @@ describe("settings from the browser", () => {
   after(async () => {
     await service?.stop();
     await telegram?.close();
+    await matrix?.close();
     await model?.close();
     removeDir(dataDir);
   });
@@ -121,6 +125,21 @@ describe("settings from the browser", () => {
     }, "Telegram refusing the new token");
     assert.match(state.detail ?? "", /rejected the bot token/);
     assert.equal(longPollOpen(telegram), false, "the first token's long poll was ended");
+  });
+
+  it("connects Matrix once its homeserver and token are saved", async () => {
+    assert.equal((await put("MATRIX_HOMESERVER_URL", matrix.baseUrl)).status, 200);
+    assert.equal((await channelState(service, "matrix"))?.status, "not_configured");
+    const token = await put("MATRIX_ACCESS_TOKEN", matrix.accessToken);
+    assert.equal(token.status, 200, await token.clone().text());
+    assert.match(((await token.json()) as { setting: { value: string } }).setting.value, /^••••/);
+    await waitFor(
+      async () => (await channelState(service, "matrix"))?.status === "connected" || undefined,
+      "Matrix connected",
+    );
+    const badUrl = await put("SIGNAL_CLI_URL", "signal-cli:8080");
+    assert.equal(badUrl.status, 400);
+    assert.match(((await badUrl.json()) as { error: string }).error, /SIGNAL_CLI_URL/);
   });
 
   it("refuses a setting the environment holds, and an unknown one, naming the problem", async () => {

@@ -10,12 +10,15 @@ import {
   Events,
   GatewayCloseCodes,
   GatewayIntentBits,
+  ButtonStyle,
+  ComponentType,
   MessageType,
   Partials,
   Routes,
 } from "discord.js";
 import type {
   APIMessage,
+  ButtonInteraction,
   Channel as DiscordChannelObject,
   Guild,
   Message,
@@ -155,6 +158,50 @@ export class DiscordChannel implements Channel {
         logger: this.#log,
       }),
     });
+  }
+
+  /** The question with one button per choice, in one action row (at most five fit). */
+  async sendChoices(
+    chatId: string,
+    question: string,
+    choices: { id: string; label: string }[],
+    _options: SendOptions,
+  ): Promise<string[]> {
+    const body = {
+      content: question,
+      allowed_mentions: ALLOWED_MENTIONS,
+      components: [
+        {
+          type: ComponentType.ActionRow,
+          components: choices.map((choice) => ({
+            type: ComponentType.Button,
+            style: ButtonStyle.Secondary,
+            label: choice.label,
+            custom_id: choice.id,
+          })),
+        },
+      ],
+    };
+    try {
+      const message = (await this.#rest().post(Routes.channelMessages(chatId), {
+        body,
+      })) as APIMessage;
+      return [message.id];
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  /** Edits the question to show the outcome, with its buttons removed. */
+  async closeChoices(chatId: string, messageIds: string[], text: string | null): Promise<void> {
+    const body = text === null ? { components: [] } : { content: text, components: [] };
+    for (const id of messageIds) {
+      try {
+        await this.#rest().patch(Routes.channelMessage(chatId, id), { body });
+      } catch (error) {
+        throw toSendError(error);
+      }
+    }
   }
 
   async setTyping(chatId: string, typing: boolean): Promise<void> {
@@ -320,6 +367,9 @@ export class DiscordChannel implements Channel {
     client.on(Events.MessageCreate, (message) => this.#enqueue(this.#onMessage(message)));
     client.on(Events.MessageUpdate, (old, updated) => this.#enqueue(this.#onEdit(old, updated)));
     client.on(Events.MessageDelete, (message) => this.#enqueue(this.#onDelete(message)));
+    client.on(Events.InteractionCreate, (interaction) => {
+      if (interaction.isButton()) this.#onTap(interaction);
+    });
     client.on(Events.MessageBulkDelete, (messages) => {
       for (const message of messages.values()) this.#enqueue(this.#onDelete(message));
     });
@@ -361,6 +411,30 @@ export class DiscordChannel implements Channel {
       text: readableText(updated, this.#context()),
       timestamp: updated.editedTimestamp ?? Date.now(),
     };
+  }
+
+  /**
+   * A tap on an ask_user button. It is acknowledged as a deferred update once handled, so
+   * the client shows no error and nothing else: a sender who may not answer sees no change,
+   * and the question is edited when it is over. Discord wants the answer within 3 s.
+   */
+  #onTap(interaction: ButtonInteraction): void {
+    const event: InboundEvent = {
+      type: "choice",
+      chatId: interaction.channelId,
+      messageId: interaction.message.id,
+      senderId: interaction.user.id,
+      senderName: interaction.inCachedGuild()
+        ? interaction.member.displayName
+        : interaction.user.displayName,
+      choiceId: interaction.customId,
+    };
+    void this.#inbound
+      .push(event)
+      .then((outcome) => (outcome === "stopped" ? undefined : interaction.deferUpdate()))
+      .catch((error: unknown) =>
+        this.#log.debug({ err: error }, "could not acknowledge a button tap"),
+      );
   }
 
   #onDelete(message: Message | PartialMessage): InboundEvent | null {

@@ -42,7 +42,7 @@ export function chatNameOf(message: Message, senderName: string): string {
 async function repliedTo(
   message: Message,
   context: InboundContext,
-): Promise<InboundMessage["replyTo"]> {
+): Promise<(NonNullable<InboundMessage["replyTo"]> & { authorId: string }) | undefined> {
   const reference = message.reference;
   if (!reference?.messageId || reference.type === MessageReferenceType.Forward) return undefined;
   const referenced =
@@ -53,6 +53,7 @@ async function repliedTo(
     messageId: referenced.id,
     senderName: senderNameOf(referenced, context),
     text: readableText(referenced, context),
+    authorId: referenced.author.id,
   };
 }
 
@@ -104,6 +105,12 @@ export async function toInboundMessage(
   );
   if (attachments.length > 0) inbound.attachments = attachments;
   const replyTo = await repliedTo(message, context);
-  if (replyTo) inbound.replyTo = replyTo;
+  if (replyTo) {
+    const { authorId, ...quoted } = replyTo;
+    inbound.replyTo = quoted;
+    // A reply to the bot addresses it even when the sender turned the reply's ping off
+    // (then Discord does not list the bot among the mentions).
+    if (authorId === context.botId) inbound.mentionsBot = true;
+  }
   return inbound;
 }

@@ -15,6 +15,7 @@ import type { Channel, ChannelHost, ChannelStatus, SendOptions } from "../channe
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
+import { renderHtml, withLineBreaks } from "../render-html.ts";
 import { translateMail } from "./inbound.ts";
 import { UNVERIFIED_PREFIX, type SenderPolicy } from "./senders.ts";
 import { replyHeaders, type MailHeaders } from "./threading.ts";
@@ -121,6 +122,8 @@ export class EmailChannel implements Channel {
         to: chatId,
         subject: original ? headers.subject : `Message from ${this.#options.assistantName}`,
         text: markdown,
+        // The same words as HTML for mail apps: emphasis, code, links and quotes shown as such.
+        html: withLineBreaks(renderHtml(markdown)),
         ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
         ...(headers.references ? { references: headers.references } : {}),
       });

@@ -80,6 +80,11 @@ export function translateMail(parsed: ParsedMail, context: MailContext): Transla
     isGroup: false,
     chatName: sender.name ? `${sender.name} <${address}>` : address,
     mentionsBot: false,
+    // The mail it answers; the core tells whether that is one the assistant sent and
+    // quotes it from the store (the quoted text in the mail itself is cut off above).
+    ...(parsed.inReplyTo
+      ? { replyTo: { messageId: parsed.inReplyTo.trim(), senderName: "", text: "" } }
+      : {}),
     ...(attachments.length ? { attachments } : {}),
   };
   return { message, verdict };

@@ -20,7 +20,9 @@ import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
+import { renderHtml, withLineBreaks } from "../render-html.ts";
 import { splitMessage } from "../split.ts";
+import { styledText } from "../styled-text.ts";
 import { writeFileAtomic } from "../../atomic-file.ts";
 import {
   displayName,
@@ -175,17 +177,22 @@ export class MatrixChannel implements Channel {
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
       send: async (piece, index) => {
         try {
+          const content = {
+            msgtype: "m.text",
+            body: styledText(piece).text,
+            format: "org.matrix.custom.html",
+            formatted_body: withLineBreaks(renderHtml(piece)),
+          };
           if (index === 0 && editId !== undefined) {
             const edit = {
-              msgtype: "m.text",
-              body: `* ${piece}`,
-              "m.new_content": { msgtype: "m.text", body: piece },
+              ...content,
+              body: `* ${content.body}`,
+              "m.new_content": content,
               "m.relates_to": { rel_type: "m.replace", event_id: editId },
             };
             await this.#client.sendEvent(roomId, "m.room.message" as never, edit as never);
             return editId;
           }
-          const content = { msgtype: "m.text", body: piece };
           return (await this.#client.sendEvent(roomId, "m.room.message" as never, content as never))
             .event_id;
         } catch (error) {

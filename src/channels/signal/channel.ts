@@ -16,6 +16,7 @@ import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
 import { splitMessage } from "../split.ts";
+import { styledText } from "../styled-text.ts";
 import { RATE_LIMIT_ERROR, SignalDaemon, SignalHttpError, SignalRpcError } from "./daemon.ts";
 import {
   addressOf,
@@ -121,10 +122,15 @@ export class SignalChannel implements Channel {
     return sendPieces({
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
       send: async (piece) => {
+        const { text, styles } = styledText(piece);
         try {
           const result = await this.#daemon.call<{ timestamp: number }>("send", {
             ...addressOf(chatId),
-            message: piece,
+            message: text,
+            // signal-cli's --text-style: "start:length:STYLE", offsets in UTF-16 units.
+            ...(styles.length > 0
+              ? { textStyle: styles.map((r) => `${r.start}:${r.length}:${r.style}`) }
+              : {}),
           });
           return messageId(result.timestamp, this.#identity.account);
         } catch (error) {

@@ -29,6 +29,8 @@ export interface SlackMessageEvent {
   ts: string;
   event_ts?: string;
   thread_ts?: string;
+  /** On a reply in a thread: who wrote the thread's first message. */
+  parent_user_id?: string;
   files?: SlackFile[];
   message?: {
     subtype?: string;
@@ -117,7 +119,13 @@ export class SlackInboundEvents {
         timestamp: slackTsToMs(event.ts),
         isGroup,
         chatName,
-        mentionsBot: mentionsUser(raw, identity.botUserId),
+        // Slack has no quoted replies; a reply in a thread under the bot's message is the
+        // nearest thing, and counts as addressing the bot. Its text comes from the store.
+        mentionsBot:
+          mentionsUser(raw, identity.botUserId) || event.parent_user_id === identity.botUserId,
+        ...(event.thread_ts && event.thread_ts !== event.ts
+          ? { replyTo: { messageId: event.thread_ts, senderName: "", text: "" } }
+          : {}),
         ...(attachments.length > 0 ? { attachments } : {}),
       },
     };

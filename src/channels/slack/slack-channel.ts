@@ -94,6 +94,17 @@ export class SlackChannel implements Channel {
         void this.discoverConversations();
       },
       onMessage: (event, identity) => this.onMessageEvent(event, identity),
+      onChoice: async (tap) => {
+        const outcome = await this.inbound.push({
+          type: "choice",
+          chatId: tap.channelId,
+          messageId: tap.messageTs,
+          senderId: tap.userId,
+          senderName: await this.directory.userName(tap.userId),
+          choiceId: tap.actionId,
+        });
+        if (outcome === "stopped") throw new Error("Slack stopped before the tap was handled");
+      },
     });
   }
 
@@ -167,6 +178,67 @@ export class SlackChannel implements Channel {
         logger: this.logger,
       }),
     });
+  }
+
+  /** The question as a section with an actions block: one button per choice. */
+  async sendChoices(
+    chatId: string,
+    question: string,
+    choices: { id: string; label: string }[],
+    options: SendOptions,
+  ): Promise<string[]> {
+    const text = markdownToMrkdwn(question);
+    const result = await this.call("chat.postMessage", () =>
+      this.web.chat.postMessage({
+        channel: chatId,
+        // Shown in notifications and where blocks are not.
+        text,
+        thread_ts: options.threadId,
+        blocks: [
+          { type: "section", text: { type: "mrkdwn", text } },
+          {
+            type: "actions",
+            block_id: "choices",
+            elements: choices.map((choice) => ({
+              type: "button",
+              action_id: choice.id,
+              value: choice.id,
+              text: { type: "plain_text", text: choice.label },
+            })),
+          },
+        ],
+      }),
+    );
+    if (!result.ts) throw new Error("Slack accepted the message but returned no ts");
+    return [result.ts];
+  }
+
+  /** Replaces the question's blocks with one section that says how it ended, or only the question. */
+  async closeChoices(chatId: string, messageIds: string[], text: string | null): Promise<void> {
+    for (const ts of messageIds) {
+      const current =
+        text ??
+        // Without a text the question stays as it was sent, minus its buttons.
+        (
+          await this.call("conversations.history", () =>
+            this.web.conversations.history({
+              channel: chatId,
+              latest: ts,
+              inclusive: true,
+              limit: 1,
+            }),
+          )
+        ).messages?.[0]?.text ??
+        "";
+      await this.call("chat.update", () =>
+        this.web.chat.update({
+          channel: chatId,
+          ts,
+          text: current,
+          blocks: [{ type: "section", text: { type: "plain_text", text: current || " " } }],
+        }),
+      );
+    }
   }
 
   async react(chatId: string, messageId: string, emoji: string | null): Promise<void> {

@@ -38,6 +38,16 @@ export interface SlackConnectionOptions {
   connected(): void;
   /** Each message and app_mention event; a rejection leaves its envelope unacknowledged. */
   onMessage(event: SlackMessageEvent, identity: BotIdentity): Promise<void>;
+  /** A click on an ask_user button (block_actions whose action_id starts with "ask:"). */
+  onChoice(tap: SlackButtonTap): Promise<void>;
+}
+
+/** What a block_actions payload says about one button click. */
+export interface SlackButtonTap {
+  channelId: string;
+  messageTs: string;
+  userId: string;
+  actionId: string;
 }
 
 /** What the owner is told when Slack refuses one of the two tokens. */
@@ -169,6 +179,19 @@ export class SlackConnection {
     };
     app.event("message", onMessage);
     app.event("app_mention", onMessage);
+    // Interactive envelopes are acknowledged like events, after the tap is handled.
+    app.action({ type: "block_actions", action_id: /^ask:/ }, async ({ body, action, ack }) => {
+      await ack();
+      const channelId = body.channel?.id ?? body.container?.channel_id;
+      const messageTs = body.message?.ts ?? body.container?.message_ts;
+      if (!channelId || !messageTs || action.type !== "button") return;
+      await this.#options.onChoice({
+        channelId: String(channelId),
+        messageTs: String(messageTs),
+        userId: body.user.id,
+        actionId: action.action_id,
+      });
+    });
 
     const client = receiver.client;
     client.removeAllListeners("slack_event");

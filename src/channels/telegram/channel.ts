@@ -4,7 +4,7 @@
 // here an update's offset moves only after host.receive() has stored it, so a crash or a
 // failed store means Telegram delivers it again.
 import { Api } from "grammy";
-import type { Chat, Message, Update } from "grammy/types";
+import type { CallbackQuery, Chat, Message, Update } from "grammy/types";
 import type { Channel, ChannelHost, ChannelStatus, InboundEvent, SendOptions } from "../channel.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
@@ -30,11 +30,12 @@ import {
   editedText,
   isFromBot,
   toInboundMessage,
+  userName,
   type BotIdentity,
   type InboundContext,
 } from "./inbound.ts";
 import { toReactionEmoji } from "./reactions.ts";
-import { renderTelegramHtml, visibleText } from "./render-html.ts";
+import { renderHtml, visibleText } from "../render-html.ts";
 
 export interface TelegramChannelOptions {
   token: string;
@@ -50,10 +51,12 @@ const POLL_TIMEOUT_SECONDS = 30;
 const SPLIT_LIMIT = 4000;
 /** Telegram shows "typing…" for about five seconds. */
 const TYPING_REFRESH_MS = 4000;
-const ALLOWED_UPDATES: ("message" | "edited_message" | "my_chat_member")[] = [
+const ALLOWED_UPDATES: ("message" | "edited_message" | "my_chat_member" | "callback_query")[] = [
   "message",
   "edited_message",
   "my_chat_member",
+  // Taps on ask_user's inline keyboards.
+  "callback_query",
 ];
 const MAX_BACKOFF_MS = 60_000;
 /** A later chunk of a reply retries in place this often, for rate limits at most this long. */
@@ -177,7 +180,7 @@ export class TelegramChannel implements Channel {
     const extra = replyOptions(options);
     return await sendPieces({
       pieces: splitMessage(markdown, SPLIT_LIMIT)
-        .map((source) => ({ source, html: renderTelegramHtml(source) }))
+        .map((source) => ({ source, html: renderHtml(source) }))
         .filter(({ html }) => visibleText(html).trim() !== ""),
       send: async ({ source, html }, index) => {
         try {
@@ -196,6 +199,46 @@ export class TelegramChannel implements Channel {
         logger: this.log,
       }),
     });
+  }
+
+  /** The question with an inline keyboard, one choice per row (labels stay readable). */
+  async sendChoices(
+    chatId: string,
+    question: string,
+    choices: { id: string; label: string }[],
+    options: SendOptions,
+  ): Promise<string[]> {
+    this.typing.stop(chatId);
+    const html = renderHtml(question);
+    const keyboard = {
+      reply_markup: {
+        inline_keyboard: choices.map((choice) => [
+          { text: choice.label, callback_data: choice.id },
+        ]),
+      },
+    };
+    try {
+      const message = await this.sendHtml(chatId, question, html, {
+        ...replyOptions(options),
+        ...keyboard,
+      });
+      return [String(message.message_id)];
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  /** Rewrites the question as plain text without its keyboard, or only drops the keyboard. */
+  async closeChoices(chatId: string, messageIds: string[], text: string | null): Promise<void> {
+    for (const id of messageIds) {
+      try {
+        if (text === null)
+          await this.api.editMessageReplyMarkup(chatId, Number(id), { reply_markup: undefined });
+        else await this.api.editMessageText(chatId, Number(id), text);
+      } catch (error) {
+        throw toSendError(error);
+      }
+    }
   }
 
   async setTyping(chatId: string, typing: boolean): Promise<void> {
@@ -282,8 +325,10 @@ export class TelegramChannel implements Channel {
       failures = 0;
       this.setState("connected");
       for (const update of updates) {
-        if (!this.running || (await this.inbound.push(this.translate(update))) === "stopped")
-          return;
+        if (!this.running) return;
+        const outcome = await this.inbound.push(this.translate(update));
+        if (outcome === "stopped") return;
+        if (update.callback_query) this.answerTap(update.callback_query);
         this.offset = update.update_id + 1;
       }
     }
@@ -313,7 +358,28 @@ export class TelegramChannel implements Channel {
       };
     }
     if (update.my_chat_member) this.discover(update.my_chat_member.chat);
+    const tap = update.callback_query;
+    if (tap?.data && tap.message) {
+      return {
+        type: "choice",
+        chatId: String(tap.message.chat.id),
+        messageId: String(tap.message.message_id),
+        senderId: String(tap.from.id),
+        senderName: userName(tap.from),
+        choiceId: tap.data,
+      };
+    }
     return null;
+  }
+
+  /**
+   * Ends the button's spinner. Whether the tap answered anything is not said: a sender who
+   * may not answer sees nothing happen, and the question's message changes when it is over.
+   */
+  private answerTap(tap: CallbackQuery): void {
+    this.api.answerCallbackQuery(tap.id).catch((error: unknown) => {
+      this.log.debug({ err: error }, "could not answer a telegram callback query");
+    });
   }
 
   private discover(chat: Chat): void {
@@ -324,7 +390,9 @@ export class TelegramChannel implements Channel {
     chatId: string,
     source: string,
     html: string,
-    extra: ReturnType<typeof replyOptions>,
+    extra: ReturnType<typeof replyOptions> & {
+      reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
+    },
   ): Promise<Message> {
     try {
       return await this.api.sendMessage(chatId, html, { parse_mode: "HTML", ...extra });

@@ -193,7 +193,8 @@ export async function toInboundEvent(
     text,
     timestamp: timestampOf(message),
     isGroup,
-    mentionsBot,
+    // A reply to one of the bot's messages addresses it (the quote names its author).
+    mentionsBot: mentionsBot || isSelf(info?.participant, context.self),
     ...(chatName ? { chatName } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(attachments.length > 0 ? { attachments } : {}),

@@ -63,6 +63,48 @@ function grow(delta) {
   if (nearBottom) list.scrollTop = list.scrollHeight;
 }
 
+// An ask_user question: its text and one button per choice, until it is answered or ends.
+function showQuestion(question) {
+  if (list.querySelector('[data-question="' + question.id + '"]')) return;
+  $("chat-empty").hidden = true;
+  // After a reload the question is already in the history: its buttons go under it.
+  const stored = list.querySelector('[data-id="' + question.messageId + '"]');
+  const div = stored || document.createElement("div");
+  div.dataset.question = question.id;
+  if (!stored) {
+    div.className = "msg out question";
+    div.appendChild(renderMarkdown(question.text));
+  }
+  const buttons = document.createElement("div");
+  buttons.className = "choices";
+  for (const choice of question.choices) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = choice.label;
+    button.addEventListener("click", async () => {
+      for (const other of buttons.querySelectorAll("button")) other.disabled = true;
+      const { ok, data } = await api("/api/chat/choices", {
+        method: "POST",
+        body: { choiceId: choice.id },
+      });
+      if (!ok) {
+        $("send-error").textContent = data ? data.error : "sending failed";
+        for (const other of buttons.querySelectorAll("button")) other.disabled = false;
+      }
+    });
+    buttons.appendChild(button);
+  }
+  div.appendChild(buttons);
+  if (!stored) list.appendChild(div);
+  list.scrollTop = list.scrollHeight;
+}
+
+function closeQuestion(closed) {
+  const buttons = list.querySelector('[data-question="' + closed.id + '"] .choices');
+  if (buttons)
+    buttons.replaceChildren(closed.answer === null ? "(no answer)" : "✓ " + closed.answer);
+}
+
 let tools = [];
 let line = "";
 function showStatus(working) {
@@ -102,6 +144,8 @@ async function start() {
     showStatus(true);
   });
   events.addEventListener("delta", (event) => grow(JSON.parse(event.data)));
+  events.addEventListener("question", (event) => showQuestion(JSON.parse(event.data)));
+  events.addEventListener("questionClosed", (event) => closeQuestion(JSON.parse(event.data)));
   // A 401 cannot be seen from EventSource; asking the API sends the browser to log in.
   events.addEventListener("error", () => api("/api/status").catch(() => undefined));
   text.focus();

@@ -120,6 +120,30 @@ const SETTING_GROUPS: { title: string; names: SettingName[]; hint: string }[] = 
     hint: "A channel connects, reconnects or disconnects as soon as its token is saved or removed.",
   },
   {
+    title: "Email",
+    names: [
+      "EMAIL_IMAP_HOST",
+      "EMAIL_IMAP_PORT",
+      "EMAIL_SMTP_HOST",
+      "EMAIL_SMTP_PORT",
+      "EMAIL_USER",
+      "EMAIL_PASSWORD",
+      "EMAIL_ADDRESS",
+      "EMAIL_OWNER",
+    ],
+    hint: "Email connects once both servers, the login and the password are saved. Gmail: turn on 2-step verification and create an app password (Google Account → Security → App passwords).",
+  },
+  {
+    title: "Signal",
+    names: ["SIGNAL_CLI_URL", "SIGNAL_ACCOUNT"],
+    hint: "Signal runs through a signal-cli daemon you run as a second service: signal-cli -a +NUMBER daemon --http 0.0.0.0:8080 --receive-mode=on-connection. Register the number there first (signal-cli -a +NUMBER register, then verify CODE), or link it to your phone: signal-cli link -n Pincer prints a sgnl:// link; show it as a QR code and scan it in Signal → Settings → Linked devices.",
+  },
+  {
+    title: "Matrix",
+    names: ["MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_ALLOWED_INVITERS"],
+    hint: "Use a separate bot account; its access token is in Element under Settings → Help & About. Encrypted rooms are not read yet.",
+  },
+  {
     title: "Assistant",
     names: ["ASSISTANT_NAME", "TZ", "MAIN_CHAT", "STREAMING"],
     hint: "A new name reconnects the channels (mentions change); running turns are never cut.",
@@ -162,8 +186,9 @@ function firstSteps(settings: SettingView[]): Html {
       <li id="step-channel">
         <strong>Pick where to talk</strong>
         <p class="hint">
-          The web chat works right away. To talk on Telegram, Discord, Slack or WhatsApp, paste its
-          token under <a href="#settings">Settings</a> below: it connects at once.
+          The web chat works right away. To talk on Telegram, Discord, Slack, WhatsApp, email,
+          Signal or Matrix, paste its token or login under <a href="#settings">Settings</a> below:
+          it connects at once.
         </p>
       </li>
       <li id="step-hello">

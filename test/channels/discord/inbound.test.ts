@@ -159,6 +159,21 @@ describe("Discord channel: inbound", () => {
     });
   });
 
+  it("counts a reply to the bot with its ping turned off as addressing the bot", async () => {
+    const [botMessageId] = await channel.send(GENERAL, "I am still a crab", {});
+    assert.ok(botMessageId);
+    fake.injectMessage({
+      channelId: GENERAL,
+      author: BOB,
+      content: "quiet reply, no ping",
+      message_reference: { message_id: botMessageId },
+      replyPing: false,
+    });
+    const reply = await host.waitForMessage("quiet reply, no ping");
+    assert.equal(reply.mentionsBot, true);
+    assert.equal(reply.replyTo?.text, "I am still a crab");
+  });
+
   it("ignores the bot's own messages and other bots", async () => {
     await channel.send(GENERAL, "my own words", {});
     fake.injectMessage({

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { DiscordAPIError } from "discord.js";
 import { TransientSendError } from "../../../src/channels/channel.ts";
 import type { DiscordChannel } from "../../../src/channels/discord/channel.ts";
-import { connectAdapter } from "../../fakes/discord/harness.ts";
+import { connectAdapter, type RecordingHost } from "../../fakes/discord/harness.ts";
 import { startDiscordFake } from "../../fakes/discord/server.ts";
 import type { DiscordFake } from "../../fakes/discord/server.ts";
 
@@ -24,11 +24,58 @@ function fenceLines(text: string): number {
 describe("Discord channel: sending", () => {
   let fake: DiscordFake;
   let channel: DiscordChannel;
+  let host: RecordingHost;
 
   before(async () => {
     fake = await startDiscordFake({ token: "send-token" });
     fake.addGuild({ id: GUILD, name: "Crab Club", channels: [{ id: GENERAL, name: "general" }] });
-    ({ channel } = await connectAdapter(fake));
+    ({ channel, host } = await connectAdapter(fake));
+  });
+
+  it("sendChoices posts one button per choice; a tap is a choice event, acknowledged as a deferred update", async () => {
+    const [id] = await channel.sendChoices(
+      GENERAL,
+      "Which day?",
+      [
+        { id: "ask:q1:0", label: "Tuesday" },
+        { id: "ask:q1:1", label: "Friday" },
+      ],
+      {},
+    );
+    const stored = fake.messagesIn(GENERAL).find((message) => message.id === id);
+    assert.equal(stored?.content, "Which day?");
+    assert.deepEqual(
+      stored?.components?.[0]?.components.map((button) => [button.label, button.custom_id]),
+      [
+        ["Tuesday", "ask:q1:0"],
+        ["Friday", "ask:q1:1"],
+      ],
+    );
+    const interaction = fake.injectButtonTap({
+      channelId: GENERAL,
+      messageId: id!,
+      user: ALICE,
+      customId: "ask:q1:1",
+    });
+    await host.waitFor(() => host.events.some((event) => event.type === "choice"), "the tap");
+    assert.deepEqual(
+      host.events.find((event) => event.type === "choice"),
+      {
+        type: "choice",
+        chatId: GENERAL,
+        messageId: id,
+        senderId: ALICE.id,
+        senderName: "alice",
+        choiceId: "ask:q1:1",
+      },
+    );
+    await fake.waitFor(() => interaction.response !== null, 10_000, "the interaction's response");
+    assert.equal(interaction.response, 6, "DEFERRED_UPDATE_MESSAGE");
+
+    await channel.closeChoices(GENERAL, [id!], "Which day?\n\n✓ Friday (alice)");
+    const closed = fake.messagesIn(GENERAL).find((message) => message.id === id);
+    assert.equal(closed?.content, "Which day?\n\n✓ Friday (alice)");
+    assert.equal(closed?.components, undefined, "the buttons are gone");
   });
 
   after(async () => {

@@ -86,7 +86,7 @@ describe(
       assert.ok((await dovecot.flags(BOT, uid)).includes("\\Seen"), "seen once stored");
     });
 
-    it("threads a reply under the correspondent's latest mail, also after a restart", async () => {
+    it("threads a reply under the correspondent's latest mail, also after a restart, as text and HTML", async () => {
       const writer = channel();
       const host = new RecordingHost();
       await writer.start(host);
@@ -109,7 +109,7 @@ describe(
       const replierHost = new RecordingHost();
       await replier.start(replierHost);
       await replierHost.waitForCurrentStatus("connected");
-      const [id] = await replier.send(OWNER, "Noon works.", {});
+      const [id] = await replier.send(OWNER, "Noon **works**.", {});
       const sent = (await sink.waitForSent(sink.sent.length)).find(
         (m) => m.parsed.messageId === id,
       );
@@ -117,6 +117,8 @@ describe(
       assert.equal(sent?.parsed.inReplyTo, "<l2@example.org>");
       assert.deepEqual(sent?.parsed.references, ["<l1@example.org>", "<l2@example.org>"]);
       assert.deepEqual(sent?.envelope.to, [OWNER]);
+      assert.equal(sent?.parsed.text?.trim(), "Noon **works**.", "the Markdown as plain text");
+      assert.equal(sent?.parsed.html, "Noon <b>works</b>.", "and as HTML");
       await replier.stop();
     });
 

@@ -43,6 +43,26 @@ describe("translateMail", () => {
     });
   });
 
+  it("names the mail it answers (In-Reply-To), for the core to match against what it sent", async () => {
+    const parsed = await mail(
+      [
+        "Authentication-Results: mx.example.com; dmarc=pass header.from=example.com",
+        "From: owner@example.com",
+        "Subject: Re: Plans",
+        "Message-ID: <p2@example.com>",
+        "In-Reply-To: <sent-1@pincer.example.com>",
+      ],
+      "Yes, Tuesday.\r\n\r\nOn Mon, Andy <andy@example.com> wrote:\r\n> Tuesday or Friday?",
+    );
+    const result = translateMail(parsed, context);
+    assert.equal(result?.message.text, "Subject: Re: Plans\n\nYes, Tuesday.");
+    assert.deepEqual(result?.message.replyTo, {
+      messageId: "<sent-1@pincer.example.com>",
+      senderName: "",
+      text: "",
+    });
+  });
+
   it("keeps attached files, skips the assistant's own mail, and falls back to the UID", async () => {
     const parsed = await mail(
       ["From: bea@example.net", "Subject: file", "Content-Type: multipart/mixed; boundary=b"],

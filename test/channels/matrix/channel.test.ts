@@ -109,3 +109,17 @@ it("says in the state that an encrypted room cannot be read yet", async (t) => {
   assert.ok(state);
   assert.deepEqual(host.messages, []);
 });
+
+it("sends Markdown as Matrix HTML with a plain-text body", async (t) => {
+  const { fake, start } = await setup(t);
+  const room = fake.createRoom({ name: "Bea", members: [BEA], botJoined: true });
+  const { channel } = await start();
+  await channel.send(room, "**Done**\nsee [the notes](https://example.org/n)", {});
+  const [event] = fake.sentByBot(room, "m.room.message");
+  assert.deepEqual(event?.content, {
+    msgtype: "m.text",
+    body: "Done\nsee the notes (https://example.org/n)",
+    format: "org.matrix.custom.html",
+    formatted_body: '<b>Done</b><br>\nsee <a href="https://example.org/n">the notes</a>',
+  });
+});

@@ -105,6 +105,19 @@ describe("Matrix event translation", () => {
     });
   });
 
+  it("reads a reply without the quote fallback (newer clients): the id, and m.mentions for the bot", () => {
+    const inbound = message({
+      msgtype: "m.text",
+      body: "Noon.",
+      "m.mentions": { user_ids: ["@andy:fake.test"] },
+      "m.relates_to": { "m.in_reply_to": { event_id: "$bot2" } },
+    });
+    assert.equal(inbound.text, "@Andy Noon.", "a mention without a written name reads as one");
+    // The quoted text and its author come from the store, in the core (see core/inbound.ts).
+    assert.deepEqual(inbound.replyTo, { messageId: "$bot2", senderName: "", text: "" });
+    assert.equal(inbound.mentionsBot, true);
+  });
+
   it("maps m.replace to an edit and a redaction to a delete", () => {
     assert.deepEqual(
       translateEvent(

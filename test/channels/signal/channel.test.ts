@@ -86,3 +86,17 @@ it("downloads attachments through the daemon and answers groups by group id", as
     attachments: [],
   });
 });
+
+it("sends Markdown as plain text with Signal's text styles", async (t) => {
+  const fake = await startSignalFake({ account: ACCOUNT });
+  const signal = channel(fake.url);
+  t.after(async () => {
+    await signal.stop();
+    await fake.close();
+  });
+  await signal.start(new RecordingHost());
+  await signal.send(BEA.number, "**Done**: see `notes.md`", {});
+  const call = fake.calls.find((c) => c.method === "send");
+  assert.equal(call?.params.message, "Done: see notes.md");
+  assert.deepEqual(call?.params.textStyle, ["0:4:BOLD", "10:8:MONOSPACE"]);
+});

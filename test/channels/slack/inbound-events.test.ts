@@ -94,6 +94,17 @@ describe("Slack inbound through Bolt Socket Mode", () => {
     const { message } = await h.host.waitForEvent(messageWithText("in the thread"));
     assert.equal(message.threadId, parent);
     assert.equal(message.messageId, reply);
+    // Someone else's thread: it names the parent, and does not address the bot.
+    assert.deepEqual(message.replyTo, { messageId: parent, senderName: "", text: "" });
+    assert.equal(message.mentionsBot, false);
+  });
+
+  test("a reply in a thread under the bot's message addresses the bot", async () => {
+    const [parent] = await h.channel.send(GENERAL, "Shall I book it?", {});
+    h.fake.injectMessage({ channel: GENERAL, user: BOB, text: "yes please", thread_ts: parent });
+    const { message } = await h.host.waitForEvent(messageWithText("yes please"));
+    assert.equal(message.mentionsBot, true);
+    assert.equal(message.replyTo?.messageId, parent);
   });
 
   test("a mention of the bot triggers, reads as the assistant's name and arrives once", async () => {

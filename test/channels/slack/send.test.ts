@@ -91,3 +91,55 @@ describe("Slack sends through the Web API", () => {
     assert.deepEqual(reactions(), []);
   });
 });
+
+test("sendChoices posts buttons; a click arrives as a choice and its envelope is acked; closeChoices drops them", async (t) => {
+  const h = await startSlackHarness();
+  t.after(() => h.close());
+  const [ts] = await h.channel.sendChoices(
+    GENERAL,
+    "Which *day*?",
+    [
+      { id: "ask:q1:0", label: "Tuesday" },
+      { id: "ask:q1:1", label: "Friday" },
+    ],
+    {},
+  );
+  const posted = h.fake.messages(GENERAL).find((message) => message.ts === ts)!;
+  const asked = posted.text;
+  assert.equal(asked, "Which _day_?", "rendered as mrkdwn");
+  const buttons = (
+    posted.blocks as { type: string; elements?: { action_id: string; text: { text: string } }[] }[]
+  )
+    .flatMap((block) => block.elements ?? [])
+    .map((button) => [button.text.text, button.action_id]);
+  assert.deepEqual(buttons, [
+    ["Tuesday", "ask:q1:0"],
+    ["Friday", "ask:q1:1"],
+  ]);
+
+  const envelope = h.fake.injectBlockAction({
+    channel: GENERAL,
+    ts: ts!,
+    user: ALICE,
+    actionId: "ask:q1:1",
+  });
+  const tap = await h.host.waitForEvent((event) => event.type === "choice");
+  assert.deepEqual(tap, {
+    type: "choice",
+    chatId: GENERAL,
+    messageId: ts,
+    senderId: ALICE,
+    senderName: "alice",
+    choiceId: "ask:q1:1",
+  });
+  await h.fake.waitForEnvelope((record) => record === envelope && record.acked);
+
+  await h.channel.closeChoices(GENERAL, [ts!], null);
+  const stale = h.fake.messages(GENERAL).find((message) => message.ts === ts)!;
+  assert.equal(stale.text, asked, "the question stays");
+  assert.equal(JSON.stringify(stale.blocks).includes("ask:q1"), false, "its buttons are gone");
+
+  await h.channel.closeChoices(GENERAL, [ts!], "Which day?\n\n✓ Friday (alice)");
+  const closed = h.fake.messages(GENERAL).find((message) => message.ts === ts)!;
+  assert.equal(closed.text, "Which day?\n\n✓ Friday (alice)");
+});

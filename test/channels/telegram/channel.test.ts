@@ -510,3 +510,71 @@ test("photos, documents and voice notes download through getFile, within the siz
   await assert.rejects(file?.download() ?? Promise.resolve(), AttachmentTooLargeError);
   assert.equal(fake.calls.filter((call) => call.method === "getFile").length, getFileCalls);
 });
+
+test("sendChoices shows an inline keyboard; a tap comes in as a choice and is answered", async (t) => {
+  const { fake, host, channel } = await rig(t);
+  fake.injectMessage({ chatId: alice.id, from: alice, text: "hi" });
+  await host.waitForEvent((event) => event.type === "message");
+  const [id] = await channel.sendChoices(
+    String(alice.id),
+    "Which **day**?",
+    [
+      { id: "ask:q1:0", label: "Tuesday" },
+      { id: "ask:q1:1", label: "Friday" },
+    ],
+    {},
+  );
+  const sent = fake.messageNow(alice.id, Number(id))!;
+  assert.equal(sent.text, "Which day?");
+  assert.deepEqual(sent.reply_markup, {
+    inline_keyboard: [
+      [{ text: "Tuesday", callback_data: "ask:q1:0" }],
+      [{ text: "Friday", callback_data: "ask:q1:1" }],
+    ],
+  });
+
+  const queryId = fake.injectCallbackQuery({
+    chatId: alice.id,
+    messageId: Number(id),
+    from: bob,
+    data: "ask:q1:1",
+  });
+  const tap = await host.waitForEvent((event) => event.type === "choice");
+  assert.deepEqual(tap, {
+    type: "choice",
+    chatId: String(alice.id),
+    messageId: id,
+    senderId: String(bob.id),
+    senderName: "Bob",
+    choiceId: "ask:q1:1",
+  });
+  await fake.waitForCall(
+    "answerCallbackQuery",
+    (call) => call.params.callback_query_id === queryId,
+  );
+  assert.deepEqual(fake.answeredCallbacks, [queryId]);
+
+  await channel.closeChoices(String(alice.id), [id!], "Which day?\n\n✓ Friday (Bob)");
+  const closed = fake.messageNow(alice.id, Number(id))!;
+  assert.equal(closed.text, "Which day?\n\n✓ Friday (Bob)");
+  assert.equal(closed.reply_markup, undefined, "the keyboard is gone");
+});
+
+test("closeChoices with no text only takes the keyboard off", async (t) => {
+  const { fake, host, channel } = await rig(t);
+  fake.injectMessage({ chatId: alice.id, from: alice, text: "hi" });
+  await host.waitForEvent((event) => event.type === "message");
+  const [id] = await channel.sendChoices(
+    String(alice.id),
+    "Yes or no?",
+    [
+      { id: "ask:q2:0", label: "Yes" },
+      { id: "ask:q2:1", label: "No" },
+    ],
+    {},
+  );
+  await channel.closeChoices(String(alice.id), [id!], null);
+  const closed = fake.messageNow(alice.id, Number(id))!;
+  assert.equal(closed.text, "Yes or no?");
+  assert.equal(closed.reply_markup, undefined);
+});

@@ -307,6 +307,9 @@ describe("WhatsApp inbound", () => {
         senderName: "Alice",
         text: "why?",
       });
+      // A reply to the bot addresses it, like a mention; a reply to someone else does not.
+      assert.equal(received(c, "Q1").mentionsBot, true);
+      assert.equal(received(c, "Q2").mentionsBot, false);
     } finally {
       await c.channel.stop();
     }

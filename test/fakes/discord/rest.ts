@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeGateway } from "./gateway.ts";
 import { Intents } from "./gateway.ts";
-import type { DiscordState, FakeChannel, FakeMessage } from "./state.ts";
+import type { DiscordState, FakeActionRow, FakeButton, FakeChannel, FakeMessage } from "./state.ts";
 
 export interface UploadedFile {
   field: string;
@@ -115,10 +115,12 @@ export class FakeRest {
     let reply: Reply;
     try {
       await parseBody(request.headers["content-type"], raw, call);
-      reply =
-        this.#authorize(request) ??
-        this.#injectedFailure(method, path) ??
-        this.#route(method, path, call);
+      // Interaction callbacks carry no bot token: the interaction's own token authorizes them.
+      reply = path.startsWith("/interactions/")
+        ? this.#interactionCallback(method, path, call)
+        : (this.#authorize(request) ??
+          this.#injectedFailure(method, path) ??
+          this.#route(method, path, call));
     } catch (cause) {
       reply = error(400, 50109, `The request body contains invalid JSON. (${String(cause)})`);
     }
@@ -209,12 +211,48 @@ export class FakeRest {
     return error(405, 0, "405: Method Not Allowed");
   }
 
+  /** POST /interactions/{id}/{token}/callback: one response per interaction, 204 without with_response. */
+  #interactionCallback(method: string, path: string, call: RecordedCall): Reply {
+    const [, , id, token, callback] = path.split("/");
+    const interaction = this.#state.interactions.find((candidate) => candidate.id === id);
+    if (method !== "POST" || callback !== "callback") return error(404, 0, "404: Not Found");
+    if (!interaction || interaction.token !== token)
+      return error(404, 10062, "Unknown interaction");
+    if (interaction.response !== null)
+      return error(400, 40060, "Interaction has already been acknowledged.");
+    const type = Number((call.body as { type?: unknown } | undefined)?.type);
+    if (![4, 5, 6, 7].includes(type))
+      return invalidForm("type", "Value must be one of {4, 5, 6, 7}.");
+    interaction.response = type;
+    return { status: 204 };
+  }
+
+  /** Action rows of buttons as Discord checks them: at most 5 rows of at most 5 buttons. */
+  #components(raw: unknown): FakeActionRow[] | Reply {
+    if (!Array.isArray(raw) || raw.length > 5)
+      return invalidForm("components", "Must be 5 or fewer in length.");
+    for (const row of raw as { type?: unknown; components?: unknown }[]) {
+      if (row.type !== 1 || !Array.isArray(row.components) || row.components.length > 5)
+        return invalidForm("components", "Invalid action row.");
+      for (const button of row.components as Partial<FakeButton>[]) {
+        if (button.type !== 2 || typeof button.label !== "string" || button.label.length > 80)
+          return invalidForm("components", "Invalid button.");
+        if (typeof button.custom_id !== "string" || button.custom_id.length > 100)
+          return invalidForm("components", "custom_id must be 100 or fewer in length.");
+      }
+    }
+    return raw as FakeActionRow[];
+  }
+
   #createMessage(channel: FakeChannel, call: RecordedCall): Reply {
     const body = (call.body ?? {}) as {
       content?: unknown;
       message_reference?: { message_id?: unknown; fail_if_not_exists?: unknown };
       attachments?: { id?: unknown; filename?: unknown }[];
+      components?: unknown;
     };
+    const components = body.components === undefined ? [] : this.#components(body.components);
+    if (!Array.isArray(components)) return components;
     const content = typeof body.content === "string" ? body.content : "";
     if (content.length > MAX_CONTENT) {
       return invalidForm("content", `Must be ${MAX_CONTENT} or fewer in length.`);
@@ -240,6 +278,7 @@ export class FakeRest {
       ...(replyTo ? { replyTo } : {}),
       attachments,
     });
+    if (components.length > 0) message.components = components;
     this.#gateway.dispatchMessage("MESSAGE_CREATE", message);
     return ok(message);
   }
@@ -248,11 +287,17 @@ export class FakeRest {
     if (message.author.id !== this.#state.botUser.id) {
       return error(403, 50005, "Cannot edit a message authored by another user");
     }
-    const body = (rawBody ?? {}) as { content?: unknown };
+    const body = (rawBody ?? {}) as { content?: unknown; components?: unknown };
     if (typeof body.content === "string") {
       if (body.content.length > MAX_CONTENT)
         return invalidForm("content", `Must be ${MAX_CONTENT} or fewer in length.`);
       message.content = body.content;
+    }
+    if (body.components !== undefined) {
+      const components = this.#components(body.components);
+      if (!Array.isArray(components)) return components;
+      if (components.length > 0) message.components = components;
+      else delete message.components;
     }
     message.edited_timestamp = new Date().toISOString();
     this.#gateway.dispatchMessage("MESSAGE_UPDATE", message);

@@ -7,7 +7,14 @@ import type { GatewayConnectionRecord } from "./gateway.ts";
 import { deletePayload, FakeRest, messageIntent, pathMatches } from "./rest.ts";
 import type { FailureSpec, PathPattern, RecordedCall } from "./rest.ts";
 import { DiscordState } from "./state.ts";
-import type { FakeChannel, FakeGuild, FakeMessage, FakeUser, UserInput } from "./state.ts";
+import type {
+  FakeChannel,
+  FakeGuild,
+  FakeInteraction,
+  FakeMessage,
+  FakeUser,
+  UserInput,
+} from "./state.ts";
 
 export type {
   FailureSpec,
@@ -47,6 +54,8 @@ export interface InjectMessageInput {
   /** User ids mentioned besides those written as <@id> in the content. */
   mentions?: string[];
   message_reference?: { message_id: string };
+  /** A reply pings its author unless the sender turned the ping off (false). */
+  replyPing?: boolean;
   attachments?: InjectedAttachment[];
   /** Sets the IS_VOICE_MESSAGE flag, as the Discord apps do for a recorded voice message. */
   voiceMessage?: boolean;
@@ -71,6 +80,16 @@ export interface DiscordFake {
   injectMessage(input: InjectMessageInput): FakeMessage;
   injectEdit(input: { channelId: string; messageId: string; content: string }): FakeMessage;
   injectDelete(input: { channelId: string; messageId: string }): void;
+  /**
+   * A user taps a button of a bot message: INTERACTION_CREATE (a message component
+   * interaction) to every session. Returns the interaction, whose `response` the bot sets.
+   */
+  injectButtonTap(input: {
+    channelId: string;
+    messageId: string;
+    user: UserInput;
+    customId: string;
+  }): FakeInteraction;
   /** Messages in a channel, oldest first, as Discord stores them. */
   messagesIn(channelId: string): FakeMessage[];
   /** Emoji the bot currently has on a message. */
@@ -205,6 +224,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
         content: input.content,
         ...(input.mentions ? { mentions: input.mentions } : {}),
         ...(input.message_reference ? { replyTo: input.message_reference.message_id } : {}),
+        ...(input.replyPing === false ? { replyPing: false } : {}),
         attachments,
         ...(input.voiceMessage ? { flags: MESSAGE_FLAG_IS_VOICE_MESSAGE } : {}),
       });
@@ -217,6 +237,51 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
       message.edited_timestamp = new Date().toISOString();
       gateway.dispatchMessage("MESSAGE_UPDATE", message);
       return message;
+    },
+    injectButtonTap({ channelId, messageId, user, customId }) {
+      const message = storedMessage(channelId, messageId);
+      const channel = state.channel(channelId)!;
+      const tapper = state.user(user);
+      const interaction: FakeInteraction = {
+        id: state.snowflake(),
+        token: `interaction-token-${state.interactions.length + 1}`,
+        response: null,
+      };
+      state.interactions.push(interaction);
+      const payload = {
+        id: interaction.id,
+        application_id: state.botUser.id,
+        type: 3, // MESSAGE_COMPONENT
+        data: { custom_id: customId, component_type: 2 },
+        channel_id: channel.id,
+        channel,
+        ...(channel.guild_id
+          ? {
+              guild_id: channel.guild_id,
+              member: {
+                user: tapper,
+                roles: [],
+                joined_at: new Date(0).toISOString(),
+                nick: null,
+                deaf: false,
+                mute: false,
+                flags: 0,
+                permissions: "0",
+              },
+            }
+          : { user: tapper }),
+        token: interaction.token,
+        version: 1,
+        message,
+        app_permissions: "0",
+        locale: "en-US",
+        entitlements: [],
+        authorizing_integration_owners: {},
+        context: channel.guild_id ? 0 : 1,
+      };
+      // Interactions reach a session whatever its intents.
+      gateway.dispatch("INTERACTION_CREATE", payload, -1);
+      return interaction;
     },
     injectDelete({ channelId, messageId }) {
       const message = storedMessage(channelId, messageId);

@@ -55,6 +55,26 @@ export interface FakeReaction {
   me: boolean;
 }
 
+export interface FakeButton {
+  type: 2;
+  style: number;
+  label: string;
+  custom_id: string;
+}
+
+export interface FakeActionRow {
+  type: 1;
+  components: FakeButton[];
+}
+
+/** A button tap the fake sent as INTERACTION_CREATE, and how the bot responded to it. */
+export interface FakeInteraction {
+  id: string;
+  token: string;
+  /** The callback type the bot answered with (6 = deferred update), once it did. */
+  response: number | null;
+}
+
 export interface FakeMessage {
   id: string;
   channel_id: string;
@@ -78,6 +98,8 @@ export interface FakeMessage {
   attachments: FakeAttachment[];
   embeds: unknown[];
   reactions?: FakeReaction[];
+  /** Action rows of buttons (message components), as the bot sent or last edited them. */
+  components?: FakeActionRow[];
   pinned: boolean;
   type: number;
   flags: number;
@@ -100,6 +122,7 @@ export class DiscordState {
   /** Uploaded and injected file contents, served under /attachments/<id>/<name>. */
   readonly files = new Map<string, Uint8Array>();
   readonly botReactions = new Map<string, Set<string>>();
+  readonly interactions: FakeInteraction[] = [];
   baseUrl = "";
   #increment = 0n;
 
@@ -227,6 +250,7 @@ export class DiscordState {
     content: string;
     mentions?: string[];
     replyTo?: string;
+    replyPing?: boolean;
     attachments?: FakeAttachment[];
     flags?: number;
   }): FakeMessage {
@@ -235,8 +259,9 @@ export class DiscordState {
     const mentionIds = new Set(input.mentions ?? []);
     for (const match of input.content.matchAll(/<@!?(\d+)>/g))
       if (match[1]) mentionIds.add(match[1]);
-    // A reply pings the replied-to author by default, and Discord lists them as mentioned.
-    if (referenced) mentionIds.add(referenced.author.id);
+    // A reply pings the replied-to author by default, and Discord lists them as mentioned;
+    // with the ping turned off they are not listed (referenced_message still names them).
+    if (referenced && input.replyPing !== false) mentionIds.add(referenced.author.id);
     const mentions = [...mentionIds].flatMap((id) => this.users.get(id) ?? []);
     const message: FakeMessage = {
       id: this.snowflake(),

@@ -41,6 +41,8 @@ export interface StoredMessage {
   user?: string;
   bot_id?: string;
   thread_ts?: string;
+  /** Block Kit blocks, as posted or last updated (JSON-decoded). */
+  blocks?: unknown[];
   /** Reaction names the bot currently has on the message. */
   reactions: string[];
 }
@@ -106,6 +108,16 @@ export interface SlackFake {
   /** Deletes a message; a thread parent with replies becomes a tombstone (message_changed), as in Slack. */
   injectDelete(spec: { channel: string; ts: string }): void;
   messages(channel: string): StoredMessage[];
+  /**
+   * A user clicks a button of a bot message: a block_actions payload in an `interactive`
+   * Socket Mode envelope, as Slack sends it. Returns the envelope (to check its ack).
+   */
+  injectBlockAction(spec: {
+    channel: string;
+    ts: string;
+    user: string;
+    actionId: string;
+  }): EnvelopeRecord;
   waitForCall(
     method: string,
     predicate?: (call: ApiCall) => boolean,
@@ -262,6 +274,25 @@ export async function startSlackFake(options: {
     return value;
   };
 
+  /** blocks as Slack checks them: a JSON array of at most 50 blocks, each with a type. */
+  const blocksOf = (params: ApiParams): unknown[] | undefined => {
+    const raw = text(params, "blocks");
+    if (raw === undefined) return undefined;
+    let blocks: unknown;
+    try {
+      blocks = JSON.parse(raw);
+    } catch {
+      throw new ApiError("invalid_blocks_format");
+    }
+    if (
+      !Array.isArray(blocks) ||
+      blocks.length > 50 ||
+      blocks.some((block) => typeof (block as { type?: unknown }).type !== "string")
+    )
+      throw new ApiError("invalid_blocks");
+    return blocks;
+  };
+
   const botEcho = (message: StoredMessage, channel: FakeChannelSpec): void => {
     emit({
       type: "message",
@@ -297,6 +328,7 @@ export async function startSlackFake(options: {
       if (body === undefined && text(params, "blocks") === undefined) throw new ApiError("no_text");
       if ((body ?? "").length > 40_000) throw new ApiError("msg_too_long");
       const threadTs = text(params, "thread_ts");
+      const blocks = blocksOf(params);
       const message: StoredMessage = {
         channel: channel.id,
         ts: nextTs(),
@@ -304,6 +336,7 @@ export async function startSlackFake(options: {
         user: botUserId,
         bot_id: botId,
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(blocks ? { blocks } : {}),
         reactions: [],
       };
       store(message);
@@ -325,6 +358,12 @@ export async function startSlackFake(options: {
       const message = messageOf(channel.id, required(params, "ts", "message_not_found"));
       if (message.user !== botUserId) throw new ApiError("cant_update_message");
       message.text = text(params, "text") ?? "";
+      // An update replaces the blocks; an empty list leaves none.
+      const blocks = blocksOf(params);
+      if (blocks !== undefined) {
+        if (blocks.length > 0) message.blocks = blocks;
+        else delete message.blocks;
+      }
       return { channel: channel.id, ts: message.ts, text: message.text };
     },
     "chat.delete": (params) => {
@@ -351,6 +390,32 @@ export async function startSlackFake(options: {
       if (at < 0) throw new ApiError("no_reaction");
       message.reactions.splice(at, 1);
       return {};
+    },
+    // Newest first, at or before `latest` (exclusive unless `inclusive`), as Slack pages them.
+    "conversations.history": (params) => {
+      const channel = channelOf(required(params, "channel", "channel_not_found"));
+      const latest = text(params, "latest");
+      const inclusive = text(params, "inclusive") === "true";
+      const limit = Number(text(params, "limit") ?? 100);
+      const found = (messages.get(channel.id) ?? [])
+        .filter((message) =>
+          latest === undefined
+            ? true
+            : inclusive
+              ? Number(message.ts) <= Number(latest)
+              : Number(message.ts) < Number(latest),
+        )
+        .reverse()
+        .slice(0, limit)
+        .map((message) => ({
+          type: "message",
+          ts: message.ts,
+          text: message.text,
+          ...(message.user ? { user: message.user } : {}),
+          ...(message.bot_id ? { bot_id: message.bot_id } : {}),
+          ...(message.blocks ? { blocks: message.blocks } : {}),
+        }));
+      return { messages: found, has_more: false };
     },
     "conversations.info": (params) => ({
       channel: channelObject(channelOf(required(params, "channel", "channel_not_found"))),
@@ -571,12 +636,17 @@ export async function startSlackFake(options: {
             : {}),
         };
       });
+      const parent = spec.thread_ts
+        ? (messages.get(channel.id) ?? []).find((message) => message.ts === spec.thread_ts)
+        : undefined;
       const fields = {
         user: spec.user,
         text: spec.text,
         ts,
         event_ts: ts,
         ...(spec.thread_ts ? { thread_ts: spec.thread_ts } : {}),
+        // Slack names the thread's first author on every reply in it.
+        ...(parent?.user ? { parent_user_id: parent.user } : {}),
       };
       emit(
         userMessageEvent(channel, {
@@ -670,6 +740,54 @@ export async function startSlackFake(options: {
     },
     messages(channel) {
       return [...(messages.get(channel) ?? [])];
+    },
+    injectBlockAction({ channel: channelId, ts, user, actionId }) {
+      const channel = channelOf(channelId);
+      const message = messageOf(channel.id, ts);
+      const clicked = users.get(user);
+      const button = (message.blocks ?? [])
+        .flatMap((block) => (block as { elements?: unknown[] }).elements ?? [])
+        .find((element) => (element as { action_id?: unknown }).action_id === actionId) as
+        { action_id: string; text?: unknown; value?: string; block_id?: string } | undefined;
+      if (!button) throw new Error(`message ${ts} has no button ${actionId}`);
+      const payload = {
+        type: "block_actions",
+        user: {
+          id: user,
+          username: clicked?.name ?? user,
+          name: clicked?.name ?? user,
+          team_id: teamId,
+        },
+        api_app_id: appId,
+        token: "fake-verification-token",
+        container: { type: "message", message_ts: ts, channel_id: channel.id, is_ephemeral: false },
+        trigger_id: nextId("trigger"),
+        team: { id: teamId, domain: "fake" },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: channel.id, name: channel.name ?? channel.id },
+        message: {
+          type: "message",
+          ts,
+          text: message.text,
+          user: message.user,
+          bot_id: message.bot_id,
+          blocks: message.blocks,
+        },
+        state: { values: {} },
+        response_url: `${baseUrl}/actions/${nextId("R")}`,
+        actions: [
+          {
+            action_id: actionId,
+            block_id: button.block_id ?? "choices",
+            text: button.text,
+            ...(button.value !== undefined ? { value: button.value } : {}),
+            type: "button",
+            action_ts: nextTs(),
+          },
+        ],
+      };
+      return hub.enqueue(payload, payload, "interactive");
     },
     waitForCall(method, predicate = () => true, timeoutMs = DEFAULT_WAIT_MS) {
       return changes.until(

@@ -15,6 +15,8 @@ export interface EnvelopeRecord {
   /** How many times it was sent; the first send has retry_attempt 0. */
   deliveries: number;
   acked: boolean;
+  /** events_api for Events API events; interactive for block_actions and other interactivity. */
+  type: "events_api" | "interactive";
 }
 
 export class SocketModeHub {
@@ -52,13 +54,18 @@ export class SocketModeHub {
     return this.sockets.length;
   }
 
-  enqueue(payload: Record<string, unknown>, event: Record<string, unknown>): EnvelopeRecord {
+  enqueue(
+    payload: Record<string, unknown>,
+    event: Record<string, unknown>,
+    type: EnvelopeRecord["type"] = "events_api",
+  ): EnvelopeRecord {
     const record: EnvelopeRecord = {
       envelopeId: randomUUID(),
       payload,
       event,
       deliveries: 0,
       acked: false,
+      type,
     };
     this.envelopes.push(record);
     const socket = this.sockets.at(-1);
@@ -115,8 +122,8 @@ export class SocketModeHub {
       JSON.stringify({
         envelope_id: record.envelopeId,
         payload: record.payload,
-        type: "events_api",
-        accepts_response_payload: false,
+        type: record.type,
+        accepts_response_payload: record.type === "interactive",
         retry_attempt: attempt,
         retry_reason: attempt > 0 ? "timeout" : "",
       }),

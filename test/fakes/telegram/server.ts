@@ -91,6 +91,17 @@ export interface TelegramFake {
   readonly sent: Message[];
   injectMessage(input: InjectMessageInput): Message;
   injectEdit(input: InjectEditInput): Message;
+  /** A user taps an inline keyboard button of a bot message: a callback_query update. */
+  injectCallbackQuery(input: {
+    chatId: number;
+    messageId: number;
+    from: InjectedUser;
+    data: string;
+  }): string;
+  /** The ids of the callback queries the bot answered (answerCallbackQuery). */
+  readonly answeredCallbacks: string[];
+  /** A bot message as it is now (edits applied), with its reply_markup. */
+  messageNow(chatId: number, messageId: number): Message | undefined;
   /** Queues any raw update; update_id is assigned. */
   injectUpdate(update: Omit<Update, "update_id">): Update;
   /** Resolves with the first call (already made or future) of `method` matching `predicate`. */
@@ -244,6 +255,9 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
 
   const calls: RecordedCall[] = [];
   const sent: Message[] = [];
+  const answeredCallbacks: string[] = [];
+  const openCallbacks = new Set<string>();
+  let callbackCounter = 0;
   const chats = new Map<number, ChatRecord>();
   const files = new Map<string, StoredFile>();
   const filesByPath = new Map<string, StoredFile>();
@@ -441,6 +455,47 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
     return message;
   }
 
+  function injectCallbackQuery(input: {
+    chatId: number;
+    messageId: number;
+    from: InjectedUser;
+    data: string;
+  }): string {
+    const message = chatRecord(input.chatId).messages.get(input.messageId);
+    if (!message) throw new Error(`fake has no message ${input.messageId} in chat ${input.chatId}`);
+    const id = `${Date.now()}${++callbackCounter}`;
+    openCallbacks.add(id);
+    injectUpdate({
+      callback_query: {
+        id,
+        from: { is_bot: false, ...input.from },
+        message: { ...message },
+        chat_instance: `instance-${input.chatId}`,
+        data: input.data,
+      },
+    } as Omit<Update, "update_id">);
+    return id;
+  }
+
+  /** Inline keyboards as the Bot API checks them: rows of buttons with 1-64 bytes of data. */
+  function inlineKeyboard(params: Record<string, unknown>): Message["reply_markup"] {
+    const markup = json<{ inline_keyboard?: unknown }>(params.reply_markup);
+    if (markup === undefined) return undefined;
+    const rows = markup.inline_keyboard;
+    if (!Array.isArray(rows)) throw badRequest("can't parse reply keyboard markup JSON object");
+    for (const row of rows as unknown[]) {
+      if (!Array.isArray(row)) throw badRequest("can't parse inline keyboard button");
+      for (const button of row as { text?: unknown; callback_data?: unknown }[]) {
+        if (typeof button.text !== "string" || button.text === "")
+          throw badRequest("can't parse inline keyboard button: Text is empty");
+        const data = button.callback_data;
+        if (typeof data !== "string" || Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64)
+          throw badRequest("BUTTON_DATA_INVALID");
+      }
+    }
+    return rows.length > 0 ? (markup as Message["reply_markup"]) : undefined;
+  }
+
   function injectEdit(input: InjectEditInput): Message {
     const record = chatRecord(input.chatId);
     const message = record.messages.get(input.messageId);
@@ -563,13 +618,37 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
       if (raw.trim() === "") throw badRequest("message text is empty");
       const { text, entities } = formatted(raw, params.parse_mode, MESSAGE_LIMIT, "message");
       if (text.length > MESSAGE_LIMIT) throw badRequest("message is too long");
+      const keyboard = inlineKeyboard(params);
       const message = storeMessage(record, {
         ...outgoing(record, params),
         text,
         ...(entities.length ? { entities } : {}),
+        ...(keyboard ? { reply_markup: keyboard } : {}),
       });
       sent.push(message);
       return message;
+    },
+    editmessagereplymarkup: (params) => {
+      const record = chatRecord(integer(params, "chat_id") as number);
+      const message = record.messages.get(integer(params, "message_id") as number);
+      if (!message) throw badRequest("message to edit not found");
+      if (message.from?.id !== bot.id) throw badRequest("message can't be edited");
+      const keyboard = inlineKeyboard(params);
+      if (JSON.stringify(keyboard) === JSON.stringify(message.reply_markup))
+        throw badRequest(
+          "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        );
+      if (keyboard) message.reply_markup = keyboard;
+      else delete message.reply_markup;
+      message.edit_date = now();
+      return message;
+    },
+    answercallbackquery: (params) => {
+      const id = String(params.callback_query_id ?? "");
+      if (!openCallbacks.delete(id))
+        throw badRequest("query is too old and response timeout expired or query ID is invalid");
+      answeredCallbacks.push(id);
+      return true;
     },
     editmessagetext: (params) => {
       const record = chatRecord(integer(params, "chat_id") as number);
@@ -583,7 +662,12 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
         "message",
       );
       if (text.trim() === "") throw badRequest("message text is empty");
-      if (sameContent(message, text, entities)) {
+      // Without reply_markup the edit drops the inline keyboard, as on the real server.
+      const keyboard = inlineKeyboard(params);
+      if (
+        sameContent(message, text, entities) &&
+        JSON.stringify(keyboard) === JSON.stringify(message.reply_markup)
+      ) {
         throw badRequest(
           "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
         );
@@ -591,6 +675,8 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
       message.text = text;
       if (entities.length > 0) message.entities = entities;
       else delete message.entities;
+      if (keyboard) message.reply_markup = keyboard;
+      else delete message.reply_markup;
       message.edit_date = now();
       return message;
     },
@@ -810,6 +896,9 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
     injectMessage,
     injectEdit,
     injectUpdate,
+    injectCallbackQuery,
+    answeredCallbacks,
+    messageNow: (chatId, messageId) => chats.get(chatId)?.messages.get(messageId),
     waitForCall(method, predicate = () => true, timeoutMs = 10_000) {
       const matches = (call: RecordedCall) => call.method === method && predicate(call);
       const found = calls.find(matches);

@@ -2,6 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { setupPage } from "../../../src/web/pages/setup.ts";
+import { SETTINGS, type SettingName, type SettingView } from "../../../src/settings/settings.ts";
 import type { SetupReport } from "../../../src/web/setup-api.ts";
 
 const PROBLEM = "ANTHROPIC_API_KEY is not set: the assistant cannot reach Claude until it is.";
@@ -47,5 +48,24 @@ describe("setup page", () => {
     const html = render({ present: true, problem: null, check: null });
     assert.match(html, /id="verify"/);
     assert.match(html, /not verified yet/);
+  });
+
+  it("has a form for every setting, the email, Signal and Matrix ones included, and says how to link Signal", () => {
+    const settings: SettingView[] = Object.entries(SETTINGS).map(([name, info]) => ({
+      name: name as SettingName,
+      ...info,
+      source: "default",
+      value: null,
+    }));
+    const html = setupPage(
+      { assistantName: "Andy", csrf: "c", timeZone: "UTC" },
+      report({ present: true, problem: null, check: null }),
+      settings,
+      { backup: true, tokenFromEnvironment: false },
+    );
+    for (const { name } of settings)
+      assert.match(html, new RegExp(`action="/api/settings/${name}"`), `a form for ${name}`);
+    assert.match(html, /signal-cli link -n Pincer/);
+    assert.match(html, /type="password"[^>]*>/);
   });
 });

@@ -1,5 +1,7 @@
-// Renders the Markdown the assistant writes into the small HTML dialect Telegram accepts
-// (parse_mode "HTML"). Telegram rejects a whole message over one stray tag, so every
+// Renders the Markdown the assistant writes into a small HTML dialect: <b>, <i>, <s>, <code>,
+// <pre>, <a href>, <blockquote>, newlines kept as text. It is what Telegram accepts
+// (parse_mode "HTML"); Matrix's formatted body and the HTML part of a mail take it with the
+// newlines made <br>, and Signal's text styles are read back from it. Telegram rejects a whole message over one stray tag, so every
 // construct either renders as balanced tags or falls back to literal, escaped text:
 // unclosed emphasis, a link without a target, a code span without its closing backticks.
 // The visible text never grows, so a chunk that fits in Markdown also fits once rendered.
@@ -219,7 +221,7 @@ function startsBlock(line: string): boolean {
   return FENCE_OPEN.test(line) || HEADING.test(line) || BULLET.test(line) || QUOTE.test(line);
 }
 
-export function renderTelegramHtml(markdown: string): string {
+export function renderHtml(markdown: string): string {
   const lines = markdown.replace(/\r\n?/g, "\n").split("\n");
   const blocks: string[] = [];
   let at = 0;
@@ -273,4 +275,12 @@ export function renderTelegramHtml(markdown: string): string {
     blocks.push(renderInline(paragraph.join("\n")));
   }
   return blocks.join("\n");
+}
+
+/** The dialect for a renderer that collapses whitespace (Matrix, mail): newlines become <br> outside <pre>. */
+export function withLineBreaks(html: string): string {
+  return html
+    .split(/(<pre>[\s\S]*?<\/pre>)/)
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(/\n/g, "<br>\n")))
+    .join("");
 }

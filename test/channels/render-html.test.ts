@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderTelegramHtml, visibleText } from "../../../src/channels/telegram/render-html.ts";
-import { parseTelegramHtml } from "../../fakes/telegram/html.ts";
+import { renderHtml, visibleText, withLineBreaks } from "../../src/channels/render-html.ts";
+import { parseTelegramHtml } from "../fakes/telegram/html.ts";
 
-const render = renderTelegramHtml;
+const render = renderHtml;
 
 test("escapes <, > and & in plain text", () => {
   assert.equal(render("a < b && c > d"), "a &lt; b &amp;&amp; c &gt; d");
@@ -156,4 +156,11 @@ test("any input renders to HTML Telegram accepts, never longer to read than the 
       `${JSON.stringify(source)} grew to ${JSON.stringify(parsed.text)}`,
     );
   }
+});
+
+test("withLineBreaks breaks lines with <br> outside code blocks and leaves a block's newlines alone", () => {
+  assert.equal(
+    withLineBreaks(renderHtml("one\ntwo\n\n```\na\nb\n```\nthree")),
+    "one<br>\ntwo<br>\n<br>\n<pre>a\nb</pre><br>\nthree",
+  );
 });
