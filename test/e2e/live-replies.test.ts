@@ -277,7 +277,7 @@ describe("live replies end to end", () => {
     assert.equal(botMessages(chatId).filter((m) => m.text === "Stopped.").length, 1);
   });
 
-  it("shows what the agent is doing while a tool runs, in the preview and on the web page", async () => {
+  it("shows what the agent is doing while a tool runs, in the preview message", async () => {
     const chatId = 3105;
     const user = await registerChat(chatId);
     const release = deferred();
