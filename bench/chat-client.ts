@@ -10,6 +10,8 @@ export interface RoundTrip {
   acceptedAt: number;
   /** When the reply's SSE event was parsed. */
   repliedAt: number;
+  /** When the first piece of a reply being written (a `delta` event) was parsed, if any came. */
+  firstDeltaAt: number | undefined;
   ms: number;
 }
 
@@ -23,12 +25,14 @@ export async function openChat(service: Service): Promise<ChatClient> {
   const sse = listen(service);
   await sse.ready;
   const waiting = new Map<string, (at: number) => void>();
+  let firstDeltaAt: number | undefined;
   // The harness appends each parsed event to this array. Hooking its push timestamps a
   // reply the moment it is parsed, where polling the array would add up to a poll period.
   const append = sse.events.push.bind(sse.events);
   sse.events.push = (...events: SseEvent[]): number => {
     const at = performance.now();
     for (const event of events) {
+      if (event.event === "delta" && waiting.size > 0) firstDeltaAt ??= at;
       if (event.event !== "message") continue;
       const { text } = JSON.parse(event.data) as { text: string };
       for (const [marker, resolve] of waiting) {
@@ -38,7 +42,9 @@ export async function openChat(service: Service): Promise<ChatClient> {
       }
     }
     // Replies are only needed for their timing; keeping them all would grow without bound.
-    return append(...events.filter((event) => event.event !== "message"));
+    return append(
+      ...events.filter((event) => event.event !== "message" && event.event !== "delta"),
+    );
   };
 
   return {
@@ -54,11 +60,12 @@ export async function openChat(service: Service): Promise<ChatClient> {
       // A timeout that fires while the POST is still pending must not go unhandled.
       replied.catch(() => undefined);
       const sentAt = performance.now();
+      firstDeltaAt = undefined;
       try {
         await sendChat(service, text);
         const acceptedAt = performance.now();
         const repliedAt = await replied;
-        return { sentAt, acceptedAt, repliedAt, ms: repliedAt - sentAt };
+        return { sentAt, acceptedAt, repliedAt, firstDeltaAt, ms: repliedAt - sentAt };
       } finally {
         clearTimeout(timer);
         waiting.delete(marker);

@@ -44,7 +44,13 @@ export function discordChat(
       const { call, index } = find()!;
       seen = index + 1;
       const repliedAt = call.at - performance.timeOrigin;
-      return { sentAt, acceptedAt: sentAt, repliedAt, ms: repliedAt - sentAt };
+      return {
+        sentAt,
+        acceptedAt: sentAt,
+        repliedAt,
+        firstDeltaAt: undefined,
+        ms: repliedAt - sentAt,
+      };
     },
     async close() {},
   };

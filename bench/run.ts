@@ -30,7 +30,7 @@ import {
   waitFor,
   type Service,
 } from "../test/e2e/harness.ts";
-import { openChat, type ChatClient } from "./chat-client.ts";
+import { openChat, type ChatClient, type RoundTrip } from "./chat-client.ts";
 import { BENCH_OWNER, discordChat } from "./discord-chat.ts";
 import { ModelCallTimer, type ModelCall } from "./model-timing.ts";
 import { processTree, rssMb, treeMemory } from "./proc-memory.ts";
@@ -66,6 +66,11 @@ const OWNER_DM = "490000000000000001";
 const PINCER_KEY = "sk-ant-bench-pincer-0000";
 const BARE_KEY = "sk-ant-bench-bare-loop";
 const MARKER = /\[bench-[a-z]+-\d+\]/;
+// The streaming phase: replies written in pieces at a model-like pace, to compare the time to
+// the first visible token in the web chat with the time to the full reply.
+const STREAM_MESSAGES = Number(process.env.BENCH_STREAM_MESSAGES ?? 20);
+const STREAM_PIECES = 40;
+const STREAM_PIECE_MS = 25;
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
@@ -159,6 +164,9 @@ async function discordPhase(
       DISCORD_BOT_TOKEN: DISCORD_TOKEN,
       DISCORD_API_URL: discord.apiUrl,
       MAIN_CHAT: `discord:${OWNER_DM}`,
+      // The phase compares the final reply's path on both chats; a live preview would make
+      // Discord's first POST the preview (the streaming phase measures those).
+      STREAMING: "off",
     },
   });
   cleanups.push(() => stop(service));
@@ -232,6 +240,11 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   const fake = await startAnthropicFake((request, context) => {
     modelCalls[context.main ? "main" : "side"]++;
     const marker = MARKER.exec(lastUserText(request))?.[0];
+    if (marker?.startsWith("[bench-stream-")) {
+      const pieces = Array.from({ length: STREAM_PIECES }, (_, i) => `word${i} `);
+      pieces.push(marker);
+      return { slow: { pieces, before: () => sleep(STREAM_PIECE_MS) } };
+    }
     return marker ? { text: `ok ${marker}` } : echoResponder(request, context);
   });
   cleanups.push(() => fake.close());
@@ -384,6 +397,27 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   await bareChat.close();
   await stop(bare);
 
+  progress(`streaming phase: ${STREAM_MESSAGES} replies written in ${STREAM_PIECES} pieces`);
+  const streamed: RoundTrip[] = [];
+  for (let i = 1; i <= STREAM_MESSAGES; i++) {
+    const marker = `[bench-stream-${i}]`;
+    streamed.push(await pincerChat.roundTrip(`tell me more ${marker}`, marker));
+  }
+  const firstTokens = streamed.flatMap((trip) =>
+    trip.firstDeltaAt === undefined ? [] : [trip.firstDeltaAt - trip.sentAt],
+  );
+  const streaming = {
+    messages: streamed.length,
+    pieces: STREAM_PIECES + 1,
+    piece_interval_ms: STREAM_PIECE_MS,
+    first_visible_token_ms: firstTokens.length > 0 ? summarize(firstTokens) : undefined,
+    full_reply_ms: summarize(streamed.map((trip) => trip.ms)),
+    replies_without_deltas: streamed.length - firstTokens.length,
+  };
+  progress(
+    `streaming: first visible token p50 ${streaming.first_visible_token_ms?.p50} ms, full reply p50 ${streaming.full_reply_ms.p50} ms`,
+  );
+
   progress(`bulk phase: Pincer up to ${TOTAL_MESSAGES} messages, sequential`);
   const bulk: Sample[] = [];
   while (sent < TOTAL_MESSAGES) {
@@ -474,6 +508,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
       cold_first_message: singleMessage(pincerCold),
       warm: pincerWarmStats,
       bulk: { messages: bulk.length, ...latencyBreakdown(bulk), latency_ms_by_hundred: byHundred },
+      streaming,
       host_rss_mb: { idle: idleRss, ...rssAt },
       agent_memory: agentAt,
       model_requests: shapes.pincer,

@@ -160,6 +160,9 @@ const schema = z.object({
       return usd;
     }),
   ACK_REACTION: z.string().default("👀"),
+  // Replies shown as they are written (edited in place where the platform allows); a group's
+  // own setting (PATCH /api/groups/:folder {"streaming": …}) wins.
+  STREAMING: z.enum(["on", "off"], { error: 'expected "on" or "off"' }).default("on"),
   MAX_MESSAGE_CHARS: integer(32_000, 100, 1_000_000),
   CLAUDE_PATH: optionalString,
   MAX_ATTACHMENT_BYTES: integer(20_000_000, 0, 2_000_000_000),

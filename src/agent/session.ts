@@ -32,6 +32,11 @@ export const DISALLOWED_TOOLS = [
 export interface SessionEvents {
   /** An assistant text block of a top-level turn. `through` is the last chat message it had read. */
   onText(text: string, through: number): void;
+  /**
+   * A piece of the text block being written (the model's stream). The whole block follows as
+   * onText; a new block's deltas follow the end of the previous one. Asked for only when set.
+   */
+  onDelta?(text: string, through: number): void;
   onToolUse(name: string, input: unknown): void;
   /** The CLI has answered everything it has read, up to `through`. */
   onIdle(through: number): void;
@@ -101,6 +106,8 @@ export class AgentSession {
   private child: SpawnedProcess | undefined;
   private stderrTail = "";
   private notice: string | undefined;
+  /** Set by interrupt(): what the stopped turn still says is dropped until its result. */
+  private interrupted = false;
   lastActivity = Date.now();
 
   constructor(options: SessionOptions) {
@@ -164,6 +171,8 @@ export class AgentSession {
         // The CLI echoes each user message when a turn takes it in; that echo is how
         // we know which chat messages a finished turn has covered.
         extraArgs: { "replay-user-messages": null },
+        // stream_event messages: the text as the model writes it, for live previews.
+        includePartialMessages: options.events.onDelta !== undefined,
         // Our own spawn: the SDK reads no stderr then, spawnProcess keeps its tail.
         spawnClaudeCodeProcess: (spawnOptions) => this.spawnProcess(spawnOptions),
       },
@@ -200,6 +209,17 @@ export class AgentSession {
       switchTo,
     });
     this.wakeInput?.();
+  }
+
+  /**
+   * Stops the running turn now (the SDK's interrupt); the session stays, and a message pushed
+   * after this starts a new turn. False when no turn was running.
+   */
+  async interrupt(): Promise<boolean> {
+    if (!this.busy || !this.running) return false;
+    this.interrupted = true;
+    await this.running.interrupt();
+    return true;
   }
 
   async close(): Promise<void> {
@@ -322,6 +342,7 @@ export class AgentSession {
           this.reportRead();
         return;
       case "result":
+        this.interrupted = false;
         // A result after which nothing pushed is still unread ends the last turn; it comes
         // a moment before the idle event, which matters when the service is stopping.
         if (this.readThrough === this.pushedThrough) this.reportRead();
@@ -335,8 +356,15 @@ export class AgentSession {
           }
         }
         return;
+      case "stream_event": {
+        if (message.parent_tool_use_id || this.interrupted) return;
+        const event = message.event;
+        if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+          events.onDelta?.(event.delta.text, this.readThrough);
+        return;
+      }
       case "assistant": {
-        if (message.parent_tool_use_id) return;
+        if (message.parent_tool_use_id || this.interrupted) return;
         if (message.error) {
           const detail = message.message.content
             .map((block) => (block.type === "text" ? block.text : ""))

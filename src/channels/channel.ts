@@ -154,6 +154,20 @@ export interface Channel {
    * the copy is kept; for every other channel it is removed once the send is settled.
    */
   readonly servesFiles?: boolean;
+  /**
+   * Replaces the text of a message the bot sent (`platformId`, as send returned it) with
+   * Markdown. Text longer than one platform message goes on in new messages after it (in
+   * `options.threadId`); returns the ids of all. A platform that says the text is unchanged
+   * counts as done. Errors as send.
+   */
+  edit?(
+    chatId: string,
+    platformId: string,
+    markdown: string,
+    options: SendOptions,
+  ): Promise<string[]>;
+  /** Removes a message the bot sent. One that is already gone counts as done. */
+  deleteMessage?(chatId: string, platformId: string): Promise<void>;
   setTyping?(chatId: string, typing: boolean): Promise<void>;
   /**
    * Sends a question with one button per choice (`id` is what a tap reports back as an

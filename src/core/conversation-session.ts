@@ -21,6 +21,8 @@ export interface ConversationSession {
   readonly pid?: number | undefined;
   /** `choice`: the group's model and effort now, taken up when this push starts a turn. */
   push(text: string, through: number, choice?: ModelChoice): void;
+  /** Stops the running turn at once (false when none runs); the session stays. */
+  interrupt?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

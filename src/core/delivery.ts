@@ -22,6 +22,13 @@ import {
 } from "../store/outbox.ts";
 import { insertOutbound, setPlatformIds } from "../store/messages.ts";
 import { insertOutboundFile, type StoredOutboundFile } from "../store/outbound-files.ts";
+import {
+  claimPreview,
+  deletePreview,
+  getPreview,
+  previewOfDelivery,
+  type Preview,
+} from "../store/previews.ts";
 import { isDiskFull, transaction } from "../store/db.ts";
 import type { Logger } from "../log.ts";
 import { backoffMs } from "../time/backoff.ts";
@@ -51,6 +58,8 @@ export interface Reply {
   file?: Omit<StoredOutboundFile, "messageId"> | undefined;
   /** The last inbound message id the producing turn had read. */
   turnThrough?: number | undefined;
+  /** A preview (store/previews.ts) this reply replaces: it is edited instead of a new send. */
+  previewId?: number | undefined;
 }
 
 const chatKey = (channel: string, chatId: string): string => `${channel}\u0000${chatId}`;
@@ -65,6 +74,8 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
   private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
   private draining = false;
+  /** Each preview's send or edit in flight: the final text is written only after it. */
+  private readonly previewWork = new Map<number, Promise<unknown>>();
 
   constructor(options: DeliveryOptions) {
     super();
@@ -87,14 +98,30 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
         turnThrough: reply.turnThrough,
       });
       if (reply.file) insertOutboundFile(db, { ...reply.file, messageId });
-      return enqueueDelivery(
+      const outboxId = enqueueDelivery(
         db,
         { messageId, channel: reply.channel, chatId: reply.chatId, threadId: reply.threadId },
         now,
       );
+      if (reply.previewId !== undefined) claimPreview(db, reply.previewId, outboxId);
+      return outboxId;
     });
     this.schedule(outboxId, reply.channel, reply.chatId);
     return outboxId;
+  }
+
+  /**
+   * Runs a preview's send or edit (live-replies.ts); the delivery that replaces the preview
+   * waits for it, so a late partial text never lands over the final one.
+   */
+  previewCall<T>(previewId: number, call: () => Promise<T>): Promise<T> {
+    const work = (this.previewWork.get(previewId) ?? Promise.resolve()).then(call, call);
+    const settled = work.catch(() => undefined);
+    this.previewWork.set(previewId, settled);
+    void settled.then(() => {
+      if (this.previewWork.get(previewId) === settled) this.previewWork.delete(previewId);
+    });
+    return work;
   }
 
   /**
@@ -238,9 +265,20 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     }
   }
 
-  private send(channel: Channel, item: OutboxItem): Promise<string[]> {
+  /**
+   * Sends an item. A text that replaces a preview is edited into it; without the preview's id
+   * (its send failed or was cut short by a crash before the id was kept) it is sent anew.
+   */
+  private send(
+    channel: Channel,
+    item: OutboxItem,
+    preview: Preview | undefined,
+  ): Promise<string[]> {
     const thread = item.threadId ? { threadId: item.threadId } : {};
-    if (!item.file) return channel.send(item.chatId, item.text, thread);
+    if (!item.file)
+      return preview?.platformId && channel.edit
+        ? channel.edit(item.chatId, preview.platformId, item.text, thread)
+        : channel.send(item.chatId, item.text, thread);
     // Checked when the agent called send_file; a channel replaced since may still lack it.
     if (!channel.sendFile) throw new Error(`${item.channel} cannot send files`);
     const { name, mimeType, size, stored } = item.file;
@@ -260,6 +298,14 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     );
   }
 
+  /** The preview a delivery replaces, once its own send or edit in flight has ended. */
+  private async previewOf(outboxId: number): Promise<Preview | undefined> {
+    const claimed = previewOfDelivery(this.options.db, outboxId);
+    if (!claimed) return undefined;
+    await this.previewWork.get(claimed.id);
+    return getPreview(this.options.db, claimed.id);
+  }
+
   // Retries wait inside the chat's chain, so later replies never overtake an earlier one.
   private async deliver(outboxId: number): Promise<void> {
     const { db, logger } = this.options;
@@ -270,11 +316,13 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
       const channel = this.options.channels.get(item.channel);
       try {
         if (!channel) throw new TransientSendError(`channel ${item.channel} is not running`);
-        const ids = await this.send(channel, item);
+        const preview = await this.previewOf(item.id);
+        const ids = await this.send(channel, item, preview);
         const recorded = await this.record(() =>
           transaction(db, () => {
             setPlatformIds(db, item.messageId, ids);
             markSent(db, item.id, Date.now());
+            if (preview) deletePreview(db, preview.id);
           }),
         );
         if (!recorded) return;

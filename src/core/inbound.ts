@@ -33,6 +33,11 @@ import type { PairingCode } from "./pairing.ts";
 import type { Questions } from "./questions.ts";
 import { SYSTEM_SENDER_PREFIX, senderAllowed, triggers } from "./router.ts";
 
+/** "/stop", as typed or as a Telegram group's "/stop@botname". */
+export function isStopCommand(text: string): boolean {
+  return /^\/stop(@\w+)?$/i.test(text.trim());
+}
+
 /** Joins an edited message's platform id to the edit's time, for the follow-up's own id. */
 const EDIT_SUFFIX = "#edit-";
 
@@ -56,6 +61,8 @@ export interface InboundDeps {
   dispatch(groupId: number): void;
   /** Starts a reaction change once the chat's queued replies are out (Delivery.afterReplies). */
   afterReplies(channel: string, chatId: string, change: () => Promise<void>): void;
+  /** Stops the group's running turn (/stop); the chat is told. */
+  stopTurn(groupId: number): boolean;
   /**
    * The host's answer to an owner's command in the main chat (e.g. "/approve <server>"),
    * or undefined when the text is none: then it goes to the agent as usual.
@@ -168,6 +175,12 @@ export class Inbound {
           undefined,
         );
       }
+      return;
+    }
+    // A command to the host, not a message for the agent: it never reaches a turn.
+    if (isStopCommand(message.text) && senderAllowed(group, message.senderId)) {
+      markDeleted(this.db, id);
+      this.deps.stopTurn(group.id);
       return;
     }
     // Answered by the host, never the agent: an agent cannot approve what it asked for.

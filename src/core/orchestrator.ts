@@ -40,6 +40,8 @@ import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-por
 import { modelErrorText } from "./model-errors.ts";
 import type { TakenFile } from "./send-file.ts";
 import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
+import { LiveReplies } from "./live-replies.ts";
+import { statusLine } from "./status-line.ts";
 
 export interface OrchestratorOptions {
   config: Config;
@@ -99,6 +101,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly startSession: StartSession;
   private readonly inbound: Inbound;
   private readonly scheduled: ScheduledTurns;
+  private readonly live: LiveReplies;
   private readonly questions: Questions;
 
   constructor(options: OrchestratorOptions) {
@@ -110,6 +113,17 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       options.disk ?? new DiskSpace({ dir: options.paths.storeDir, logger: options.logger });
     this.quota = options.quota;
     this.channelStates = new ChannelStates(options.logger);
+    this.live = new LiveReplies({
+      db: options.db,
+      channels: options.channels,
+      delivery: options.delivery,
+      disk: this.disk,
+      logger: options.logger,
+      // Read when a reply starts: a change on the admin page applies to the next one.
+      enabled: (group) =>
+        getGroup(options.db, group.id)?.streaming ?? options.config.STREAMING === "on",
+      onDelta: (groupId, delta) => this.emit("delta", groupId, delta),
+    });
     this.questions = new Questions({
       db: options.db,
       channels: options.channels,
@@ -158,6 +172,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       dispatch: (groupId) => this.dispatch(groupId),
       afterReplies: (channel, chatId, change) =>
         options.delivery.afterReplies(channel, chatId, change),
+      stopTurn: (groupId) => this.stopTurn(groupId),
       ownerCommand: options.ownerCommand,
       questions: this.questions,
     });
@@ -219,6 +234,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   /** Picks up every group that has unanswered messages (after a restart). */
   recover(): void {
+    this.live.recover();
     for (const group of listGroups(this.db)) {
       this.voiceNotes.resume(group);
       this.dispatch(group.id);
@@ -324,13 +340,19 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     return answered?.threadId ?? undefined;
   }
 
-  /** Queues a reply; one written by a turn goes into the thread of the message it answers. */
+  /**
+   * Queues a reply; one written by a turn goes into the thread of the message it answers and
+   * replaces the turn's preview, if one is showing. A file cannot replace a text preview:
+   * a status preview would sit above it, so it goes (as before a question).
+   */
   private reply(
     group: Group,
     text: string,
     turnThrough: number | undefined,
     file?: TakenFile,
   ): void {
+    if (file && turnThrough !== undefined) this.live.finish(group);
+    const previewId = turnThrough === undefined || file ? undefined : this.live.claim(group);
     this.disk.attempt("a reply", () =>
       this.options.delivery.enqueue({
         channel: group.channel,
@@ -339,8 +361,31 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
         text,
         file,
         turnThrough,
+        previewId,
       }),
     );
+  }
+
+  /**
+   * Stops the group's running turn now (/stop, the web chat's Stop). The chat is told once;
+   * what the turn had read counts as read when it ends, and a message sent later starts anew.
+   */
+  stopTurn(groupId: number): boolean {
+    const group = getGroup(this.db, groupId);
+    if (!group) return false;
+    const session = this.pool.get(groupId);
+    if (!session?.busy || !session.interrupt) {
+      this.reply(group, "Nothing to stop: I am not working on anything.", undefined);
+      return false;
+    }
+    session
+      .interrupt()
+      .catch((error: unknown) =>
+        this.log.warn({ group: group.folder, err: String(error) }, "the turn could not be stopped"),
+      );
+    this.log.info({ group: group.folder }, "turn stopped");
+    this.reply(group, "Stopped.", session.through);
+    return true;
   }
 
   /** ask_user: the question goes where the turn's replies go (see Questions). */
@@ -351,6 +396,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     turnThrough: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<ToolResult> {
+    // A status preview would sit above the question and take the answer's text later.
+    if (turnThrough !== undefined) this.live.finish(group);
     return this.questions.ask(group, question, choices, {
       threadId: this.threadOf(group, turnThrough),
       turnThrough,
@@ -366,8 +413,14 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       onText: (text, through) => {
         const clean = stripInternal(text);
         if (clean) this.reply(group, clean, through);
+        else this.live.blockEnded(group);
       },
-      onToolUse: (name) => this.emit("activity", group.id, name),
+      onDelta: (text, through) => this.live.delta(group, text, () => this.threadOf(group, through)),
+      onToolUse: (name, input) => {
+        const line = statusLine(name, input);
+        this.emit("activity", group.id, name, line);
+        if (line) this.live.status(group, line, () => this.threadOf(group, session.through));
+      },
       onModelError: (kind, detail, through) => {
         this.turnFailed.add(group.id);
         // Over the daily budget the chat is told once a day; later messages that day are
@@ -434,6 +487,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   }
 
   private turnEnded(group: Group, session: ConversationSession, through: number): void {
+    this.live.finish(group);
     this.failures.delete(group.id);
     this.agentFailure = undefined;
     if (session.busy) {
@@ -463,6 +517,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     // Its tool call is gone with it.
     this.questions.cancel(group.id, "the agent's session ended");
     this.staleTools.delete(group.id);
+    this.live.finish(group);
     this.emit("sessionClosed", group.id);
     const unfinished = session.busy;
     if (error instanceof StaleSessionError) {

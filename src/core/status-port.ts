@@ -2,6 +2,7 @@
 // never reaches into the agent pool, the pairing code's keeper or the channel registry.
 import type { EventEmitter } from "node:events";
 import type { ChannelState } from "../channels/channel.ts";
+import type { LiveDelta } from "./live-replies.ts";
 import type { DiskQuota } from "./disk-quota.ts";
 import type { DiskSpace } from "./disk-space.ts";
 import type { ClosedQuestion, OpenQuestion } from "./questions.ts";
@@ -11,8 +12,10 @@ export type GroupStatus = "working" | "idle";
 /** What the core announces as it runs. */
 export interface CoreEvents {
   status: [number, GroupStatus];
-  /** A tool an agent is using right now (its name). */
-  activity: [number, string];
+  /** A tool an agent is using right now: its name, and the chat's status line for it. */
+  activity: [number, string, string?];
+  /** The reply a group's agent is writing grew (live-replies.ts). */
+  delta: [number, LiveDelta];
   channelState: [string, ChannelState];
   /** A group's agent process ended (idle timeout, eviction, crash or shutdown). */
   sessionClosed: [number];
@@ -49,4 +52,6 @@ export interface CoreView extends Pick<EventEmitter<CoreEvents>, "on" | "off"> {
   readonly status: StatusPort;
   readonly disk: Pick<DiskSpace, "warning" | "report">;
   readonly quota: Pick<DiskQuota, "warnings"> | undefined;
+  /** Stops the group's running turn (the web chat's Stop); false when none was running. */
+  stopTurn(groupId: number): boolean;
 }

@@ -47,6 +47,7 @@ export const SETTINGS = {
   TZ: { label: "Time zone", secret: false },
   ASSISTANT_NAME: { label: "Assistant's name", secret: false },
   MAIN_CHAT: { label: "Main chat (<channel>:<chat id>)", secret: false },
+  STREAMING: { label: "Show replies as they are written (on/off)", secret: false },
 } as const satisfies Partial<Record<ConfigName, SettingInfo>>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -20,6 +20,8 @@ export interface Group {
   model: string | null;
   /** How hard the model reasons; null = the model's default. */
   effort: Effort | null;
+  /** Whether replies are shown as they are written; null = the service's STREAMING. */
+  streaming: boolean | null;
   createdAt: number;
 }
 
@@ -42,6 +44,7 @@ interface GroupRow {
   agent_uid: number | null;
   model: string | null;
   effort: string | null;
+  streaming: number | null;
   created_at: number;
 }
 
@@ -63,6 +66,7 @@ function toGroup(row: GroupRow): Group {
     effort: (EFFORT_LEVELS as readonly string[]).includes(row.effort ?? "")
       ? (row.effort as Effort)
       : null,
+    streaming: row.streaming === null ? null : row.streaming === 1,
     createdAt: row.created_at,
   };
 }
@@ -218,6 +222,7 @@ export interface GroupSettings {
   dropOthers?: boolean | undefined;
   model?: string | null | undefined;
   effort?: Effort | null | undefined;
+  streaming?: boolean | null | undefined;
 }
 
 export function updateGroupSettings(
@@ -232,7 +237,7 @@ export function updateGroupSettings(
     ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
   };
   db.prepare(
-    "UPDATE groups SET name = ?, trigger_word = ?, requires_trigger = ?, allowed_senders = ?, drop_others = ?, model = ?, effort = ? WHERE id = ?",
+    "UPDATE groups SET name = ?, trigger_word = ?, requires_trigger = ?, allowed_senders = ?, drop_others = ?, model = ?, effort = ?, streaming = ? WHERE id = ?",
   ).run(
     next.name,
     next.trigger,
@@ -241,6 +246,7 @@ export function updateGroupSettings(
     next.dropOthers ? 1 : 0,
     next.model,
     next.effort,
+    next.streaming === null ? null : next.streaming ? 1 : 0,
     id,
   );
   return getGroup(db, id);

@@ -285,6 +285,25 @@ export const migrations: Migration[] = [
       `,
   },
   {
+    version: 11,
+    sql: `
+      -- A reply being written, shown early as a platform message that is edited as it grows.
+      -- The row exists from before the message is sent until the final answer has replaced it
+      -- (outbox_id: the outbox row that will); a row with no outbox row after a restart is a
+      -- preview whose turn never finished, and its message is deleted.
+      CREATE TABLE previews (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        platform_id TEXT,
+        outbox_id INTEGER UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+      -- Per-group override of STREAMING: NULL = the service's setting, 0 = off, 1 = on.
+      ALTER TABLE groups ADD COLUMN streaming INTEGER;
+    `,
+  },
+  {
     version: 12,
     sql: `
       -- An inbound message that answered an ask_user question (the question's id): the agent

@@ -1,7 +1,9 @@
 // /api/chat: the web chat with the main group. Messages go in as JSON text or as a
 // multipart voice recording; replies, the working state and the tools the agent calls
-// come back over SSE, replayed from the store for a client that reconnects. Files the agent
-// sent come with their messages as `attachments` and download from /api/chat/files/:id.
+// come back over SSE, replayed from the store for a client that reconnects. While a reply
+// is written its pieces come as `delta` events (not replayed: the final message is). Files
+// the agent sent come with their messages as `attachments` and download from
+// /api/chat/files/:id.
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -24,6 +26,7 @@ import {
 } from "../store/outbound-files.ts";
 import { limitBody } from "./body-limit.ts";
 import { readJsonBody } from "./json-body.ts";
+import type { LiveDelta } from "../core/live-replies.ts";
 import { eventStream } from "./sse.ts";
 
 export interface ChatApiDeps {
@@ -182,6 +185,7 @@ export function chatRoutes(deps: ChatApiDeps) {
       const stored = findInbound(db, "web", WEB_CHAT_ID, platformId);
       return c.json({ id: stored?.id }, 202);
     })
+    .post("/api/chat/stop", (c) => c.json({ stopped: orchestrator.stopTurn(mainGroup.id) }))
     .post("/api/chat/choices", textLimit, async (c) => {
       const body = await readJsonBody(c, choiceBody, { fields: false });
       if ("error" in body) return c.json({ error: body.error }, body.status);
@@ -250,8 +254,11 @@ export function chatRoutes(deps: ChatApiDeps) {
         const onStatus = (groupId: number, status: string) => {
           if (groupId === mainGroup.id) queue.send("status", { status });
         };
-        const onActivity = (groupId: number, tool: string) => {
-          if (groupId === mainGroup.id) queue.send("activity", { tool });
+        const onActivity = (groupId: number, tool: string, line?: string) => {
+          if (groupId === mainGroup.id) queue.send("activity", { tool, line: line ?? null });
+        };
+        const onDelta = (groupId: number, delta: LiveDelta) => {
+          if (groupId === mainGroup.id) queue.send("delta", delta);
         };
         const onQuestion = (groupId: number, question: OpenQuestion) => {
           if (groupId === mainGroup.id) queue.send("question", question);
@@ -262,6 +269,7 @@ export function chatRoutes(deps: ChatApiDeps) {
         delivery.on("delivered", onDelivered);
         orchestrator.on("status", onStatus);
         orchestrator.on("activity", onActivity);
+        orchestrator.on("delta", onDelta);
         orchestrator.on("question", onQuestion);
         orchestrator.on("questionClosed", onQuestionClosed);
         const busy = orchestrator.status.busy(mainGroup.id);
@@ -274,6 +282,7 @@ export function chatRoutes(deps: ChatApiDeps) {
           delivery.off("delivered", onDelivered);
           orchestrator.off("status", onStatus);
           orchestrator.off("activity", onActivity);
+          orchestrator.off("delta", onDelta);
           orchestrator.off("question", onQuestion);
           orchestrator.off("questionClosed", onQuestionClosed);
         };

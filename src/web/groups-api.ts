@@ -52,6 +52,10 @@ const settingsBody = z
       })
       .nullable()
       .optional(),
+    streaming: z
+      .boolean({ error: "expected true, false, or null for the service's STREAMING setting" })
+      .nullable()
+      .optional(),
   })
   .strict();
 

@@ -25,6 +25,7 @@ function group(fields: Partial<Group>): Group {
     agentUid: null,
     model: null,
     effort: null,
+    streaming: null,
     createdAt: 0,
     ...fields,
   };

@@ -6,7 +6,7 @@ import type { AgentIsolation } from "../../src/agent/isolation/agent-isolation.t
 import type { Channel, InboundMessage } from "../../src/channels/channel.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { DiskSpace } from "../../src/core/disk-space.ts";
-import { Inbound } from "../../src/core/inbound.ts";
+import { Inbound, isStopCommand } from "../../src/core/inbound.ts";
 import { PairingCode } from "../../src/core/pairing.ts";
 import { Questions } from "../../src/core/questions.ts";
 import { dataPaths } from "../../src/data-layout.ts";
@@ -68,6 +68,7 @@ function setup(t: TestContext) {
     dispatch: (groupId) => dispatched.push(groupId),
     // Reactions are not what these cases look at: a change starts at once.
     afterReplies: (_channel, _chatId, change) => void change(),
+    stopTurn: () => false,
     questions,
   });
   const group: Group = insertGroup(
@@ -169,4 +170,12 @@ test("a typed answer goes to the waiting question: no new turn, never a prompt",
     [],
     "the answer is history, not a prompt",
   );
+});
+
+test("/stop is the command as typed or addressed to the bot in a group, nothing longer", () => {
+  assert.equal(isStopCommand("/stop"), true);
+  assert.equal(isStopCommand(" /STOP "), true);
+  assert.equal(isStopCommand("/stop@pincer_bot"), true);
+  assert.equal(isStopCommand("/stop the music"), false);
+  assert.equal(isStopCommand("please /stop"), false);
 });

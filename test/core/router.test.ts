@@ -21,6 +21,7 @@ function group(overrides: Partial<Group> = {}): Group {
     agentUid: null,
     model: null,
     effort: null,
+    streaming: null,
     createdAt: 0,
     ...overrides,
   };

@@ -480,6 +480,16 @@ describe("Slack end to end", () => {
   });
 
   it("retries a send that Slack rate-limited and delivers it once", async () => {
+    // What is checked is the outbox's own retry of a send: with a live preview, the preview's
+    // first post would take the 429 instead (live-replies tests cover that path).
+    const { groups } = (await (await api(service, "/api/groups")).json()) as {
+      groups: { folder: string; chatId: string }[];
+    };
+    const folder = groups.find((group) => group.chatId === RATE_DM)!.folder;
+    await api(service, `/api/groups/${folder}`, {
+      method: "PATCH",
+      body: JSON.stringify({ streaming: false }),
+    });
     slack.failNext("chat.postMessage", { retryAfter: 1 });
     const ts = slack.injectMessage({ channel: RATE_DM, user: DMS[RATE_DM]!, text: "RATE-LIMITED" });
     await replyContaining(RATE_DM, "RATE-LIMITED");
@@ -489,11 +499,19 @@ describe("Slack end to end", () => {
     );
     assert.equal(posts.length, 2, "one refused with 429, one accepted");
     assert.equal(botMessages(RATE_DM).length, 1);
-    const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
-    const rows = db
-      .prepare("SELECT status, attempts FROM outbox WHERE chat_id = ?")
-      .all(RATE_DM) as { status: string; attempts: number }[];
-    db.close();
+    const outboxRows = () => {
+      const db = new DatabaseSync(join(dataDir, "store/pincer.db"), { readOnly: true });
+      const found = db
+        .prepare("SELECT status, attempts FROM outbox WHERE chat_id = ?")
+        .all(RATE_DM) as { status: string; attempts: number }[];
+      db.close();
+      return found;
+    };
+    // The reply is visible a moment before the service has recorded it as sent.
+    const rows = await waitFor(
+      () => (outboxRows().every((r) => r.status !== "pending") ? outboxRows() : undefined),
+      "the reply's outbox row to be settled",
+    );
     assert.deepEqual(
       rows.map((r) => [r.status, r.attempts]),
       [["sent", 2]],

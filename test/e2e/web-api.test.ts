@@ -43,6 +43,7 @@ const GUARDED: [string, string][] = [
   ["GET", "/api/chat/messages"],
   ["POST", "/api/chat/messages"],
   ["GET", "/api/chat/events"],
+  ["POST", "/api/chat/stop"],
   ["GET", "/api/groups"],
   ["POST", "/api/groups"],
   ["PATCH", "/api/groups/main"],

@@ -75,3 +75,16 @@ test("a bad model or effort is refused with a message naming it, and nothing cha
   assert.equal(group.model, "claude-haiku-4-5");
   assert.equal(group.effort, "high");
 });
+
+test("a group's streaming is on, off, or null for the service's STREAMING; nothing else", async () => {
+  assert.equal(getGroupByFolder(store.db, "main")?.streaming, null);
+  assert.equal((await patch({ streaming: false })).status, 200);
+  assert.equal(getGroupByFolder(store.db, "main")?.streaming, false);
+  assert.equal((await patch({ model: "claude-haiku-4-5" })).status, 200);
+  assert.equal(getGroupByFolder(store.db, "main")?.streaming, false, "other changes keep it");
+  const bad = await patch({ streaming: "yes" });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /streaming: expected true, false/);
+  assert.equal((await patch({ streaming: null })).status, 200);
+  assert.equal(getGroupByFolder(store.db, "main")?.streaming, null);
+});

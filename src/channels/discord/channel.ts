@@ -4,6 +4,7 @@
 import {
   ChannelType,
   Client,
+  DiscordAPIError,
   DiscordjsError,
   DiscordjsErrorCodes,
   Events,
@@ -126,9 +127,40 @@ export class DiscordChannel implements Channel {
   }
 
   async send(chatId: string, markdown: string, _options: SendOptions): Promise<string[]> {
+    return this.#sendOrEdit(chatId, undefined, markdown);
+  }
+
+  async edit(
+    chatId: string,
+    platformId: string,
+    markdown: string,
+    _options: SendOptions,
+  ): Promise<string[]> {
+    return this.#sendOrEdit(chatId, platformId, markdown);
+  }
+
+  async deleteMessage(chatId: string, platformId: string): Promise<void> {
+    try {
+      await this.#rest().delete(Routes.channelMessage(chatId, platformId));
+    } catch (error) {
+      // 10008 Unknown Message: it is gone already.
+      if (error instanceof DiscordAPIError && error.code === 10008) return;
+      throw toSendError(error);
+    }
+  }
+
+  /** Sends the pieces of a reply; with `editId` the first one replaces that message's text. */
+  async #sendOrEdit(
+    chatId: string,
+    editId: string | undefined,
+    markdown: string,
+  ): Promise<string[]> {
     return await sendPieces({
       pieces: splitMessage(markdown, MESSAGE_LIMIT),
-      send: (piece) => this.#postMessage(chatId, piece),
+      send: (piece, index) =>
+        index === 0 && editId !== undefined
+          ? this.#editMessage(chatId, editId, piece)
+          : this.#postMessage(chatId, piece),
       retryLaterPiece: waitOutRateLimits({
         attempts: PIECE_ATTEMPTS,
         maxWaitMs: MAX_PIECE_WAIT_MS,
@@ -261,6 +293,16 @@ export class DiscordChannel implements Channel {
     try {
       const message = (await rest.post(Routes.channelMessages(chatId), { body })) as APIMessage;
       return message.id;
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  async #editMessage(chatId: string, messageId: string, content: string): Promise<string> {
+    const body = { content, allowed_mentions: ALLOWED_MENTIONS };
+    try {
+      await this.#rest().patch(Routes.channelMessage(chatId, messageId), { body });
+      return messageId;
     } catch (error) {
       throw toSendError(error);
     }

@@ -151,10 +151,39 @@ export class MatrixChannel implements Channel {
   }
 
   async send(roomId: string, markdown: string, _options: SendOptions): Promise<string[]> {
+    return this.#sendOrEdit(roomId, undefined, markdown);
+  }
+
+  async edit(
+    roomId: string,
+    eventId: string,
+    markdown: string,
+    _options: SendOptions,
+  ): Promise<string[]> {
+    return this.#sendOrEdit(roomId, eventId, markdown);
+  }
+
+  async deleteMessage(roomId: string, eventId: string): Promise<void> {
+    try {
+      await this.#client.redactEvent(roomId, eventId);
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  /**
+   * Sends the pieces of a reply; with `editId` the first one replaces that event's text by an
+   * m.replace edit (clients show the new text in place; "* " marks the fallback body).
+   */
+  async #sendOrEdit(
+    roomId: string,
+    editId: string | undefined,
+    markdown: string,
+  ): Promise<string[]> {
     this.#typing.stop(roomId);
     return sendPieces({
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
-      send: async (piece) => {
+      send: async (piece, index) => {
         try {
           const content = {
             msgtype: "m.text",
@@ -162,6 +191,16 @@ export class MatrixChannel implements Channel {
             format: "org.matrix.custom.html",
             formatted_body: withLineBreaks(renderHtml(piece)),
           };
+          if (index === 0 && editId !== undefined) {
+            const edit = {
+              ...content,
+              body: `* ${content.body}`,
+              "m.new_content": content,
+              "m.relates_to": { rel_type: "m.replace", event_id: editId },
+            };
+            await this.#client.sendEvent(roomId, "m.room.message" as never, edit as never);
+            return editId;
+          }
           return (await this.#client.sendEvent(roomId, "m.room.message" as never, content as never))
             .event_id;
         } catch (error) {

@@ -128,9 +128,42 @@ export class SlackChannel implements Channel {
   }
 
   async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+    return this.sendOrEdit(chatId, undefined, markdown, options);
+  }
+
+  async edit(
+    chatId: string,
+    platformId: string,
+    markdown: string,
+    options: SendOptions,
+  ): Promise<string[]> {
+    return this.sendOrEdit(chatId, platformId, markdown, options);
+  }
+
+  async deleteMessage(chatId: string, platformId: string): Promise<void> {
+    await this.call("chat.delete", () =>
+      this.web.chat
+        .delete({ channel: chatId, ts: platformId })
+        .catch(ignoring("message_not_found")),
+    );
+  }
+
+  /** Sends the pieces of a reply; with `editTs` the first one replaces that message's text. */
+  private async sendOrEdit(
+    chatId: string,
+    editTs: string | undefined,
+    markdown: string,
+    options: SendOptions,
+  ): Promise<string[]> {
     return await sendPieces({
       pieces: splitMessage(markdownToMrkdwn(markdown), SLACK_TEXT_LIMIT),
-      send: async (text) => {
+      send: async (text, index) => {
+        if (index === 0 && editTs !== undefined) {
+          await this.call("chat.update", () =>
+            this.web.chat.update({ channel: chatId, ts: editTs, text }),
+          );
+          return editTs;
+        }
         const result = await this.call("chat.postMessage", () =>
           this.web.chat.postMessage({
             channel: chatId,

@@ -28,6 +28,8 @@ import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./
 import {
   describeError,
   isEntityParseError,
+  isMessageGone,
+  isNotModified,
   isTransient,
   isUnauthorized,
   retryAfterMs,
@@ -156,14 +158,46 @@ export class TelegramChannel implements Channel {
   }
 
   async send(chatId: string, markdown: string, options: SendOptions): Promise<string[]> {
+    return this.sendOrEdit(chatId, undefined, markdown, options);
+  }
+
+  async edit(
+    chatId: string,
+    platformId: string,
+    markdown: string,
+    options: SendOptions,
+  ): Promise<string[]> {
+    return this.sendOrEdit(chatId, platformId, markdown, options);
+  }
+
+  async deleteMessage(chatId: string, platformId: string): Promise<void> {
+    try {
+      await this.api.deleteMessage(chatId, Number(platformId));
+    } catch (error) {
+      if (isMessageGone(error)) return;
+      throw toSendError(error);
+    }
+  }
+
+  /** Sends the pieces of a reply; with `editId` the first one replaces that message's text. */
+  private async sendOrEdit(
+    chatId: string,
+    editId: string | undefined,
+    markdown: string,
+    options: SendOptions,
+  ): Promise<string[]> {
     this.typing.stop(chatId);
     const extra = replyOptions(options);
     return await sendPieces({
       pieces: splitMessage(markdown, SPLIT_LIMIT)
         .map((source) => ({ source, html: renderHtml(source) }))
         .filter(({ html }) => visibleText(html).trim() !== ""),
-      send: async ({ source, html }) => {
+      send: async ({ source, html }, index) => {
         try {
+          if (index === 0 && editId !== undefined) {
+            await this.editHtml(chatId, Number(editId), source, html);
+            return editId;
+          }
           return String((await this.sendHtml(chatId, source, html, extra)).message_id);
         } catch (error) {
           throw toSendError(error);
@@ -400,6 +434,19 @@ export class TelegramChannel implements Channel {
       // Better an unformatted reply than none.
       this.log.warn({ err: error }, "telegram rejected the rendered HTML; sending plain text");
       return await this.api.sendMessage(chatId, source, extra);
+    }
+  }
+
+  private async editHtml(chatId: string, messageId: number, source: string, html: string) {
+    try {
+      await this.api.editMessageText(chatId, messageId, html, { parse_mode: "HTML" });
+    } catch (error) {
+      if (isNotModified(error)) return;
+      if (!isEntityParseError(error)) throw error;
+      this.log.warn({ err: error }, "telegram rejected the rendered HTML; editing in plain text");
+      await this.api.editMessageText(chatId, messageId, source).catch((plain: unknown) => {
+        if (!isNotModified(plain)) throw plain;
+      });
     }
   }
 

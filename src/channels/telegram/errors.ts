@@ -27,6 +27,24 @@ export function isEntityParseError(error: unknown): boolean {
   );
 }
 
+/** An edit to the text the message already has: what was asked for is there. */
+export function isNotModified(error: unknown): boolean {
+  return (
+    error instanceof GrammyError &&
+    error.error_code === 400 &&
+    /message is not modified/i.test(error.description)
+  );
+}
+
+/** A delete of a message that no longer exists (or can no longer be deleted by the bot). */
+export function isMessageGone(error: unknown): boolean {
+  return (
+    error instanceof GrammyError &&
+    error.error_code === 400 &&
+    /message to delete not found|message can't be deleted/i.test(error.description)
+  );
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof GrammyError) return `${error.error_code}: ${error.description}`;
   if (error instanceof Error) return error.message;

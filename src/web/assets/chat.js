@@ -1,5 +1,7 @@
 // The web chat: history from the API, replies and the assistant's working state live over
 // SSE, Markdown rendered as DOM nodes (markdown.js), voice messages recorded in the browser.
+// A reply being written grows in a bubble of its own (delta events) until the final message
+// replaces it; Stop interrupts the running turn.
 /* global MediaRecorder, navigator, FormData, Blob, Event */
 import { api } from "./app.js";
 import { renderMarkdown } from "./markdown.js";
@@ -59,11 +61,34 @@ function add(message) {
     note.textContent = attachmentLabel(attachment);
     div.appendChild(note);
   }
+  if (message.direction === "out") clearLive();
   // Keep the order of the store even if a reply overtakes the answer to our own POST.
   const later = [...list.children].find((child) => Number(child.dataset.id) > message.id);
   list.insertBefore(div, later || null);
   if (nearBottom || message.direction === "in") list.scrollTop = list.scrollHeight;
   lastId = Math.max(lastId, message.id);
+}
+
+/** The reply being written: its id and text so far, shown in a bubble after the messages. */
+let live = null;
+function clearLive() {
+  live?.div.remove();
+  live = null;
+}
+
+function grow(delta) {
+  if (!live || live.id !== delta.id) {
+    clearLive();
+    const div = document.createElement("div");
+    div.className = "msg out live";
+    div.setAttribute("aria-busy", "true");
+    live = { id: delta.id, text: "", div };
+    list.appendChild(div);
+  }
+  live.text = delta.reset !== undefined ? delta.reset : live.text + delta.text;
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  live.div.replaceChildren(renderMarkdown(live.text));
+  if (nearBottom) list.scrollTop = list.scrollHeight;
 }
 
 // An ask_user question: its text and one button per choice, until it is answered or ends.
@@ -109,14 +134,24 @@ function closeQuestion(closed) {
 }
 
 let tools = [];
+let line = "";
 function showStatus(working) {
+  $("stop").hidden = !working;
   if (!working) {
     tools = [];
+    line = "";
     status.textContent = "";
+    clearLive();
     return;
   }
-  status.textContent = name + " is working…" + (tools.length ? " (" + tools.join(", ") + ")" : "");
+  status.textContent =
+    name + " is " + (line || "working…") + (tools.length ? " (" + tools.join(", ") + ")" : "");
 }
+
+$("stop").addEventListener("click", async () => {
+  const { ok, data } = await api("/api/chat/stop", { method: "POST" });
+  if (!ok) $("send-error").textContent = data ? data.error : "stopping failed";
+});
 
 async function start() {
   const { data } = await api("/api/chat/messages?limit=100");
@@ -131,12 +166,12 @@ async function start() {
     showStatus(JSON.parse(event.data).status === "working"),
   );
   events.addEventListener("activity", (event) => {
-    tools = [
-      ...tools.filter((tool) => tool !== JSON.parse(event.data).tool),
-      JSON.parse(event.data).tool,
-    ].slice(-4);
+    const activity = JSON.parse(event.data);
+    tools = [...tools.filter((tool) => tool !== activity.tool), activity.tool].slice(-4);
+    line = activity.line || "";
     showStatus(true);
   });
+  events.addEventListener("delta", (event) => grow(JSON.parse(event.data)));
   events.addEventListener("question", (event) => showQuestion(JSON.parse(event.data)));
   events.addEventListener("questionClosed", (event) => closeQuestion(JSON.parse(event.data)));
   // A 401 cannot be seen from EventSource; asking the API sends the browser to log in.

@@ -12,7 +12,10 @@ const SUGGESTIONS = [
 export function chatPage(context: PageContext, credentialProblem: string | undefined): string {
   const body = html` ${credentialProblem ? html`<div class="banner" role="alert">${credentialProblem} <a href="/setup">Open the setup checklist</a>.</div>` : ""}
     <h1 class="sr-only">Chat with ${context.assistantName}</h1>
-    <div id="chat-status" class="chat-status" role="status" aria-live="polite"></div>
+    <div class="chat-status-row">
+      <div id="chat-status" class="chat-status" role="status" aria-live="polite"></div>
+      <button type="button" id="stop" class="secondary" hidden>Stop</button>
+    </div>
     <div id="chat-empty" class="chat-empty" hidden>
       <p>
         <strong>Hello! I am ${context.assistantName}.</strong> Say hello, or start with one of

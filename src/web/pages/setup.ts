@@ -145,7 +145,7 @@ const SETTING_GROUPS: { title: string; names: SettingName[]; hint: string }[] = 
   },
   {
     title: "Assistant",
-    names: ["ASSISTANT_NAME", "TZ", "MAIN_CHAT"],
+    names: ["ASSISTANT_NAME", "TZ", "MAIN_CHAT", "STREAMING"],
     hint: "A new name reconnects the channels (mentions change); running turns are never cut.",
   },
 ];

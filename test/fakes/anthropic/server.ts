@@ -35,9 +35,19 @@ interface ReplyTiming {
   until?: Promise<unknown>;
 }
 
+/**
+ * A text written slowly: the pieces go out as separate text deltas, and before piece `i > 0`
+ * the stream waits for `before(i)` (a hold the test lets go), never for a fixed time.
+ */
+export interface SlowText {
+  pieces: string[];
+  before?: (index: number) => Promise<unknown> | undefined;
+}
+
 export type FakeReply = ReplyTiming &
   (
     | { text: string }
+    | { slow: SlowText }
     | { toolUse: { name: string; input: Record<string, unknown> }; text?: string }
     | { error: 429 | 500 | 529 }
   );
@@ -153,7 +163,8 @@ function writeError(res: ServerResponse, status: number): void {
 
 function contentFor(reply: Exclude<FakeReply, { error: number }>): ContentBlock[] {
   const blocks: ContentBlock[] = [];
-  if (reply.text) blocks.push({ type: "text", text: reply.text });
+  if ("slow" in reply) blocks.push({ type: "text", text: reply.slow.pieces.join("") });
+  else if (reply.text) blocks.push({ type: "text", text: reply.text });
   if ("toolUse" in reply) {
     blocks.push({
       type: "tool_use",
@@ -165,12 +176,13 @@ function contentFor(reply: Exclude<FakeReply, { error: number }>): ContentBlock[
   return blocks;
 }
 
-function writeStream(
+async function writeStream(
   res: ServerResponse,
   body: MessagesRequest,
   content: ContentBlock[],
   stopReason: string,
-): void {
+  slow?: SlowText,
+): Promise<void> {
   res.writeHead(200, {
     "content-type": "text/event-stream",
     "cache-control": "no-cache",
@@ -195,18 +207,23 @@ function writeStream(
       usage: { input_tokens: inputTokens, output_tokens: 1 },
     },
   });
-  content.forEach((block, index) => {
+  for (const [index, block] of content.entries()) {
     if (block.type === "text") {
       send("content_block_start", {
         type: "content_block_start",
         index,
         content_block: { type: "text", text: "" },
       });
-      send("content_block_delta", {
-        type: "content_block_delta",
-        index,
-        delta: { type: "text_delta", text: block.text },
-      });
+      for (const [piece, text] of (slow?.pieces ?? [block.text ?? ""]).entries()) {
+        if (piece > 0) await slow?.before?.(piece);
+        // The client gave up meanwhile (an interrupt, a killed service): nothing to write to.
+        if (res.destroyed) return;
+        send("content_block_delta", {
+          type: "content_block_delta",
+          index,
+          delta: { type: "text_delta", text },
+        });
+      }
     } else {
       send("content_block_start", {
         type: "content_block_start",
@@ -220,7 +237,7 @@ function writeStream(
       });
     }
     send("content_block_stop", { type: "content_block_stop", index });
-  });
+  }
   send("message_delta", {
     type: "message_delta",
     delta: { stop_reason: stopReason, stop_sequence: null },
@@ -285,7 +302,7 @@ export async function startAnthropicFake(
       const content = contentFor(reply);
       const stopReason = "toolUse" in reply ? "tool_use" : "end_turn";
       if (body.stream) {
-        writeStream(res, body, content, stopReason);
+        await writeStream(res, body, content, stopReason, "slow" in reply ? reply.slow : undefined);
         return;
       }
       res.writeHead(200, { "content-type": "application/json" });

@@ -366,6 +366,15 @@ export async function startSlackFake(options: {
       }
       return { channel: channel.id, ts: message.ts, text: message.text };
     },
+    "chat.delete": (params) => {
+      const channel = channelOf(required(params, "channel", "channel_not_found"));
+      const message = messageOf(channel.id, required(params, "ts", "message_not_found"));
+      if (message.user !== botUserId) throw new ApiError("cant_delete_message");
+      // messages() holds what the channel shows now: a deleted message leaves it.
+      const list = messages.get(channel.id) ?? [];
+      list.splice(list.indexOf(message), 1);
+      return { channel: channel.id, ts: message.ts };
+    },
     "reactions.add": (params) => {
       const channel = channelOf(required(params, "channel", "channel_not_found"));
       const message = messageOf(channel.id, required(params, "timestamp", "message_not_found"));

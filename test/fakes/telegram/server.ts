@@ -682,6 +682,18 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
       message.edit_date = now();
       return message;
     },
+    deletemessage: (params) => {
+      const record = chatRecord(integer(params, "chat_id") as number);
+      const messageId = integer(params, "message_id") as number;
+      const message = record.messages.get(messageId);
+      if (!message) throw badRequest("message to delete not found");
+      if (message.from?.id !== bot.id) throw badRequest("message can't be deleted");
+      record.messages.delete(messageId);
+      // `sent` holds what the chat shows now: a deleted message leaves it.
+      const index = sent.indexOf(message);
+      if (index !== -1) sent.splice(index, 1);
+      return true;
+    },
     setmessagereaction: (params) => {
       const chatId = integer(params, "chat_id") as number;
       const messageId = integer(params, "message_id") as number;
