@@ -288,7 +288,8 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   cleanups.push(() => removeDir(pincerDir));
   const serviceStart = performance.now();
   if (SOAK) {
-    const soak = await runSoak(SOAK, fake.url, SERVE, cleanups, progress);
+    const heapDir = join(RESULTS, `soak-${startedAt.toISOString()}-heap`);
+    const soak = await runSoak(SOAK, fake.url, SERVE, cleanups, progress, heapDir);
     mkdirSync(RESULTS, { recursive: true });
     const file = join(RESULTS, `soak-${startedAt.toISOString()}.json`);
     const result = { started_at: startedAt.toISOString(), machine: machine(), soak };
@@ -300,6 +301,11 @@ async function main(cleanups: Cleanup[]): Promise<void> {
         `  host RSS     ${soak.rss_mb.first} -> ${soak.rss_mb.last} MB, slope ${soak.rss_mb_per_hour} MB/hour`,
         `  open fds     ${soak.open_fds.first} -> ${soak.open_fds.last}, slope ${soak.open_fds_per_hour}/hour`,
         `  after the first window: ${soak.after_first_window.rss_mb_per_hour} MB/hour, ${soak.after_first_window.open_fds_per_hour} fds/hour`,
+        ...(soak.settings.heap
+          ? [
+              `  V8 heap used after the first window: ${soak.after_first_window.heap_used_mb_per_hour} MB/hour (external ${soak.after_first_window.external_mb_per_hour} MB/hour); snapshots in ${soak.heap_dir}`,
+            ]
+          : []),
         ...soak.windows.map(
           (w) =>
             `  ${String(w.from_min).padStart(3)}-${String(w.to_min).padEnd(3)} min  p50 ${w.latency_ms?.p50 ?? "-"}  p95 ${w.latency_ms?.p95 ?? "-"}  (${w.replies} replies, ${w.timeouts} unanswered)`,

@@ -5,7 +5,8 @@
 // the soak sets, so their agents idle out and come back. Every 30 s the service's RSS and
 // open file descriptors are read; the result gives their slope (least squares, per hour)
 // and the reply latency's p50/p95 per 5-minute window. See bench/README.md.
-import { readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "../src/time/duration.ts";
@@ -19,6 +20,7 @@ import {
   waitFor,
 } from "../test/e2e/harness.ts";
 import { BENCH_GUILD, discordChat } from "./discord-chat.ts";
+import type { MemoryReading } from "./memory-hooks.ts";
 import { rssMb } from "./proc-memory.ts";
 import { round, summarize, type Summary } from "./stats.ts";
 
@@ -27,6 +29,8 @@ export interface SoakSettings {
   groups: number;
   perMinute: number;
   idleTimeout: string;
+  /** With --heap: V8's heap figures in each sample, and heap snapshots after the ramp and at the end. */
+  heap: boolean;
 }
 
 const SAMPLE_MS = 30_000;
@@ -39,7 +43,7 @@ function flag(argv: string[], name: string): string | undefined {
   return index === -1 ? undefined : argv[index + 1];
 }
 
-/** Reads --soak <duration> [--groups N] [--rate N/min] [--idle <duration>]; undefined without --soak. */
+/** Reads --soak <duration> [--groups N] [--rate N/min] [--idle <duration>] [--heap]; undefined without --soak. */
 export function soakSettings(argv: string[]): SoakSettings | undefined {
   const duration = flag(argv, "--soak");
   if (duration === undefined) return undefined;
@@ -53,7 +57,7 @@ export function soakSettings(argv: string[]): SoakSettings | undefined {
   if (!perMinute) throw new Error(`--rate takes messages per minute such as 12/min, not "${rate}"`);
   const idleTimeout = flag(argv, "--idle") ?? "20s";
   if (!parseDuration(idleTimeout)) throw new Error(`--idle takes a duration, not "${idleTimeout}"`);
-  return { durationMs, groups, perMinute, idleTimeout };
+  return { durationMs, groups, perMinute, idleTimeout, heap: argv.includes("--heap") };
 }
 
 /** Least-squares slope of y over x. */
@@ -81,6 +85,10 @@ interface Sample {
   rss_mb: number;
   open_fds: number;
   live_agents: number;
+  heap_used_mb?: number;
+  heap_total_mb?: number;
+  external_mb?: number;
+  array_buffers_mb?: number;
 }
 
 interface Trip {
@@ -89,12 +97,15 @@ interface Trip {
   ms: number | undefined;
 }
 
+const MEMORY_HOOKS = new URL("./memory-hooks.ts", import.meta.url).href;
+
 export async function runSoak(
   settings: SoakSettings,
   modelUrl: string,
   serveCommand: string[],
   cleanups: (() => Promise<unknown> | void)[],
   progress: (text: string) => void,
+  heapDir: string,
 ) {
   const discord = await startDiscordFake({ token: DISCORD_TOKEN });
   cleanups.push(() => discord.close());
@@ -106,6 +117,14 @@ export async function runSoak(
   });
   const dataDir = tempDir("pincer-soak-");
   cleanups.push(() => removeDir(dataDir));
+  const memoryFile = join(dataDir, "bench-memory.json");
+  if (settings.heap) mkdirSync(heapDir, { recursive: true });
+  const heapEnv: Record<string, string> = settings.heap
+    ? {
+        NODE_OPTIONS: `--import=${MEMORY_HOOKS} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}`,
+        BENCH_MEMORY_FILE: memoryFile,
+      }
+    : {};
   const service = await startService({
     dataDir,
     command: serveCommand,
@@ -115,6 +134,7 @@ export async function runSoak(
       DISCORD_BOT_TOKEN: DISCORD_TOKEN,
       DISCORD_API_URL: discord.apiUrl,
       AGENT_IDLE_TIMEOUT: settings.idleTimeout,
+      ...heapEnv,
     },
   });
   cleanups.push(async () => {
@@ -153,13 +173,40 @@ export async function runSoak(
     const { agents } = (await (await api(service, "/api/status")).json()) as {
       agents: unknown[];
     };
+    const mb = (bytes: number) => round(bytes / 1024 / 1024);
+    const heap = settings.heap
+      ? (JSON.parse(readFileSync(memoryFile, "utf8")) as MemoryReading)
+      : undefined;
     samples.push({
       at_s: round(elapsedS()),
       rss_mb: round(rssMb(pid) ?? Number.NaN),
       open_fds: readdirSync(`/proc/${pid}/fd`).length,
       live_agents: agents.length,
+      ...(heap
+        ? {
+            heap_used_mb: mb(heap.heapUsed),
+            heap_total_mb: mb(heap.heapTotal),
+            external_mb: mb(heap.external),
+            array_buffers_mb: mb(heap.arrayBuffers),
+          }
+        : {}),
     });
   };
+  // Node writes a snapshot (after a full collection) into heapDir on each SIGUSR2.
+  const snapshot = async (label: string) => {
+    const before = new Set(readdirSync(heapDir));
+    process.kill(pid, "SIGUSR2");
+    const file = await waitFor(
+      () =>
+        readdirSync(heapDir).find((name) => !before.has(name) && name.endsWith(".heapsnapshot")),
+      "the heap snapshot",
+      120_000,
+    );
+    // The snapshot is written on the main thread: an answer means the file is complete.
+    await api(service, "/api/status");
+    progress(`soak: heap snapshot (${label}) in ${join(heapDir, file)}`);
+  };
+  let rampSnapshot: Promise<void> | undefined;
   await sample();
   const sampler = setInterval(() => void sample().catch(() => undefined), SAMPLE_MS);
   cleanups.push(() => clearInterval(sampler));
@@ -177,6 +224,8 @@ export async function runSoak(
     const due = start + k * intervalMs;
     if (due > performance.now()) await sleep(due - performance.now());
     if (performance.now() - start >= settings.durationMs) break;
+    if (settings.heap && !rampSnapshot && performance.now() - start >= WINDOW_MS)
+      rampSnapshot = snapshot("after the first window");
     const group = groupOf(k, settings.groups);
     // One message at a time per group, so each reply answers exactly one message.
     if (busy.has(group)) {
@@ -198,6 +247,10 @@ export async function runSoak(
   await Promise.all(inFlight);
   clearInterval(sampler);
   await sample();
+  if (settings.heap) {
+    await rampSnapshot;
+    await snapshot("at the end");
+  }
   const timeouts = trips.filter((t) => t.ms === undefined).length;
   if (timeouts > 0)
     progress(`soak: ${timeouts} unanswered; service log:\n${service.output().slice(-3000)}`);
@@ -218,9 +271,13 @@ export async function runSoak(
   }
   // The first window holds the ramp (platform library, first agents, caches filling):
   // the slope after it is the one that says whether something leaks.
-  const perHour = (key: "rss_mb" | "open_fds", fromS = 0) =>
+  const perHour = (key: "rss_mb" | "open_fds" | "heap_used_mb" | "external_mb", fromS = 0) =>
     round(
-      slope(samples.filter((s) => s.at_s >= fromS).map((s) => ({ x: s.at_s / 3600, y: s[key] }))),
+      slope(
+        samples
+          .filter((s) => s.at_s >= fromS && s[key] !== undefined)
+          .map((s) => ({ x: s.at_s / 3600, y: s[key]! })),
+      ),
     );
   const afterRamp = WINDOW_MS / 1000;
   const byGroup = (first: boolean) =>
@@ -232,7 +289,9 @@ export async function runSoak(
       rate_per_min: settings.perMinute,
       idle_timeout: settings.idleTimeout,
       sample_every_s: SAMPLE_MS / 1000,
+      heap: settings.heap,
     },
+    ...(settings.heap ? { heap_dir: heapDir } : {}),
     messages: trips.length,
     skipped_busy: skipped,
     timeouts,
@@ -241,6 +300,12 @@ export async function runSoak(
     after_first_window: {
       rss_mb_per_hour: perHour("rss_mb", afterRamp),
       open_fds_per_hour: perHour("open_fds", afterRamp),
+      ...(settings.heap
+        ? {
+            heap_used_mb_per_hour: perHour("heap_used_mb", afterRamp),
+            external_mb_per_hour: perHour("external_mb", afterRamp),
+          }
+        : {}),
     },
     rss_mb: { first: samples[0]?.rss_mb, last: samples.at(-1)?.rss_mb },
     open_fds: { first: samples[0]?.open_fds, last: samples.at(-1)?.open_fds },
