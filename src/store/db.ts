@@ -1,6 +1,6 @@
 // Opens the SQLite store (WAL) and brings its schema up to date. Migrations are
 // append-only: a released version is never edited, a change is a new version.
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrations } from "./migrations.ts";
@@ -8,6 +8,29 @@ import { migrations } from "./migrations.ts";
 export type Db = DatabaseSync;
 
 const SQLITE_FULL = 13;
+
+/**
+ * Statements compiled once per database. Compiling costs some 60 times what running a
+ * simple statement does (about 0.15 ms against 2.5 µs), and a warm message runs dozens; each
+ * compiled statement also holds native memory that V8 does not count, freed only when a
+ * full collection finalizes it. A few texts are built (an IN list's length, a column
+ * chosen from a fixed set): the cap keeps those from growing the cache without bound.
+ */
+const statements = new WeakMap<Db, Map<string, StatementSync>>();
+const MAX_STATEMENTS = 512;
+
+/** `db.prepare(text)`, compiled on the first use of `text` and reused after. */
+export function sql(db: Db, text: string): StatementSync {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) {
+    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
+    statement = db.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
 
 export function openDb(file: string): Db {
   mkdirSync(dirname(file), { recursive: true });

@@ -1,6 +1,6 @@
 // Registered chats ("groups"), their settings and processing watermark, and the chats
 // that adapters have discovered but nobody has registered.
-import { transaction, type Db } from "./db.ts";
+import { transaction, type Db, sql } from "./db.ts";
 
 export interface Group {
   id: number;
@@ -113,57 +113,52 @@ export function insertGroup(db: Db, group: NewGroup, now: number): Group {
   if (problem) throw new Error(problem);
   // A new group starts after everything already stored for its chat: registering a
   // chat must not make the assistant answer its whole backlog.
-  const { maxId } = db
-    .prepare("SELECT COALESCE(MAX(id), 0) AS maxId FROM messages WHERE channel = ? AND chat_id = ?")
-    .get(group.channel, group.chatId) as { maxId: number };
-  const row = db
-    .prepare(
-      `INSERT INTO groups (channel, chat_id, folder, name, trigger_word, requires_trigger, is_main, watermark, created_at)
+  const { maxId } = sql(
+    db,
+    "SELECT COALESCE(MAX(id), 0) AS maxId FROM messages WHERE channel = ? AND chat_id = ?",
+  ).get(group.channel, group.chatId) as { maxId: number };
+  const row = sql(
+    db,
+    `INSERT INTO groups (channel, chat_id, folder, name, trigger_word, requires_trigger, is_main, watermark, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    )
-    .get(
-      group.channel,
-      group.chatId,
-      group.folder,
-      group.name,
-      group.trigger,
-      group.requiresTrigger ? 1 : 0,
-      group.isMain ? 1 : 0,
-      maxId,
-      now,
-    ) as unknown as GroupRow;
+  ).get(
+    group.channel,
+    group.chatId,
+    group.folder,
+    group.name,
+    group.trigger,
+    group.requiresTrigger ? 1 : 0,
+    group.isMain ? 1 : 0,
+    maxId,
+    now,
+  ) as unknown as GroupRow;
   return toGroup(row);
 }
 
 export function getGroup(db: Db, id: number): Group | undefined {
-  const row = db.prepare("SELECT * FROM groups WHERE id = ?").get(id) as GroupRow | undefined;
+  const row = sql(db, "SELECT * FROM groups WHERE id = ?").get(id) as GroupRow | undefined;
   return row && toGroup(row);
 }
 
 export function getGroupByChat(db: Db, channel: string, chatId: string): Group | undefined {
-  const row = db
-    .prepare("SELECT * FROM groups WHERE channel = ? AND chat_id = ?")
-    .get(channel, chatId) as GroupRow | undefined;
+  const row = sql(db, "SELECT * FROM groups WHERE channel = ? AND chat_id = ?").get(
+    channel,
+    chatId,
+  ) as GroupRow | undefined;
   return row && toGroup(row);
 }
 
 export function getGroupByFolder(db: Db, folder: string): Group | undefined {
-  const row = db.prepare("SELECT * FROM groups WHERE folder = ?").get(folder) as
-    GroupRow | undefined;
+  const row = sql(db, "SELECT * FROM groups WHERE folder = ?").get(folder) as GroupRow | undefined;
   return row && toGroup(row);
 }
 
 export function listGroups(db: Db): Group[] {
-  return (db.prepare("SELECT * FROM groups ORDER BY id").all() as unknown as GroupRow[]).map(
-    toGroup,
-  );
+  return (sql(db, "SELECT * FROM groups ORDER BY id").all() as unknown as GroupRow[]).map(toGroup);
 }
 
 export function setWatermark(db: Db, groupId: number, messageId: number): void {
-  db.prepare("UPDATE groups SET watermark = MAX(watermark, ?) WHERE id = ?").run(
-    messageId,
-    groupId,
-  );
+  sql(db, "UPDATE groups SET watermark = MAX(watermark, ?) WHERE id = ?").run(messageId, groupId);
 }
 
 export interface DiscoveredChatRow {
@@ -180,7 +175,8 @@ export function upsertChat(
   chat: { channel: string; chatId: string; name: string; isGroup: boolean },
   lastMessageAt?: number,
 ): void {
-  db.prepare(
+  sql(
+    db,
     `INSERT INTO chats (channel, chat_id, name, is_group, last_message_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (channel, chat_id) DO UPDATE SET
        name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE chats.name END,
@@ -190,13 +186,12 @@ export function upsertChat(
 }
 
 export function listChats(db: Db): DiscoveredChatRow[] {
-  const rows = db
-    .prepare(
-      `SELECT c.channel, c.chat_id, c.name, c.is_group, c.last_message_at, g.id IS NOT NULL AS registered
+  const rows = sql(
+    db,
+    `SELECT c.channel, c.chat_id, c.name, c.is_group, c.last_message_at, g.id IS NOT NULL AS registered
        FROM chats c LEFT JOIN groups g ON g.channel = c.channel AND g.chat_id = c.chat_id
        ORDER BY c.last_message_at DESC NULLS LAST`,
-    )
-    .all() as {
+  ).all() as {
     channel: string;
     chat_id: string;
     name: string;
@@ -236,7 +231,8 @@ export function updateGroupSettings(
     ...current,
     ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
   };
-  db.prepare(
+  sql(
+    db,
     "UPDATE groups SET name = ?, trigger_word = ?, requires_trigger = ?, allowed_senders = ?, drop_others = ?, model = ?, effort = ?, streaming = ? WHERE id = ?",
   ).run(
     next.name,
@@ -253,8 +249,8 @@ export function updateGroupSettings(
 }
 
 export function deleteGroup(db: Db, id: number): void {
-  db.prepare("DELETE FROM agent_sessions WHERE group_id = ?").run(id);
-  db.prepare("DELETE FROM groups WHERE id = ? AND is_main = 0").run(id);
+  sql(db, "DELETE FROM agent_sessions WHERE group_id = ?").run(id);
+  sql(db, "DELETE FROM groups WHERE id = ? AND is_main = 0").run(id);
 }
 
 /**
@@ -287,7 +283,7 @@ export function assignMcpUid(
 /** Every uid the group was ever given (its agent's, its MCP servers'), kept after it is unregistered. */
 export function uidsOfGroup(db: Db, groupId: number): number[] {
   return (
-    db.prepare("SELECT uid FROM agent_uids WHERE group_id = ? ORDER BY uid").all(groupId) as {
+    sql(db, "SELECT uid FROM agent_uids WHERE group_id = ? ORDER BY uid").all(groupId) as {
       uid: number;
     }[]
   ).map((row) => row.uid);
@@ -300,21 +296,24 @@ function assignUid(
   base: number,
   taken: (uid: number) => boolean,
 ): number {
-  const current = db
-    .prepare(`SELECT folder, ${column} AS uid FROM groups WHERE id = ?`)
-    .get(groupId) as { folder: string; uid: number | null } | undefined;
+  const current = sql(db, `SELECT folder, ${column} AS uid FROM groups WHERE id = ?`).get(
+    groupId,
+  ) as { folder: string; uid: number | null } | undefined;
   if (!current) throw new Error(`no group with id ${groupId}`);
   if (current.uid !== null) return current.uid;
   const ever = new Set(
-    (db.prepare("SELECT uid FROM agent_uids").all() as { uid: number }[]).map((row) => row.uid),
+    (sql(db, "SELECT uid FROM agent_uids").all() as { uid: number }[]).map((row) => row.uid),
   );
   let uid = base;
   while (ever.has(uid) || taken(uid)) uid++;
   transaction(db, () => {
-    db.prepare(
-      "INSERT INTO agent_uids (uid, group_id, folder, assigned_at) VALUES (?, ?, ?, ?)",
-    ).run(uid, groupId, current.folder, Date.now());
-    db.prepare(`UPDATE groups SET ${column} = ? WHERE id = ?`).run(uid, groupId);
+    sql(db, "INSERT INTO agent_uids (uid, group_id, folder, assigned_at) VALUES (?, ?, ?, ?)").run(
+      uid,
+      groupId,
+      current.folder,
+      Date.now(),
+    );
+    sql(db, `UPDATE groups SET ${column} = ? WHERE id = ?`).run(uid, groupId);
   });
   return uid;
 }

@@ -1,6 +1,6 @@
 // What OAuth sign-in to a remote MCP server keeps, host-side only: the redirect URL, the
 // client registration, tokens, and the PKCE verifier and state of a sign-in under way.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export interface McpOAuthRow {
   server: string;
@@ -34,18 +34,19 @@ function fromRow(row: Row): McpOAuthRow {
 }
 
 export function getMcpOAuth(db: Db, server: string): McpOAuthRow | undefined {
-  const row = db.prepare("SELECT * FROM mcp_oauth WHERE server = ?").get(server) as Row | undefined;
+  const row = sql(db, "SELECT * FROM mcp_oauth WHERE server = ?").get(server) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
 export function mcpOAuthByState(db: Db, state: string): McpOAuthRow | undefined {
-  const row = db.prepare("SELECT * FROM mcp_oauth WHERE state = ?").get(state) as Row | undefined;
+  const row = sql(db, "SELECT * FROM mcp_oauth WHERE state = ?").get(state) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
 /** Starts (or restarts) a sign-in: the row exists with this redirect URL. */
 export function beginMcpOAuth(db: Db, server: string, redirectUrl: string, now = Date.now()) {
-  db.prepare(
+  sql(
+    db,
     `INSERT INTO mcp_oauth (server, redirect_url, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (server) DO UPDATE SET redirect_url = excluded.redirect_url, updated_at = excluded.updated_at`,
   ).run(server, redirectUrl, now);
@@ -68,7 +69,7 @@ export function setMcpOAuth(
         ? value
         : JSON.stringify(value);
   // The column is one of four fixed names, never input.
-  db.prepare(`UPDATE mcp_oauth SET ${field} = ?, updated_at = ? WHERE server = ?`).run(
+  sql(db, `UPDATE mcp_oauth SET ${field} = ?, updated_at = ? WHERE server = ?`).run(
     text,
     now,
     server,
@@ -76,12 +77,12 @@ export function setMcpOAuth(
 }
 
 export function deleteMcpOAuth(db: Db, server: string): void {
-  db.prepare("DELETE FROM mcp_oauth WHERE server = ?").run(server);
+  sql(db, "DELETE FROM mcp_oauth WHERE server = ?").run(server);
 }
 
 /** Every stored token, for log masking at start. */
 export function allMcpOAuthTokens(db: Db): string[] {
-  const rows = db.prepare("SELECT tokens FROM mcp_oauth WHERE tokens IS NOT NULL").all() as {
+  const rows = sql(db, "SELECT tokens FROM mcp_oauth WHERE tokens IS NOT NULL").all() as {
     tokens: string;
   }[];
   return rows.flatMap((row) => {

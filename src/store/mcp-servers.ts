@@ -1,7 +1,7 @@
 // The MCP servers the owner configured (or an agent asked for, pending approval), and how
 // often each was called. The entry is kept as the JSON the owner gave; mcp/config.ts owns
 // its shape.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export interface McpServerRow {
   name: string;
@@ -44,13 +44,13 @@ function fromRow(row: Row): McpServerRow {
 }
 
 export function listMcpServers(db: Db): McpServerRow[] {
-  return (db.prepare("SELECT * FROM mcp_servers ORDER BY name").all() as unknown as Row[]).map(
+  return (sql(db, "SELECT * FROM mcp_servers ORDER BY name").all() as unknown as Row[]).map(
     fromRow,
   );
 }
 
 export function getMcpServer(db: Db, name: string): McpServerRow | undefined {
-  const row = db.prepare("SELECT * FROM mcp_servers WHERE name = ?").get(name) as Row | undefined;
+  const row = sql(db, "SELECT * FROM mcp_servers WHERE name = ?").get(name) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
@@ -64,20 +64,19 @@ export interface McpServerInput {
 
 /** Inserts a server; false when the name is taken. */
 export function insertMcpServer(db: Db, input: McpServerInput, now = Date.now()): boolean {
-  const result = db
-    .prepare(
-      `INSERT INTO mcp_servers (name, group_folder, entry, allowed_tools, pending, created_at, updated_at)
+  const result = sql(
+    db,
+    `INSERT INTO mcp_servers (name, group_folder, entry, allowed_tools, pending, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-    )
-    .run(
-      input.name,
-      input.group,
-      JSON.stringify(input.entry),
-      input.allowedTools === null ? null : JSON.stringify(input.allowedTools),
-      input.pending ? 1 : 0,
-      now,
-      now,
-    );
+  ).run(
+    input.name,
+    input.group,
+    JSON.stringify(input.entry),
+    input.allowedTools === null ? null : JSON.stringify(input.allowedTools),
+    input.pending ? 1 : 0,
+    now,
+    now,
+  );
   return result.changes > 0;
 }
 
@@ -87,7 +86,8 @@ export function updateMcpServer(
   change: Omit<McpServerInput, "name">,
   now = Date.now(),
 ): void {
-  db.prepare(
+  sql(
+    db,
     `UPDATE mcp_servers SET group_folder = ?, entry = ?, allowed_tools = ?, pending = ?, updated_at = ?
      WHERE name = ?`,
   ).run(
@@ -101,12 +101,13 @@ export function updateMcpServer(
 }
 
 export function deleteMcpServer(db: Db, name: string): boolean {
-  return db.prepare("DELETE FROM mcp_servers WHERE name = ?").run(name).changes > 0;
+  return sql(db, "DELETE FROM mcp_servers WHERE name = ?").run(name).changes > 0;
 }
 
 /** Counts one forwarded tool call (and whether it failed). */
 export function countMcpCall(db: Db, name: string, failed: boolean): void {
-  db.prepare(
+  sql(
+    db,
     "UPDATE mcp_servers SET calls = calls + 1, failed_calls = failed_calls + ? WHERE name = ?",
   ).run(failed ? 1 : 0, name);
 }

@@ -1,6 +1,6 @@
 // Every message in and out, in one table: inbound ones keyed by the platform's id so a
 // redelivery is a no-op, outbound ones written before delivery and stamped on it.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export interface StoredMessage {
   id: number;
@@ -95,40 +95,35 @@ export interface NewInbound {
 
 /** Stores an inbound message once; returns its row id and whether this call created it. */
 export function insertInbound(db: Db, message: NewInbound): { id: number; created: boolean } {
-  const inserted = db
-    .prepare(
-      `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, mentions_bot, timestamp, answers)
+  const inserted = sql(
+    db,
+    `INSERT INTO messages (channel, chat_id, direction, platform_id, thread_id, sender_id, sender_name, text, reply_to, mentions_bot, timestamp, answers)
        VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (channel, chat_id, platform_id) WHERE direction = 'in' DO NOTHING
        RETURNING id`,
-    )
-    .get(
-      message.channel,
-      message.chatId,
-      message.platformId,
-      message.threadId ?? null,
-      message.senderId,
-      message.senderName,
-      message.text,
-      message.replyTo ? JSON.stringify(message.replyTo) : null,
-      message.mentionsBot ? 1 : 0,
-      message.timestamp,
-      message.answers ?? null,
-    ) as { id: number } | undefined;
+  ).get(
+    message.channel,
+    message.chatId,
+    message.platformId,
+    message.threadId ?? null,
+    message.senderId,
+    message.senderName,
+    message.text,
+    message.replyTo ? JSON.stringify(message.replyTo) : null,
+    message.mentionsBot ? 1 : 0,
+    message.timestamp,
+    message.answers ?? null,
+  ) as { id: number } | undefined;
   if (inserted) return { id: inserted.id, created: true };
-  const existing = db
-    .prepare(
-      "SELECT id FROM messages WHERE channel = ? AND chat_id = ? AND platform_id = ? AND direction = 'in'",
-    )
-    .get(message.channel, message.chatId, message.platformId) as { id: number };
+  const existing = sql(
+    db,
+    "SELECT id FROM messages WHERE channel = ? AND chat_id = ? AND platform_id = ? AND direction = 'in'",
+  ).get(message.channel, message.chatId, message.platformId) as { id: number };
   return { id: existing.id, created: false };
 }
 
 export function setAttachments(db: Db, id: number, attachments: StoredAttachment[]): void {
-  db.prepare("UPDATE messages SET attachments = ? WHERE id = ?").run(
-    JSON.stringify(attachments),
-    id,
-  );
+  sql(db, "UPDATE messages SET attachments = ? WHERE id = ?").run(JSON.stringify(attachments), id);
 }
 
 /**
@@ -142,7 +137,8 @@ export function setTranscripts(
   attachments: StoredAttachment[],
   lines: string,
 ): void {
-  db.prepare(
+  sql(
+    db,
     "UPDATE messages SET attachments = ?1, text = CASE WHEN text = '' THEN ?2 ELSE text || char(10) || ?2 END WHERE id = ?3",
   ).run(JSON.stringify(attachments), lines, id);
 }
@@ -153,20 +149,19 @@ export function findInbound(
   chatId: string,
   platformId: string,
 ): StoredMessage | undefined {
-  const row = db
-    .prepare(
-      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND platform_id = ? AND direction = 'in'",
-    )
-    .get(channel, chatId, platformId) as MessageRow | undefined;
+  const row = sql(
+    db,
+    "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND platform_id = ? AND direction = 'in'",
+  ).get(channel, chatId, platformId) as MessageRow | undefined;
   return row && toMessage(row);
 }
 
 export function editMessage(db: Db, id: number, text: string, at: number): void {
-  db.prepare("UPDATE messages SET text = ?, edited_at = ? WHERE id = ?").run(text, at, id);
+  sql(db, "UPDATE messages SET text = ?, edited_at = ? WHERE id = ?").run(text, at, id);
 }
 
 export function markDeleted(db: Db, id: number): void {
-  db.prepare("UPDATE messages SET deleted = 1 WHERE id = ?").run(id);
+  sql(db, "UPDATE messages SET deleted = 1 WHERE id = ?").run(id);
 }
 
 export interface NewOutbound {
@@ -180,25 +175,24 @@ export interface NewOutbound {
 }
 
 export function insertOutbound(db: Db, message: NewOutbound): number {
-  const row = db
-    .prepare(
-      `INSERT INTO messages (channel, chat_id, direction, thread_id, sender_id, sender_name, text, timestamp, turn_through)
+  const row = sql(
+    db,
+    `INSERT INTO messages (channel, chat_id, direction, thread_id, sender_id, sender_name, text, timestamp, turn_through)
        VALUES (?, ?, 'out', ?, 'assistant', ?, ?, ?, ?) RETURNING id`,
-    )
-    .get(
-      message.channel,
-      message.chatId,
-      message.threadId ?? null,
-      message.senderName,
-      message.text,
-      message.timestamp,
-      message.turnThrough ?? null,
-    ) as { id: number };
+  ).get(
+    message.channel,
+    message.chatId,
+    message.threadId ?? null,
+    message.senderName,
+    message.text,
+    message.timestamp,
+    message.turnThrough ?? null,
+  ) as { id: number };
   return row.id;
 }
 
 export function setPlatformIds(db: Db, id: number, platformIds: string[]): void {
-  db.prepare("UPDATE messages SET platform_id = ? WHERE id = ?").run(platformIds.join(","), id);
+  sql(db, "UPDATE messages SET platform_id = ? WHERE id = ?").run(platformIds.join(","), id);
 }
 
 /**
@@ -211,17 +205,16 @@ export function findOutbound(
   chatId: string,
   platformId: string,
 ): StoredMessage | undefined {
-  const row = db
-    .prepare(
-      `SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out'
+  const row = sql(
+    db,
+    `SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out'
        AND instr(',' || platform_id || ',', ',' || ? || ',') > 0 ORDER BY id DESC LIMIT 1`,
-    )
-    .get(channel, chatId, platformId) as MessageRow | undefined;
+  ).get(channel, chatId, platformId) as MessageRow | undefined;
   return row && toMessage(row);
 }
 
 export function getMessage(db: Db, id: number): StoredMessage | undefined {
-  const row = db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
+  const row = sql(db, "SELECT * FROM messages WHERE id = ?").get(id) as MessageRow | undefined;
   return row && toMessage(row);
 }
 
@@ -236,11 +229,10 @@ export function inboundAfter(
   afterId: number,
 ): StoredMessage[] {
   return (
-    db
-      .prepare(
-        "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id > ? AND deleted = 0 AND answers IS NULL ORDER BY id",
-      )
-      .all(channel, chatId, afterId) as unknown as MessageRow[]
+    sql(
+      db,
+      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id > ? AND deleted = 0 AND answers IS NULL ORDER BY id",
+    ).all(channel, chatId, afterId) as unknown as MessageRow[]
   ).map(toMessage);
 }
 
@@ -252,11 +244,10 @@ export function repliesOfUnfinishedTurn(
   afterId: number,
 ): StoredMessage[] {
   return (
-    db
-      .prepare(
-        "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out' AND turn_through > ? ORDER BY id",
-      )
-      .all(channel, chatId, afterId) as unknown as MessageRow[]
+    sql(
+      db,
+      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out' AND turn_through > ? ORDER BY id",
+    ).all(channel, chatId, afterId) as unknown as MessageRow[]
   ).map(toMessage);
 }
 
@@ -266,16 +257,15 @@ export function history(
   chatId: string,
   options: { beforeId?: number; limit: number },
 ): StoredMessage[] {
-  const rows = db
-    .prepare(
-      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-    )
-    .all(
-      channel,
-      chatId,
-      options.beforeId ?? Number.MAX_SAFE_INTEGER,
-      options.limit,
-    ) as unknown as MessageRow[];
+  const rows = sql(
+    db,
+    "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+  ).all(
+    channel,
+    chatId,
+    options.beforeId ?? Number.MAX_SAFE_INTEGER,
+    options.limit,
+  ) as unknown as MessageRow[];
   return rows.reverse().map(toMessage);
 }
 
@@ -294,29 +284,27 @@ export function searchMessages(
     .filter(Boolean)
     .map((term) => `"${term}"`);
   if (terms.length === 0) return [];
-  const rows = db
-    .prepare(
-      `SELECT m.* FROM messages_fts f JOIN messages m ON m.id = f.rowid
+  const rows = sql(
+    db,
+    `SELECT m.* FROM messages_fts f JOIN messages m ON m.id = f.rowid
        WHERE messages_fts MATCH ? AND m.channel = ? AND m.chat_id = ? AND m.deleted = 0
        ORDER BY f.rank LIMIT ?`,
-    )
-    .all(terms.join(" "), channel, chatId, limit) as unknown as MessageRow[];
+  ).all(terms.join(" "), channel, chatId, limit) as unknown as MessageRow[];
   return rows.map(toMessage);
 }
 
 export function latestMessageId(db: Db): number {
-  const row = db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM messages").get() as { id: number };
+  const row = sql(db, "SELECT COALESCE(MAX(id), 0) AS id FROM messages").get() as { id: number };
   return row.id;
 }
 
 /** The texts of the replies written in a chat after a given message. */
 export function repliesAfter(db: Db, channel: string, chatId: string, afterId: number): string[] {
   return (
-    db
-      .prepare(
-        "SELECT text FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out' AND id > ? AND turn_through >= ? ORDER BY id",
-      )
-      .all(channel, chatId, afterId, afterId) as { text: string }[]
+    sql(
+      db,
+      "SELECT text FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out' AND id > ? AND turn_through >= ? ORDER BY id",
+    ).all(channel, chatId, afterId, afterId) as { text: string }[]
   ).map((row) => row.text);
 }
 
@@ -328,10 +316,14 @@ export function latestInbound(
   through: number,
   accept: (message: StoredMessage) => boolean,
 ): StoredMessage | undefined {
-  const rows = db
-    .prepare(
-      "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id <= ? ORDER BY id DESC LIMIT 50",
-    )
-    .all(channel, chatId, through) as unknown as MessageRow[];
-  return rows.map(toMessage).find(accept);
+  // Row by row: the first accepted one (usually the latest) ends the read.
+  const rows = sql(
+    db,
+    "SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'in' AND id <= ? ORDER BY id DESC LIMIT 50",
+  ).iterate(channel, chatId, through) as IterableIterator<MessageRow>;
+  for (const row of rows) {
+    const message = toMessage(row);
+    if (accept(message)) return message;
+  }
+  return undefined;
 }

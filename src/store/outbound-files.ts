@@ -1,6 +1,6 @@
 // Files agents sent: one per outbound message (its text is the caption), the bytes in the
 // host's copy named `stored` in DATA_DIR/store/outbound-files/ (data-layout.ts).
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export interface StoredOutboundFile {
   messageId: number;
@@ -30,13 +30,14 @@ function toFile(row: Row): StoredOutboundFile {
 }
 
 export function insertOutboundFile(db: Db, file: StoredOutboundFile): void {
-  db.prepare(
+  sql(
+    db,
     "INSERT INTO outbound_files (message_id, name, mime_type, size, stored) VALUES (?, ?, ?, ?, ?)",
   ).run(file.messageId, file.name, file.mimeType, file.size, file.stored);
 }
 
 export function getOutboundFile(db: Db, messageId: number): StoredOutboundFile | undefined {
-  const row = db.prepare("SELECT * FROM outbound_files WHERE message_id = ?").get(messageId) as
+  const row = sql(db, "SELECT * FROM outbound_files WHERE message_id = ?").get(messageId) as
     Row | undefined;
   return row && toFile(row);
 }
@@ -44,10 +45,9 @@ export function getOutboundFile(db: Db, messageId: number): StoredOutboundFile |
 /** The files of these messages, by message id (messages without one are absent). */
 export function outboundFilesOf(db: Db, messageIds: number[]): Map<number, StoredOutboundFile> {
   if (messageIds.length === 0) return new Map();
-  const rows = db
-    .prepare(
-      `SELECT * FROM outbound_files WHERE message_id IN (${messageIds.map(() => "?").join(",")})`,
-    )
-    .all(...messageIds) as unknown as Row[];
+  const rows = sql(
+    db,
+    `SELECT * FROM outbound_files WHERE message_id IN (${messageIds.map(() => "?").join(",")})`,
+  ).all(...messageIds) as unknown as Row[];
   return new Map(rows.map((row) => [row.message_id, toFile(row)]));
 }

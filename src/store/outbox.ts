@@ -1,5 +1,5 @@
 // Outbound deliveries: one row per reply, retried with backoff until sent or failed.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 import type { StoredOutboundFile } from "./outbound-files.ts";
 
 export interface OutboxItem {
@@ -71,51 +71,53 @@ export function enqueueDelivery(
   item: { messageId: number; channel: string; chatId: string; threadId?: string | undefined },
   now: number,
 ): number {
-  const row = db
-    .prepare(
-      `INSERT INTO outbox (message_id, channel, chat_id, thread_id, status, next_attempt_at, created_at)
+  const row = sql(
+    db,
+    `INSERT INTO outbox (message_id, channel, chat_id, thread_id, status, next_attempt_at, created_at)
        VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
-    )
-    .get(item.messageId, item.channel, item.chatId, item.threadId ?? null, now, now) as {
+  ).get(item.messageId, item.channel, item.chatId, item.threadId ?? null, now, now) as {
     id: number;
   };
   return row.id;
 }
 
 export function getDelivery(db: Db, id: number): OutboxItem | undefined {
-  const row = db.prepare(`${SELECT} WHERE o.id = ?`).get(id) as OutboxRow | undefined;
+  const row = sql(db, `${SELECT} WHERE o.id = ?`).get(id) as OutboxRow | undefined;
   return row && toItem(row);
 }
 
 export function pendingDeliveries(db: Db): OutboxItem[] {
   return (
-    db.prepare(`${SELECT} WHERE o.status = 'pending' ORDER BY o.id`).all() as unknown as OutboxRow[]
+    sql(db, `${SELECT} WHERE o.status = 'pending' ORDER BY o.id`).all() as unknown as OutboxRow[]
   ).map(toItem);
 }
 
 export function markSent(db: Db, id: number, now: number): void {
-  db.prepare(
+  sql(
+    db,
     "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
   ).run(now, id);
 }
 
 export function markRetry(db: Db, id: number, error: string, nextAttemptAt: number): void {
-  db.prepare(
+  sql(
+    db,
     "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
   ).run(error, nextAttemptAt, id);
 }
 
 export function markFailed(db: Db, id: number, error: string): void {
-  db.prepare(
+  sql(
+    db,
     "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
   ).run(error, id);
 }
 
 export function failedDeliveries(db: Db, limit: number): OutboxItem[] {
   return (
-    db
-      .prepare(`${SELECT} WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT ?`)
-      .all(limit) as unknown as OutboxRow[]
+    sql(db, `${SELECT} WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT ?`).all(
+      limit,
+    ) as unknown as OutboxRow[]
   ).map(toItem);
 }
 
@@ -126,10 +128,9 @@ export function sentAfter(
   chatId: string,
   afterMessageId: number,
 ): { id: number; text: string; createdAt: number }[] {
-  return db
-    .prepare(
-      `SELECT m.id, m.text, m.timestamp AS createdAt FROM outbox o JOIN messages m ON m.id = o.message_id
+  return sql(
+    db,
+    `SELECT m.id, m.text, m.timestamp AS createdAt FROM outbox o JOIN messages m ON m.id = o.message_id
        WHERE o.channel = ? AND o.chat_id = ? AND o.status = 'sent' AND m.id > ? ORDER BY m.id`,
-    )
-    .all(channel, chatId, afterMessageId) as { id: number; text: string; createdAt: number }[];
+  ).all(channel, chatId, afterMessageId) as { id: number; text: string; createdAt: number }[];
 }

@@ -2,7 +2,7 @@
 // edited as it grows. A row is written before the message is sent, its platform id as soon as
 // the send returns, and it is claimed by the outbox row of the final answer that replaces it.
 // An unclaimed row found at startup belongs to a turn that never finished.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export interface Preview {
   id: number;
@@ -33,34 +33,35 @@ function toPreview(row: PreviewRow): Preview {
 }
 
 export function insertPreview(db: Db, channel: string, chatId: string, now: number): number {
-  const row = db
-    .prepare("INSERT INTO previews (channel, chat_id, created_at) VALUES (?, ?, ?) RETURNING id")
-    .get(channel, chatId, now) as { id: number };
+  const row = sql(
+    db,
+    "INSERT INTO previews (channel, chat_id, created_at) VALUES (?, ?, ?) RETURNING id",
+  ).get(channel, chatId, now) as { id: number };
   return row.id;
 }
 
 export function setPreviewPlatformId(db: Db, id: number, platformId: string): void {
-  db.prepare("UPDATE previews SET platform_id = ? WHERE id = ?").run(platformId, id);
+  sql(db, "UPDATE previews SET platform_id = ? WHERE id = ?").run(platformId, id);
 }
 
 /** Hands the preview to the outbox row that will replace it with the final text. */
 export function claimPreview(db: Db, id: number, outboxId: number): void {
-  db.prepare("UPDATE previews SET outbox_id = ? WHERE id = ?").run(outboxId, id);
+  sql(db, "UPDATE previews SET outbox_id = ? WHERE id = ?").run(outboxId, id);
 }
 
 export function previewOfDelivery(db: Db, outboxId: number): Preview | undefined {
-  const row = db.prepare("SELECT * FROM previews WHERE outbox_id = ?").get(outboxId) as
+  const row = sql(db, "SELECT * FROM previews WHERE outbox_id = ?").get(outboxId) as
     PreviewRow | undefined;
   return row && toPreview(row);
 }
 
 export function getPreview(db: Db, id: number): Preview | undefined {
-  const row = db.prepare("SELECT * FROM previews WHERE id = ?").get(id) as PreviewRow | undefined;
+  const row = sql(db, "SELECT * FROM previews WHERE id = ?").get(id) as PreviewRow | undefined;
   return row && toPreview(row);
 }
 
 export function deletePreview(db: Db, id: number): void {
-  db.prepare("DELETE FROM previews WHERE id = ?").run(id);
+  sql(db, "DELETE FROM previews WHERE id = ?").run(id);
 }
 
 /**
@@ -69,11 +70,10 @@ export function deletePreview(db: Db, id: number): void {
  */
 export function orphanedPreviews(db: Db): Preview[] {
   return (
-    db
-      .prepare(
-        `SELECT p.* FROM previews p LEFT JOIN outbox o ON o.id = p.outbox_id
+    sql(
+      db,
+      `SELECT p.* FROM previews p LEFT JOIN outbox o ON o.id = p.outbox_id
          WHERE o.id IS NULL OR o.status != 'pending' ORDER BY p.id`,
-      )
-      .all() as unknown as PreviewRow[]
+    ).all() as unknown as PreviewRow[]
   ).map(toPreview);
 }

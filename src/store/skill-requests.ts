@@ -1,5 +1,5 @@
 // Skill installs the main chat's agent asked for, waiting for the owner's decision.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export type SkillRequestStatus = "pending" | "installed" | "rejected" | "failed";
 
@@ -28,31 +28,31 @@ export function insertSkillRequest(
   request: Pick<SkillRequest, "requestedBy" | "url" | "ref" | "subpath" | "target" | "reason">,
   now: number,
 ): SkillRequest {
-  return db
-    .prepare(
-      `INSERT INTO skill_requests (requested_by, url, ref, subpath, target, reason, created_at)
+  return sql(
+    db,
+    `INSERT INTO skill_requests (requested_by, url, ref, subpath, target, reason, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-    )
-    .get(
-      request.requestedBy,
-      request.url,
-      request.ref,
-      request.subpath,
-      request.target,
-      request.reason,
-      now,
-    ) as unknown as SkillRequest;
+  ).get(
+    request.requestedBy,
+    request.url,
+    request.ref,
+    request.subpath,
+    request.target,
+    request.reason,
+    now,
+  ) as unknown as SkillRequest;
 }
 
 export function getSkillRequest(db: Db, id: number): SkillRequest | undefined {
-  return db.prepare(`SELECT ${COLUMNS} FROM skill_requests WHERE id = ?`).get(id) as
+  return sql(db, `SELECT ${COLUMNS} FROM skill_requests WHERE id = ?`).get(id) as
     SkillRequest | undefined;
 }
 
 export function pendingSkillRequests(db: Db): SkillRequest[] {
-  return db
-    .prepare(`SELECT ${COLUMNS} FROM skill_requests WHERE status = 'pending' ORDER BY id`)
-    .all() as unknown as SkillRequest[];
+  return sql(
+    db,
+    `SELECT ${COLUMNS} FROM skill_requests WHERE status = 'pending' ORDER BY id`,
+  ).all() as unknown as SkillRequest[];
 }
 
 /** Records the owner's decision on a pending request; false if it was no longer pending. */
@@ -63,10 +63,9 @@ export function decideSkillRequest(
   outcome: string | null,
   now: number,
 ): boolean {
-  const result = db
-    .prepare(
-      "UPDATE skill_requests SET status = ?, outcome = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
-    )
-    .run(status, outcome, now, id);
+  const result = sql(
+    db,
+    "UPDATE skill_requests SET status = ?, outcome = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+  ).run(status, outcome, now, id);
   return Number(result.changes) === 1;
 }

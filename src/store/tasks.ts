@@ -1,6 +1,6 @@
 // Scheduled tasks and their runs, as stored. When a slot comes and what follows it is the
 // scheduler's (scheduler/slots.ts), which claims a slot with these inside one transaction.
-import { transaction, type Db } from "./db.ts";
+import { transaction, type Db, sql } from "./db.ts";
 
 export type ScheduleKind = "cron" | "interval" | "once";
 
@@ -144,30 +144,29 @@ function clip(text: string, max: number): string {
 
 export function createTask(db: Db, input: NewTask, now: number): Task {
   const { schedule, anchorAt, nextRunAt } = input.plan;
-  const row = db
-    .prepare(
-      `INSERT INTO tasks (group_id, prompt, schedule_kind, schedule_expr, schedule_timezone,
+  const row = sql(
+    db,
+    `INSERT INTO tasks (group_id, prompt, schedule_kind, schedule_expr, schedule_timezone,
          anchor_at, context_mode, script, status, next_run_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING *`,
-    )
-    .get(
-      input.groupId,
-      input.prompt,
-      schedule.kind,
-      schedule.expr,
-      schedule.timezone,
-      anchorAt,
-      input.contextMode,
-      input.script,
-      nextRunAt,
-      now,
-      now,
-    ) as unknown as TaskRow;
+  ).get(
+    input.groupId,
+    input.prompt,
+    schedule.kind,
+    schedule.expr,
+    schedule.timezone,
+    anchorAt,
+    input.contextMode,
+    input.script,
+    nextRunAt,
+    now,
+    now,
+  ) as unknown as TaskRow;
   return toTask(row);
 }
 
 export function getTask(db: Db, id: number): Task | undefined {
-  const row = db.prepare("SELECT * FROM tasks WHERE id = ?").get(id) as TaskRow | undefined;
+  const row = sql(db, "SELECT * FROM tasks WHERE id = ?").get(id) as TaskRow | undefined;
   return row && toTask(row);
 }
 
@@ -175,9 +174,10 @@ export function listTasks(
   db: Db,
   filter: { groupId?: number; statuses?: TaskStatus[] } = {},
 ): Task[] {
-  const rows = db
-    .prepare("SELECT * FROM tasks WHERE (? IS NULL OR group_id = ?) ORDER BY id")
-    .all(filter.groupId ?? null, filter.groupId ?? null) as unknown as TaskRow[];
+  const rows = sql(db, "SELECT * FROM tasks WHERE (? IS NULL OR group_id = ?) ORDER BY id").all(
+    filter.groupId ?? null,
+    filter.groupId ?? null,
+  ) as unknown as TaskRow[];
   const statuses = filter.statuses;
   return rows.map(toTask).filter((task) => !statuses || statuses.includes(task.status));
 }
@@ -188,58 +188,54 @@ export function updateTask(db: Db, id: number, patch: TaskPatch, now: number): T
     if (!task) return undefined;
     const plan = patch.plan;
     const revive = plan !== undefined && (task.status === "completed" || task.status === "missed");
-    const row = db
-      .prepare(
-        `UPDATE tasks SET prompt = ?, context_mode = ?, script = ?, schedule_kind = ?,
+    const row = sql(
+      db,
+      `UPDATE tasks SET prompt = ?, context_mode = ?, script = ?, schedule_kind = ?,
            schedule_expr = ?, schedule_timezone = ?, anchor_at = ?, next_run_at = ?, status = ?,
            updated_at = ?
          WHERE id = ? RETURNING *`,
-      )
-      .get(
-        patch.prompt ?? task.prompt,
-        patch.contextMode ?? task.contextMode,
-        patch.script === undefined ? task.script : patch.script,
-        plan?.schedule.kind ?? task.schedule.kind,
-        plan?.schedule.expr ?? task.schedule.expr,
-        plan?.schedule.timezone ?? patch.timezone ?? task.schedule.timezone,
-        plan?.anchorAt ?? task.anchorAt,
-        plan?.nextRunAt ?? task.nextRunAt,
-        revive ? "active" : task.status,
-        now,
-        id,
-      ) as unknown as TaskRow;
+    ).get(
+      patch.prompt ?? task.prompt,
+      patch.contextMode ?? task.contextMode,
+      patch.script === undefined ? task.script : patch.script,
+      plan?.schedule.kind ?? task.schedule.kind,
+      plan?.schedule.expr ?? task.schedule.expr,
+      plan?.schedule.timezone ?? patch.timezone ?? task.schedule.timezone,
+      plan?.anchorAt ?? task.anchorAt,
+      plan?.nextRunAt ?? task.nextRunAt,
+      revive ? "active" : task.status,
+      now,
+      id,
+    ) as unknown as TaskRow;
     return toTask(row);
   });
 }
 
 /** Pauses an active task; undefined when there is no active task with this id. */
 export function pauseTask(db: Db, id: number, now: number): Task | undefined {
-  const row = db
-    .prepare(
-      "UPDATE tasks SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active' RETURNING *",
-    )
-    .get(now, id) as TaskRow | undefined;
+  const row = sql(
+    db,
+    "UPDATE tasks SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active' RETURNING *",
+  ).get(now, id) as TaskRow | undefined;
   return row && toTask(row);
 }
 
 /** Makes a task active again with its next slot at `nextRunAt` (the scheduler decides when). */
 export function activateTask(db: Db, id: number, nextRunAt: number, now: number): Task {
-  const row = db
-    .prepare(
-      "UPDATE tasks SET status = 'active', next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *",
-    )
-    .get(nextRunAt, now, id) as unknown as TaskRow;
+  const row = sql(
+    db,
+    "UPDATE tasks SET status = 'active', next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *",
+  ).get(nextRunAt, now, id) as unknown as TaskRow;
   return toTask(row);
 }
 
 /** Cancels an active or paused task; undefined when there is none with this id. */
 export function cancelTask(db: Db, id: number, now: number): Task | undefined {
-  const row = db
-    .prepare(
-      `UPDATE tasks SET status = 'cancelled', next_run_at = NULL, updated_at = ?
+  const row = sql(
+    db,
+    `UPDATE tasks SET status = 'cancelled', next_run_at = NULL, updated_at = ?
        WHERE id = ? AND status IN ('active', 'paused') RETURNING *`,
-    )
-    .get(now, id) as TaskRow | undefined;
+  ).get(now, id) as TaskRow | undefined;
   return row && toTask(row);
 }
 
@@ -251,7 +247,7 @@ const DUE = `status = 'active' AND next_run_at IS NOT NULL
  * out: its slot waits for that run to finish, so runs of one task never overlap.
  */
 export function nextDueAt(db: Db): number | undefined {
-  const row = db.prepare(`SELECT MIN(next_run_at) AS at FROM tasks WHERE ${DUE}`).get() as {
+  const row = sql(db, `SELECT MIN(next_run_at) AS at FROM tasks WHERE ${DUE}`).get() as {
     at: number | null;
   };
   return row.at ?? undefined;
@@ -259,11 +255,10 @@ export function nextDueAt(db: Db): number | undefined {
 
 /** The task whose slot is earliest among those due at `now`, if any. */
 export function firstDueTask(db: Db, now: number): Task | undefined {
-  const row = db
-    .prepare(
-      `SELECT * FROM tasks WHERE ${DUE} AND next_run_at <= ? ORDER BY next_run_at, id LIMIT 1`,
-    )
-    .get(now) as TaskRow | undefined;
+  const row = sql(
+    db,
+    `SELECT * FROM tasks WHERE ${DUE} AND next_run_at <= ? ORDER BY next_run_at, id LIMIT 1`,
+  ).get(now) as TaskRow | undefined;
   return row && toTask(row);
 }
 
@@ -279,20 +274,19 @@ export function advanceTask(
   },
   now: number,
 ): Task {
-  const row = db
-    .prepare(
-      `UPDATE tasks SET status = ?, next_run_at = ?, last_run_at = ?, updated_at = ?,
+  const row = sql(
+    db,
+    `UPDATE tasks SET status = ?, next_run_at = ?, last_run_at = ?, updated_at = ?,
          last_result = COALESCE(?, last_result)
        WHERE id = ? RETURNING *`,
-    )
-    .get(
-      change.status,
-      change.nextRunAt,
-      change.lastRunAt,
-      now,
-      change.lastResult,
-      id,
-    ) as unknown as TaskRow;
+  ).get(
+    change.status,
+    change.nextRunAt,
+    change.lastRunAt,
+    now,
+    change.lastResult,
+    id,
+  ) as unknown as TaskRow;
   return toTask(row);
 }
 
@@ -301,19 +295,18 @@ export function insertRun(
   db: Db,
   run: Pick<TaskRun, "taskId" | "scheduledFor" | "startedAt" | "endedAt" | "status" | "error">,
 ): TaskRun {
-  const row = db
-    .prepare(
-      `INSERT INTO task_runs (task_id, scheduled_for, started_at, ended_at, status, error)
+  const row = sql(
+    db,
+    `INSERT INTO task_runs (task_id, scheduled_for, started_at, ended_at, status, error)
        VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-    )
-    .get(
-      run.taskId,
-      run.scheduledFor,
-      run.startedAt,
-      run.endedAt,
-      run.status,
-      run.error,
-    ) as unknown as RunRow;
+  ).get(
+    run.taskId,
+    run.scheduledFor,
+    run.startedAt,
+    run.endedAt,
+    run.status,
+    run.error,
+  ) as unknown as RunRow;
   return toRun(row);
 }
 
@@ -338,20 +331,19 @@ export function finishRun(
   return transaction(db, () => {
     const result = outcome.status === "failed" ? null : (outcome.result ?? null);
     const error = outcome.status === "failed" ? outcome.error : null;
-    const row = db
-      .prepare(
-        `UPDATE task_runs SET status = ?, result = ?, error = ?, ended_at = ?
+    const row = sql(
+      db,
+      `UPDATE task_runs SET status = ?, result = ?, error = ?, ended_at = ?
          WHERE id = ? AND status = 'running' RETURNING task_id`,
-      )
-      .get(
-        outcome.status,
-        result === null ? null : clip(result, MAX_RUN_TEXT),
-        error === null ? null : clip(error, MAX_RUN_TEXT),
-        now,
-        runId,
-      ) as { task_id: number } | undefined;
+    ).get(
+      outcome.status,
+      result === null ? null : clip(result, MAX_RUN_TEXT),
+      error === null ? null : clip(error, MAX_RUN_TEXT),
+      now,
+      runId,
+    ) as { task_id: number } | undefined;
     if (!row) return false;
-    db.prepare("UPDATE tasks SET last_result = ?, updated_at = ? WHERE id = ?").run(
+    sql(db, "UPDATE tasks SET last_result = ?, updated_at = ? WHERE id = ?").run(
       clip(summarize(outcome), MAX_LAST_RESULT),
       now,
       row.task_id,
@@ -363,13 +355,13 @@ export function finishRun(
 /** Marks runs left `running` by a process that died as failed; returns how many there were. */
 export function recoverInterruptedRuns(db: Db, now: number): number {
   return transaction(db, () => {
-    const rows = db
-      .prepare(
-        `UPDATE task_runs SET status = 'failed', error = 'interrupted by restart', ended_at = ?
+    const rows = sql(
+      db,
+      `UPDATE task_runs SET status = 'failed', error = 'interrupted by restart', ended_at = ?
          WHERE status = 'running' RETURNING task_id`,
-      )
-      .all(now) as unknown as { task_id: number }[];
-    const mark = db.prepare(
+    ).all(now) as unknown as { task_id: number }[];
+    const mark = sql(
+      db,
       "UPDATE tasks SET last_result = 'failed: interrupted by restart', updated_at = ? WHERE id = ?",
     );
     for (const row of rows) mark.run(now, row.task_id);
@@ -378,16 +370,15 @@ export function recoverInterruptedRuns(db: Db, now: number): number {
 }
 
 export function getRun(db: Db, id: number): TaskRun | undefined {
-  const row = db.prepare("SELECT * FROM task_runs WHERE id = ?").get(id) as RunRow | undefined;
+  const row = sql(db, "SELECT * FROM task_runs WHERE id = ?").get(id) as RunRow | undefined;
   return row && toRun(row);
 }
 
 /** The newest runs of a task first. */
 export function listRuns(db: Db, taskId: number, limit = 20): TaskRun[] {
-  const rows = db
-    .prepare(
-      "SELECT * FROM task_runs WHERE task_id = ? ORDER BY scheduled_for DESC, id DESC LIMIT ?",
-    )
-    .all(taskId, limit) as unknown as RunRow[];
+  const rows = sql(
+    db,
+    "SELECT * FROM task_runs WHERE task_id = ? ORDER BY scheduled_for DESC, id DESC LIMIT ?",
+  ).all(taskId, limit) as unknown as RunRow[];
   return rows.map(toRun);
 }

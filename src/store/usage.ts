@@ -1,5 +1,5 @@
 // Token usage per model response, as the credential proxy observed it.
-import type { Db } from "./db.ts";
+import { type Db, sql } from "./db.ts";
 
 export interface UsageRecord {
   groupId: number | null;
@@ -12,7 +12,8 @@ export interface UsageRecord {
 }
 
 export function recordUsage(db: Db, usage: UsageRecord): void {
-  db.prepare(
+  sql(
+    db,
     `INSERT INTO usage (group_id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -34,12 +35,11 @@ export interface UsageTotals {
 }
 
 export function usageSince(db: Db, since: number): UsageTotals[] {
-  return db
-    .prepare(
-      `SELECT group_id AS groupId, COUNT(*) AS requests, SUM(input_tokens + cache_read_tokens + cache_write_tokens) AS inputTokens,
+  return sql(
+    db,
+    `SELECT group_id AS groupId, COUNT(*) AS requests, SUM(input_tokens + cache_read_tokens + cache_write_tokens) AS inputTokens,
          SUM(output_tokens) AS outputTokens FROM usage WHERE at >= ? GROUP BY group_id ORDER BY group_id`,
-    )
-    .all(since) as unknown as UsageTotals[];
+  ).all(since) as unknown as UsageTotals[];
 }
 
 export interface UsageRow extends UsageRecord {
@@ -51,18 +51,19 @@ const ROW_COLUMNS = `id, group_id AS groupId, model, input_tokens AS inputTokens
 
 /** Usage recorded at `from` ≤ at < `to`. */
 export function usageBetween(db: Db, from: number, to: number): UsageRow[] {
-  return db
-    .prepare(`SELECT ${ROW_COLUMNS} FROM usage WHERE at >= ? AND at < ? ORDER BY id`)
-    .all(from, to) as unknown as UsageRow[];
+  return sql(db, `SELECT ${ROW_COLUMNS} FROM usage WHERE at >= ? AND at < ? ORDER BY id`).all(
+    from,
+    to,
+  ) as unknown as UsageRow[];
 }
 
 /** Usage recorded after the row `afterId`, in the order it was recorded. */
 export function usageAfter(db: Db, afterId: number): UsageRow[] {
-  return db
-    .prepare(`SELECT ${ROW_COLUMNS} FROM usage WHERE id > ? ORDER BY id`)
-    .all(afterId) as unknown as UsageRow[];
+  return sql(db, `SELECT ${ROW_COLUMNS} FROM usage WHERE id > ? ORDER BY id`).all(
+    afterId,
+  ) as unknown as UsageRow[];
 }
 
 export function lastUsageId(db: Db): number {
-  return (db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM usage").get() as { id: number }).id;
+  return (sql(db, "SELECT COALESCE(MAX(id), 0) AS id FROM usage").get() as { id: number }).id;
 }

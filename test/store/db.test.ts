@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { migrate, openDb, transaction } from "../../src/store/db.ts";
+import { migrate, openDb, sql, transaction } from "../../src/store/db.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { insertInbound } from "../../src/store/messages.ts";
 import { openTempStore } from "../helpers/store.ts";
@@ -73,4 +73,31 @@ test("transaction commits, rolls back on error and joins an outer transaction", 
   );
   assert.equal(count(), 1);
   assert.equal(db.isTransaction, false);
+});
+
+test("sql compiles a statement once per database and reuses it", (t) => {
+  const first = openTempStore();
+  const second = openTempStore();
+  t.after(() => {
+    first.close();
+    second.close();
+  });
+  const text = "SELECT COUNT(*) AS n FROM messages";
+  const statement = sql(first.db, text);
+  assert.equal(sql(first.db, text), statement);
+  assert.notEqual(sql(second.db, text), statement);
+  assert.deepEqual({ ...(statement.get() as object) }, { n: 0 });
+  insertInbound(first.db, inbound);
+  assert.deepEqual({ ...(sql(first.db, text).get() as object) }, { n: 1 });
+});
+
+test("sql keeps a bounded number of statements, dropping the oldest", (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  const oldest = sql(store.db, "SELECT 0");
+  for (let i = 1; i <= 600; i++) sql(store.db, `SELECT ${i}`);
+  // The oldest was dropped: asking again compiles a new one.
+  assert.notEqual(sql(store.db, "SELECT 0"), oldest);
+  const recent = sql(store.db, "SELECT 600");
+  assert.equal(sql(store.db, "SELECT 600"), recent);
 });
