@@ -13,6 +13,7 @@ import {
   ButtonStyle,
   ComponentType,
   MessageType,
+  Options,
   Partials,
   Routes,
 } from "discord.js";
@@ -66,6 +67,13 @@ const DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 const LOGIN_RETRY_BASE_MS = 1_000;
 const LOGIN_RETRY_MAX_MS = 60_000;
 const REMEMBERED_REACTIONS = 1_000;
+/**
+ * Messages discord.js keeps per channel (its default is 200, each with its reactions and
+ * mentions). Only the embed-only-update check below reads them, and link previews load
+ * within seconds: a few recent ones do. With more, every channel's cache grows for hours
+ * before it levels off, which reads as a leak in a long run.
+ */
+export const MESSAGES_KEPT_PER_CHANNEL = 20;
 // Agent text may contain "@everyone" or role mentions; only explicit user mentions ping.
 const ALLOWED_MENTIONS = { parse: ["users"], replied_user: true };
 const TOKEN_REJECTED =
@@ -370,6 +378,10 @@ export class DiscordChannel implements Channel {
       // Channel: DM channels are never cached up front. Message: edits and deletes of
       // messages from before this process started still arrive.
       partials: [Partials.Channel, Partials.Message],
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        MessageManager: MESSAGES_KEPT_PER_CHANNEL,
+      }),
       ...(this.#options.apiUrl ? { rest: { api: this.#options.apiUrl } } : {}),
     });
     client.on(Events.ClientReady, (ready) => {

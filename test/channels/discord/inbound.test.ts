@@ -6,7 +6,10 @@ import type { RecordingHost } from "../../fakes/discord/harness.ts";
 import { startDiscordFake } from "../../fakes/discord/server.ts";
 import type { DiscordFake } from "../../fakes/discord/server.ts";
 import type { InboundMessage } from "../../../src/channels/channel.ts";
-import type { DiscordChannel } from "../../../src/channels/discord/channel.ts";
+import {
+  MESSAGES_KEPT_PER_CHANNEL,
+  type DiscordChannel,
+} from "../../../src/channels/discord/channel.ts";
 import { AttachmentTooLargeError } from "../../../src/channels/discord/download.ts";
 import { mentionsTrigger } from "../../../src/channels/mention.ts";
 
@@ -285,5 +288,23 @@ describe("Discord channel: inbound", () => {
     assert.equal(edit.text, "typo crabs");
     assert.ok(edit.timestamp > 0);
     assert.deepEqual(deletion, { type: "delete", chatId: GENERAL, messageId: injected.id });
+  });
+
+  it("keeps only the latest messages of a channel, not discord.js's default 200", async () => {
+    const first = fake.injectMessage({ channelId: GENERAL, author: BOB, content: "kept 0" });
+    for (let i = 1; i <= MESSAGES_KEPT_PER_CHANNEL; i++)
+      fake.injectMessage({ channelId: GENERAL, author: BOB, content: `kept ${i}` });
+    const latest = await host.waitForMessage(`kept ${MESSAGES_KEPT_PER_CHANNEL}`);
+    // An embed-only update (same text) is dropped only for a message still held; the
+    // oldest is no longer held, so its update comes through as an edit.
+    fake.injectEdit({ channelId: GENERAL, messageId: latest.messageId, content: latest.text });
+    fake.injectEdit({ channelId: GENERAL, messageId: first.id, content: "kept 0" });
+    await host.waitFor(
+      () => host.events.some((event) => event.type === "edit" && event.messageId === first.id),
+      "the update of a message no longer held",
+    );
+    assert.ok(
+      !host.events.some((event) => event.type === "edit" && event.messageId === latest.messageId),
+    );
   });
 });
