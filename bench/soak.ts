@@ -202,8 +202,13 @@ export async function runSoak(
       "the heap snapshot",
       120_000,
     );
-    // The snapshot is written on the main thread: an answer means the file is complete.
-    await api(service, "/api/status");
+    // The snapshot is written on the main thread: an answer means the file is complete. A
+    // kept-alive connection may have been closed meanwhile, so a failed ask is asked again.
+    await waitFor(
+      async () => (await api(service, "/api/status").catch(() => undefined))?.ok || undefined,
+      "the service to answer after the snapshot",
+      120_000,
+    );
     progress(`soak: heap snapshot (${label}) in ${join(heapDir, file)}`);
   };
   let rampSnapshot: Promise<void> | undefined;
