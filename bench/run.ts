@@ -30,7 +30,7 @@ import {
   waitFor,
   type Service,
 } from "../test/e2e/harness.ts";
-import { openChat, type ChatClient, type RoundTrip } from "./chat-client.ts";
+import { openChat, type ChatClient, type RoundTrip, type StopTrip } from "./chat-client.ts";
 import { BENCH_OWNER, discordChat } from "./discord-chat.ts";
 import { ModelCallTimer, type ModelCall } from "./model-timing.ts";
 import { processTree, rssMb, treeMemory } from "./proc-memory.ts";
@@ -71,6 +71,9 @@ const MARKER = /\[bench-[a-z]+-\d+\]/;
 const STREAM_MESSAGES = Number(process.env.BENCH_STREAM_MESSAGES ?? 20);
 const STREAM_PIECES = 40;
 const STREAM_PIECE_MS = 25;
+// The stop phase: replies the model would hold for a minute, stopped at their first piece.
+const STOP_MESSAGES = Number(process.env.BENCH_STOP_MESSAGES ?? 5);
+const HELD_REPLY_MS = 60_000;
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
@@ -235,11 +238,28 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   }
 
   const modelCalls = { main: 0, side: 0 };
+  // A held reply's second piece: after a minute, or at once when the bench ends.
+  const holds = new Set<() => void>();
+  const held = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, HELD_REPLY_MS);
+      holds.add(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  cleanups.push(() => {
+    for (const release of holds) release();
+  });
   // The reply is the message's marker only: an echo would make each system's history grow
   // with its own prompt format, and with it the agent's work per turn.
   const fake = await startAnthropicFake((request, context) => {
     modelCalls[context.main ? "main" : "side"]++;
     const marker = MARKER.exec(lastUserText(request))?.[0];
+    if (marker?.startsWith("[bench-hold-")) {
+      const pieces = ["Let me think about this for a long while ", marker];
+      return { slow: { pieces, before: () => held() } };
+    }
     if (marker?.startsWith("[bench-stream-")) {
       const pieces = Array.from({ length: STREAM_PIECES }, (_, i) => `word${i} `);
       pieces.push(marker);
@@ -418,6 +438,25 @@ async function main(cleanups: Cleanup[]): Promise<void> {
     `streaming: first visible token p50 ${streaming.first_visible_token_ms?.p50} ms, full reply p50 ${streaming.full_reply_ms.p50} ms`,
   );
 
+  progress(`stop phase: ${STOP_MESSAGES} turns held for ${HELD_REPLY_MS / 1000} s, stopped`);
+  const stops: StopTrip[] = [];
+  for (let i = 1; i <= STOP_MESSAGES; i++) {
+    stops.push(
+      await pincerChat.stopTrip(`think hard [bench-hold-${i}]`, () =>
+        api(pincer, "/api/chat/stop", { method: "POST" }),
+      ),
+    );
+  }
+  const stop_turn = {
+    messages: stops.length,
+    held_reply_ms: HELD_REPLY_MS,
+    stop_to_stopped_message_ms: summarize(stops.map((trip) => trip.stoppedMs)),
+    stop_to_idle_ms: summarize(stops.map((trip) => trip.idleMs)),
+  };
+  progress(
+    `stop: "Stopped." p50 ${stop_turn.stop_to_stopped_message_ms.p50} ms, agent idle p50 ${stop_turn.stop_to_idle_ms.p50} ms after the stop`,
+  );
+
   progress(`bulk phase: Pincer up to ${TOTAL_MESSAGES} messages, sequential`);
   const bulk: Sample[] = [];
   while (sent < TOTAL_MESSAGES) {
@@ -509,6 +548,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
       warm: pincerWarmStats,
       bulk: { messages: bulk.length, ...latencyBreakdown(bulk), latency_ms_by_hundred: byHundred },
       streaming,
+      stop_turn,
       host_rss_mb: { idle: idleRss, ...rssAt },
       agent_memory: agentAt,
       model_requests: shapes.pincer,

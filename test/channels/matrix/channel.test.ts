@@ -17,12 +17,14 @@ const text = (body: string) => ({ msgtype: "m.text", body });
 async function setup(t: TestContext) {
   const fake = await startMatrixFake();
   const stateDir = await mkdtemp(join(tmpdir(), "pincer-matrix-"));
+  const started: MatrixChannel[] = [];
+  // One hook, in this order: a channel still syncing would write its token into the folder
+  // being removed, and a failed removal must not leave a channel retrying forever.
   t.after(async () => {
+    await Promise.all(started.map((channel) => channel.stop()));
     await fake.close();
     await rm(stateDir, { recursive: true, force: true });
   });
-  const started: MatrixChannel[] = [];
-  t.after(() => Promise.all(started.map((channel) => channel.stop())));
   const start = async () => {
     const host = new RecordingHost();
     const channel = new MatrixChannel({
