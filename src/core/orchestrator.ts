@@ -120,13 +120,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       logger: options.logger,
       sessionOf: (groupId) => this.pool.get(groupId),
     });
-    this.startSession =
-      options.startSession ??
-      realSessions(options, {
-        reply: (group, text, turnThrough, file) =>
-          this.replies.reply(group, text, turnThrough, file),
-        ask: this.replies.ask,
-      });
+    this.startSession = options.startSession ?? realSessions(options, this.replies);
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -154,7 +148,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       logger: options.logger,
       maxAttachmentBytes: options.maxAttachmentBytes,
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
-      reply: (group, text, turnThrough) => this.replies.reply(group, text, turnThrough),
+      reply: this.replies.reply,
       dispatch: (groupId) => this.dispatch(groupId),
       afterReplies: (channel, chatId, change) =>
         options.delivery.afterReplies(channel, chatId, change),

@@ -13,7 +13,6 @@ import type { DiskSpace } from "./disk-space.ts";
 import type { LiveReplies } from "./live-replies.ts";
 import type { Questions } from "./questions.ts";
 import { triggers } from "./router.ts";
-import type { TakenFile } from "./send-file.ts";
 
 export interface TurnRepliesOptions {
   db: Db;
@@ -45,9 +44,10 @@ export class TurnReplies {
   /**
    * Queues a reply; one written by a turn goes into the thread of the message it answers and
    * replaces the turn's preview, if one is showing. A file cannot replace a text preview:
-   * a status preview would sit above it, so it goes (as before a question).
+   * a status preview would sit above it, so it goes (as before a question). Bound, as `ask`
+   * is: both are handed on as they are (to the chat tools, inbound, scheduled turns).
    */
-  reply(group: Group, text: string, turnThrough: number | undefined, file?: TakenFile): void {
+  readonly reply: ChatToolDeps["reply"] = (group, text, turnThrough, file) => {
     const { live } = this.options;
     if (file && turnThrough !== undefined) live.finish(group);
     const previewId = turnThrough === undefined || file ? undefined : live.claim(group);
@@ -62,7 +62,7 @@ export class TurnReplies {
         previewId,
       }),
     );
-  }
+  };
 
   /** ask_user: the question goes where the turn's replies go (see Questions). */
   readonly ask: ChatToolDeps["ask"] = (group, question, choices, turnThrough, signal) => {
