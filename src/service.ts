@@ -1,33 +1,23 @@
 // Wiring only: config → store → proxy → channels → orchestrator → HTTP server (main.ts starts it).
 import { mkdirSync } from "node:fs";
-import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Channel } from "./channels/channel.ts";
-import { WebChannel, WEB_CHAT_ID } from "./channels/web.ts";
+import { WebChannel, webMainGroup } from "./channels/web.ts";
 import { ChannelSupervisor } from "./channels/supervisor.ts";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { ConfigError, type Config } from "./config.ts";
 import { createLogger, registerSecret, type Logger } from "./log.ts";
 import { consoleDestination } from "./log-console.ts";
 import { routeConsoleToLogger } from "./console-capture.ts";
 import { openDb } from "./store/db.ts";
-import { getGroup, getGroupByChat, insertGroup, listGroups } from "./store/groups.ts";
+import { getGroup, listGroups } from "./store/groups.ts";
 import { recordUsage } from "./store/usage.ts";
 import { CredentialProxy, DEFAULT_MODEL_URL, type Upstream } from "./agent/credential-proxy.ts";
 import { Budget } from "./budget/budget.ts";
-import { AgentIsolation } from "./agent/isolation/agent-isolation.ts";
-import { clampLimits, ownHardLimits } from "./agent/isolation/limits.ts";
+import { setUpIsolation } from "./agent/isolation/setup.ts";
 import { ensureGlobalMemory, globalMemoryTools } from "./agent/global-memory.ts";
-import {
-  adminTokenFile,
-  databaseFile,
-  dataPaths,
-  globalMemoryDir,
-  outboundFilesDir,
-  settingsFile,
-} from "./data-layout.ts";
-import { MODEL_SETTINGS, readSettingsFile, Settings } from "./settings/settings.ts";
-import { reclaimHostFiles } from "./agent/isolation/ownership.ts";
+import { databaseFile, dataPaths, outboundFilesDir, settingsFile } from "./data-layout.ts";
+import { loadWithSettings, MODEL_SETTINGS, Settings } from "./settings/settings.ts";
 import { Delivery } from "./core/delivery.ts";
 import { DiskSpace } from "./core/disk-space.ts";
 import { DiskQuota } from "./core/disk-quota.ts";
@@ -52,6 +42,7 @@ import { approvalCommand } from "./mcp/servers.ts";
 import { allSecrets } from "./store/host-secrets.ts";
 import { allMcpOAuthTokens } from "./store/mcp-oauth.ts";
 import { ensureDataDir, listenError, StartupError } from "./startup-errors.ts";
+import { stopOnSignals } from "./shutdown.ts";
 
 const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
 /**
@@ -59,8 +50,6 @@ const BUNDLED_SKILLS = fileURLToPath(new URL("../skills", import.meta.url));
  * without it: a server that hangs must not hold up the answer for a whole call timeout.
  */
 const MCP_CONNECT_TIMEOUT_MS = 10_000;
-/** How long closing up may take after the running turns' grace period, before exiting anyway. */
-const SHUTDOWN_CLEANUP_MS = 5_000;
 
 async function start(
   config: Config,
@@ -104,35 +93,7 @@ async function start(
   });
   await proxy.start();
 
-  const limits = clampLimits(
-    {
-      maxProcesses: config.AGENT_MAX_PROCESSES,
-      maxOpenFiles: config.AGENT_MAX_OPEN_FILES,
-      maxFileBytes: config.AGENT_MAX_FILE_MB * 1024 * 1024,
-    },
-    ownHardLimits(),
-  );
-  const isolation = new AgentIsolation({
-    db,
-    paths,
-    setting: config.AGENT_ISOLATION,
-    uidBase: config.AGENT_UID_BASE,
-    limits: limits.limits,
-    logger,
-  });
-  if (isolation.enabled && limits.lowered) logger.warn(limits.lowered);
-  if (isolation.enabled) {
-    const wrong = await reclaimHostFiles(
-      paths,
-      [{ tree: globalMemoryDir(paths), mode: 0o755 }],
-      [basename(adminTokenFile(config.DATA_DIR)), basename(settingsFile(config.DATA_DIR))],
-    );
-    if (wrong.length > 0)
-      logger.error(
-        { files: wrong.slice(0, 20), count: wrong.length },
-        "files only the service may own belonged to another user and were taken back: an agent may have had access to them; rotate the admin token and channel tokens",
-      );
-  }
+  const isolation = await setUpIsolation({ config, db, paths, logger });
   await ensureGlobalMemory(paths, config.ASSISTANT_NAME);
 
   let listeningPort = config.PORT;
@@ -242,26 +203,15 @@ async function start(
     disk,
   });
 
-  const mainGroup =
-    getGroupByChat(db, "web", WEB_CHAT_ID) ??
-    insertGroup(
-      db,
-      {
-        channel: "web",
-        chatId: WEB_CHAT_ID,
-        folder: "main",
-        name: "Main",
-        trigger: `@${config.ASSISTANT_NAME}`,
-        requiresTrigger: false,
-        isMain: true,
-      },
-      Date.now(),
-    );
-
-  if (config.MAIN_CHAT) {
+  const mainGroup = webMainGroup(db, config.ASSISTANT_NAME);
+  // MAIN_CHAT is "<channel>:<chat id>" (a chat id may hold a colon).
+  const registerMainChat = () => {
+    if (!config.MAIN_CHAT) return;
     const [channel, ...rest] = config.MAIN_CHAT.split(":");
     orchestrator.registerMainChat(channel!, rest.join(":"), "Owner");
-  }
+  };
+
+  registerMainChat();
   await web.start(orchestrator.hostFor("web"));
   const supervisor = new ChannelSupervisor({
     config,
@@ -275,10 +225,7 @@ async function start(
     logger.info({ settings: names }, "settings changed");
     if (names.some((name) => MODEL_SETTINGS.includes(name)))
       proxy.setUpstream(modelUpstream(config));
-    if (names.includes("MAIN_CHAT") && config.MAIN_CHAT) {
-      const [channel, ...rest] = config.MAIN_CHAT.split(":");
-      orchestrator.registerMainChat(channel!, rest.join(":"), "Owner");
-    }
+    if (names.includes("MAIN_CHAT")) registerMainChat();
     supervisor
       .apply(names)
       .catch((error: unknown) =>
@@ -366,20 +313,6 @@ function modelUpstream(config: Config): Upstream {
   };
 }
 
-/**
- * The configuration: the environment, with the settings saved on the setup page for what
- * the environment leaves unset (a variable that is set wins).
- */
-function loadWithSettings(environment: Record<string, string | undefined>): Config {
-  const dataDir = loadConfig(environment).DATA_DIR;
-  const saved = readSettingsFile(settingsFile(dataDir));
-  const merged = { ...environment };
-  for (const [name, value] of Object.entries(saved)) {
-    if (!merged[name]?.trim()) merged[name] = value;
-  }
-  return loadConfig(merged);
-}
-
 /** Runs the service with the secret settings main.ts took out of the environment. */
 export async function main(secrets: Record<string, string>): Promise<void> {
   const environment = { ...process.env, ...secrets };
@@ -407,29 +340,5 @@ export async function main(secrets: Record<string, string>): Promise<void> {
     logger.fatal(error.message);
     process.exit(2);
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // Running turns get SHUTDOWN_GRACE_SECONDS. Should closing up after them hang (a channel
-    // that will not disconnect, a delivery waiting out a backoff), exit anyway, before the
-    // host's SIGKILL: what is committed is safe in SQLite and is picked up after restart.
-    setTimeout(
-      () => {
-        logger.error("shutdown did not finish in time; exiting");
-        process.exit(1);
-      },
-      config.SHUTDOWN_GRACE_SECONDS * 1000 + SHUTDOWN_CLEANUP_MS,
-    ).unref();
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: String(error) }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  stopOnSignals(stop, logger, config.SHUTDOWN_GRACE_SECONDS * 1000);
 }

@@ -110,7 +110,7 @@ export const CHANNEL_TABLE = [
     name: "signal",
     variables: ["SIGNAL_CLI_URL", "SIGNAL_ACCOUNT"],
     setupHint:
-      "run signal-cli as a second service (signal-cli -a +NUMBER daemon --http 0.0.0.0:8080 --receive-mode on-connection), then set SIGNAL_CLI_URL and SIGNAL_ACCOUNT",
+      "run signal-cli's HTTP daemon as a second service (its command is under Signal on the setup page and in the README), then set SIGNAL_CLI_URL and SIGNAL_ACCOUNT",
     enabled: (config: Config) => Boolean(config.SIGNAL_CLI_URL && config.SIGNAL_ACCOUNT),
     async create(config: Config, logger: Logger) {
       const { SignalChannel } = await import("./signal/channel.ts");

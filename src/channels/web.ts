@@ -3,9 +3,31 @@
 // to browsers from the store, so a reconnecting page misses nothing. Files the agent sends
 // stay in the host's copy, which the page downloads (web/chat-api.ts).
 import { randomUUID } from "node:crypto";
+import type { Db } from "../store/db.ts";
+import { getGroupByChat, insertGroup, type Group } from "../store/groups.ts";
 import type { Attachment, Channel, ChannelHost } from "./channel.ts";
 
 export const WEB_CHAT_ID = "main";
+
+/** The web chat's group, the owner's main one: made at the first start. */
+export function webMainGroup(db: Db, assistantName: string): Group {
+  return (
+    getGroupByChat(db, "web", WEB_CHAT_ID) ??
+    insertGroup(
+      db,
+      {
+        channel: "web",
+        chatId: WEB_CHAT_ID,
+        folder: "main",
+        name: "Main",
+        trigger: `@${assistantName}`,
+        requiresTrigger: false,
+        isMain: true,
+      },
+      Date.now(),
+    )
+  );
+}
 
 export class WebChannel implements Channel {
   readonly name = "web" as const;

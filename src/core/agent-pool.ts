@@ -21,6 +21,8 @@ export class AgentPool<S extends PoolSession> {
   private readonly live = new Map<number, S>();
   private readonly closing = new Set<number>();
   private readonly waiting: number[] = [];
+  /** Resolves untilNoTurnRuns()'s wait; set only while it waits. */
+  private turnsSettled: (() => void) | undefined;
 
   constructor(cap: number, hooks: PoolHooks<S>) {
     this.cap = cap;
@@ -53,6 +55,28 @@ export class AgentPool<S extends PoolSession> {
   idle(groupId: number): void {
     if (this.blockedOnCapacity() && this.live.get(groupId)?.busy === false)
       this.closeGroup(groupId);
+    this.settle();
+  }
+
+  /** Waits until no session is busy, or `graceMs` has passed (stopping: turns may finish). */
+  async untilNoTurnRuns(graceMs: number): Promise<void> {
+    if (graceMs <= 0 || !this.turnRunning()) return;
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (this.turnsSettled = resolve)),
+      new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(grace);
+    this.turnsSettled = undefined;
+  }
+
+  private turnRunning(): boolean {
+    return [...this.live.values()].some((session) => session.busy);
+  }
+
+  /** Called wherever a turn or session ends: wakes a waiting untilNoTurnRuns(). */
+  private settle(): void {
+    if (this.turnsSettled && !this.turnRunning()) this.turnsSettled();
   }
 
   /** Some waiting group needs a new process and every slot is taken. */
@@ -65,13 +89,16 @@ export class AgentPool<S extends PoolSession> {
     this.live.delete(groupId);
     this.closing.delete(groupId);
     this.drain();
+    this.settle();
   }
 
   closeGroup(groupId: number): void {
     const session = this.live.get(groupId);
-    if (!session || this.closing.has(groupId)) return;
-    this.closing.add(groupId);
-    void session.close();
+    if (session && !this.closing.has(groupId)) {
+      this.closing.add(groupId);
+      void session.close();
+    }
+    this.settle();
   }
 
   async closeAll(): Promise<void> {

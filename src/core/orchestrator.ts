@@ -4,22 +4,18 @@
 // the group's watermark moves past what it has read. A restart therefore re-reads exactly
 // the messages whose turn had not finished. Scheduled turns: scheduled-turns.ts.
 import { EventEmitter } from "node:events";
-import type { Channel, ChannelHost, ChannelState, InboundEvent } from "../channels/channel.ts";
-import type { Config } from "../config.ts";
+import type { ChannelHost, ChannelState, InboundEvent } from "../channels/channel.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroup, setWatermark, listGroups, upsertChat, type Group } from "../store/groups.ts";
-import { inboundAfter, latestInbound, repliesOfUnfinishedTurn } from "../store/messages.ts";
+import { inboundAfter, repliesOfUnfinishedTurn } from "../store/messages.ts";
 import { clearSessionId, getSessionId, saveSessionId } from "../store/sessions.ts";
 import { StaleSessionError } from "../agent/session.ts";
-import type { CredentialProxy } from "../agent/credential-proxy.ts";
-import { modelChoiceOf, type LauncherOptions } from "../agent/launch.ts";
-import { groupDir, type Paths } from "../data-layout.ts";
-import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
-import type { AgentTool, ToolResult } from "../agent/tools.ts";
+import { modelChoiceOf } from "../agent/launch.ts";
+import { groupDir } from "../data-layout.ts";
 import { AgentPool } from "./agent-pool.ts";
 import type { Delivery } from "./delivery.ts";
-import { interruptedTurnNote, stripInternal } from "./format.ts";
+import { interruptedTurnNote } from "./format.ts";
 import { backlogPrompt } from "./backlog.ts";
 import { DiskSpace } from "./disk-space.ts";
 import type { DiskQuota } from "./disk-quota.ts";
@@ -33,37 +29,24 @@ import { ScheduledTurns, type TurnOutcome } from "./scheduled-turns.ts";
 import {
   realSessions,
   type ConversationSession,
+  type RealSessionOptions,
   type StartSession,
 } from "./conversation-session.ts";
 import { ChannelStates } from "./channel-states.ts";
 import type { CoreEvents, CoreView, GroupStatus, StatusPort } from "./status-port.ts";
-import { modelErrorText } from "./model-errors.ts";
-import type { TakenFile } from "./send-file.ts";
-import { budgetRefusalIn, firstNoticeToday } from "../budget/budget.ts";
 import { LiveReplies } from "./live-replies.ts";
-import { statusLine } from "./status-line.ts";
+import { TurnReplies } from "./turn-replies.ts";
+import { TurnFailures } from "./turn-failures.ts";
+import { conversationEvents } from "./conversation-events.ts";
 
-export interface OrchestratorOptions {
-  config: Config;
-  db: Db;
-  paths: Paths;
-  proxy: CredentialProxy;
+/** What a real session is launched with (see realSessions), and what the message path needs. */
+export interface OrchestratorOptions extends RealSessionOptions {
   delivery: Delivery;
-  channels: Map<string, Channel>;
-  logger: Logger;
-  bundledSkillsDir: string;
-  /** The skills the owner installed that a group's agent gets (skills/skills.ts). */
-  installedSkills?: LauncherOptions["installedSkills"];
-  /** Tools that other features add to every group's agent. */
-  extraTools?: (group: Group) => AgentTool[];
-  /** The owner's MCP servers for a group's new session (the MCP feature's). */
-  mcpServers?: LauncherOptions["mcpServers"];
   /** Owner commands the host answers in the main chat (see Inbound). */
   ownerCommand?: (text: string) => string | undefined;
   maxAttachmentBytes?: number;
   /** Turns voice notes into text; without one the agent is told it cannot listen to them. */
   transcriber?: Transcriber | undefined;
-  isolation: AgentIsolation;
   /** Where writes refused for lack of space are reported (one is made when not given). */
   disk?: DiskSpace;
   /** Per-group disk quota: over it, a group's new attachments are not saved. */
@@ -71,8 +54,6 @@ export interface OrchestratorOptions {
   /** Starts a group's agent session; by default a real one (agent/launch.ts). */
   startSession?: StartSession;
 }
-
-const MAX_CONSECUTIVE_FAILURES = 3;
 
 export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly options: OrchestratorOptions;
@@ -85,24 +66,20 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
   private readonly pairing = new PairingCode();
   readonly disk: DiskSpace;
   readonly quota: DiskQuota | undefined;
-  private readonly failures = new Map<number, number>();
-  /** Why the last agent process failed mid-turn, until a turn ends well again (setup page). */
-  private agentFailure: string | undefined;
+  private readonly failures = new TurnFailures();
   /** The read-only view the web pages take of all this. */
   readonly status: StatusPort;
-  private readonly turnFailed = new Set<number>();
   private readonly idleTimers = new Map<number, NodeJS.Timeout>();
   /** Groups whose tools changed while their session was busy: it closes when the turn ends. */
   private readonly staleTools = new Set<number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
-  /** Resolves stop()'s wait for the running turns; set only while it waits. */
-  private turnsSettled: (() => void) | undefined;
   private readonly startSession: StartSession;
   private readonly inbound: Inbound;
   private readonly scheduled: ScheduledTurns;
   private readonly live: LiveReplies;
   private readonly questions: Questions;
+  private readonly replies: TurnReplies;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -134,13 +111,16 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       opened: (groupId, question) => this.emit("question", groupId, question),
       closed: (groupId, question) => this.emit("questionClosed", groupId, question),
     });
-    this.startSession =
-      options.startSession ??
-      realSessions(options, {
-        reply: (group, text, turnThrough, file) => this.reply(group, text, turnThrough, file),
-        ask: (group, question, choices, turnThrough, signal) =>
-          this.ask(group, question, choices, turnThrough, signal),
-      });
+    this.replies = new TurnReplies({
+      db: options.db,
+      delivery: options.delivery,
+      disk: this.disk,
+      live: this.live,
+      questions: this.questions,
+      logger: options.logger,
+      sessionOf: (groupId) => this.pool.get(groupId),
+    });
+    this.startSession = options.startSession ?? realSessions(options, this.replies);
     // What waited for room (a turn that could not start) goes ahead once there is some.
     this.disk.on("recovered", () => {
       for (const group of listGroups(this.db)) this.dispatch(group.id);
@@ -168,7 +148,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       logger: options.logger,
       maxAttachmentBytes: options.maxAttachmentBytes,
       readUpTo: (group) => Math.max(group.watermark, this.pool.get(group.id)?.through ?? 0),
-      reply: (group, text, turnThrough) => this.reply(group, text, turnThrough),
+      reply: this.replies.reply,
       dispatch: (groupId) => this.dispatch(groupId),
       afterReplies: (channel, chatId, change) =>
         options.delivery.afterReplies(channel, chatId, change),
@@ -180,18 +160,12 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       db: options.db,
       config: options.config,
       startSession: this.startSession,
-      reply: (group, text) => this.reply(group, text, undefined),
+      reply: (group, text) => this.replies.reply(group, text, undefined),
       activity: (groupId, tool) => this.emit("activity", groupId, tool),
       dispatch: (groupId) => this.dispatch(groupId),
       acquire: (key) => this.pool.acquire(key),
-      finished: (key) => {
-        this.pool.closeGroup(key);
-        this.settle();
-      },
-      released: (key) => {
-        this.pool.released(key);
-        this.settle();
-      },
+      finished: (key) => this.pool.closeGroup(key),
+      released: (key) => this.pool.released(key),
     });
     this.status = {
       channels: () => this.channelStates.all(),
@@ -202,7 +176,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
           .map(([groupId, session]) => ({ groupId, busy: session.busy, pid: session.pid })),
       busy: (groupId) => this.pool.get(groupId)?.busy === true,
       pairing: () => ({ code: this.pairing.code, expiresAt: this.pairing.expiresAt }),
-      agentFailure: () => this.agentFailure,
+      agentFailure: () => this.failures.last(),
       question: (groupId) => this.questions.open(groupId),
     };
   }
@@ -252,25 +226,8 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     this.questions.stop();
     for (const timer of [...this.idleTimers.values(), ...this.retryTimers]) clearTimeout(timer);
     await this.voiceNotes.stop();
-    if (graceMs > 0 && this.turnRunning()) {
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.turnsSettled = resolve)),
-        new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs))),
-      ]);
-      clearTimeout(grace);
-      this.turnsSettled = undefined;
-    }
+    await this.pool.untilNoTurnRuns(graceMs);
     await this.pool.closeAll();
-  }
-
-  private turnRunning(): boolean {
-    return this.pool.sessions().some(([, session]) => session.busy);
-  }
-
-  /** Called wherever a turn or session ends: wakes a waiting stop() once no turn runs. */
-  private settle(): void {
-    if (this.turnsSettled && !this.turnRunning()) this.turnsSettled();
   }
 
   /** The group may have something to answer: feed its live session or ask for one. */
@@ -289,7 +246,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     if (!pending.some((message) => triggers(group, message))) return;
     const problem = this.options.config.credentialProblem;
     if (problem) {
-      this.reply(group, `I can't answer yet: ${problem}`, undefined);
+      this.replies.reply(group, `I can't answer yet: ${problem}`, undefined);
       this.advanceWatermark(group, pending.at(-1)!.id, true);
       return;
     }
@@ -331,78 +288,10 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     });
   }
 
-  /** The thread a turn's output goes to: that of the message it answers. */
-  private threadOf(group: Group, turnThrough: number | undefined): string | undefined {
-    if (turnThrough === undefined) return undefined;
-    const answered = latestInbound(this.db, group.channel, group.chatId, turnThrough, (m) =>
-      triggers(group, m),
-    );
-    return answered?.threadId ?? undefined;
-  }
-
-  /**
-   * Queues a reply; one written by a turn goes into the thread of the message it answers and
-   * replaces the turn's preview, if one is showing. A file cannot replace a text preview:
-   * a status preview would sit above it, so it goes (as before a question).
-   */
-  private reply(
-    group: Group,
-    text: string,
-    turnThrough: number | undefined,
-    file?: TakenFile,
-  ): void {
-    if (file && turnThrough !== undefined) this.live.finish(group);
-    const previewId = turnThrough === undefined || file ? undefined : this.live.claim(group);
-    this.disk.attempt("a reply", () =>
-      this.options.delivery.enqueue({
-        channel: group.channel,
-        chatId: group.chatId,
-        threadId: this.threadOf(group, turnThrough),
-        text,
-        file,
-        turnThrough,
-        previewId,
-      }),
-    );
-  }
-
-  /**
-   * Stops the group's running turn now (/stop, the web chat's Stop). The chat is told once;
-   * what the turn had read counts as read when it ends, and a message sent later starts anew.
-   */
+  /** Stops the group's running turn now (/stop, the web chat's Stop; see TurnReplies). */
   stopTurn(groupId: number): boolean {
     const group = getGroup(this.db, groupId);
-    if (!group) return false;
-    const session = this.pool.get(groupId);
-    if (!session?.busy || !session.interrupt) {
-      this.reply(group, "Nothing to stop: I am not working on anything.", undefined);
-      return false;
-    }
-    session
-      .interrupt()
-      .catch((error: unknown) =>
-        this.log.warn({ group: group.folder, err: String(error) }, "the turn could not be stopped"),
-      );
-    this.log.info({ group: group.folder }, "turn stopped");
-    this.reply(group, "Stopped.", session.through);
-    return true;
-  }
-
-  /** ask_user: the question goes where the turn's replies go (see Questions). */
-  private ask(
-    group: Group,
-    question: string,
-    choices: string[],
-    turnThrough: number | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<ToolResult> {
-    // A status preview would sit above the question and take the answer's text later.
-    if (turnThrough !== undefined) this.live.finish(group);
-    return this.questions.ask(group, question, choices, {
-      threadId: this.threadOf(group, turnThrough),
-      turnThrough,
-      signal,
-    });
+    return group ? this.replies.stopTurn(group) : false;
   }
 
   private open(key: number): ConversationSession {
@@ -410,35 +299,16 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     const group = getGroup(this.db, key)!;
     const resume = getSessionId(this.db, group.id);
     const session: ConversationSession = this.startSession(group, resume, {
-      onText: (text, through) => {
-        const clean = stripInternal(text);
-        if (clean) this.reply(group, clean, through);
-        else this.live.blockEnded(group);
-      },
-      onDelta: (text, through) => this.live.delta(group, text, () => this.threadOf(group, through)),
-      onToolUse: (name, input) => {
-        const line = statusLine(name, input);
-        this.emit("activity", group.id, name, line);
-        if (line) this.live.status(group, line, () => this.threadOf(group, session.through));
-      },
-      onModelError: (kind, detail, through) => {
-        this.turnFailed.add(group.id);
-        // Over the daily budget the chat is told once a day; later messages that day are
-        // kept (and their turn ends as usual, so they are not all answered tomorrow).
-        const refusal = budgetRefusalIn(detail);
-        // On a full disk the notice cannot be noted: the chat is told (again).
-        const toldToday =
-          refusal &&
-          this.disk.attempt("a budget notice", () =>
-            firstNoticeToday(this.db, group.id, this.options.config.TZ),
-          ) === false;
-        if (toldToday) {
-          this.log.info({ group: group.folder }, `message not answered: ${refusal}`);
-          return;
-        }
-        this.log.warn({ group: group.folder, kind, detail }, "model call failed");
-        this.reply(group, modelErrorText(kind, detail), through);
-      },
+      ...conversationEvents(group, () => session.through, {
+        db: this.db,
+        disk: this.disk,
+        logger: this.log,
+        live: this.live,
+        replies: this.replies,
+        timeZone: () => this.options.config.TZ,
+        activity: (groupId, tool, line) => this.emit("activity", groupId, tool, line),
+        modelError: (groupId) => this.failures.modelError(groupId),
+      }),
       onIdle: (through) => this.turnEnded(group, session, through),
       onSessionId: (sessionId) =>
         this.disk.attempt("a session id", () =>
@@ -475,7 +345,7 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   /** Tells a chat something outside any turn (e.g. the scheduler's notices). */
   notify(group: Group, text: string): void {
-    this.reply(group, text, undefined);
+    this.replies.reply(group, text, undefined);
   }
 
   private advanceWatermark(group: Group, through: number, failed: boolean): void {
@@ -488,18 +358,12 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
 
   private turnEnded(group: Group, session: ConversationSession, through: number): void {
     this.live.finish(group);
-    this.failures.delete(group.id);
-    this.agentFailure = undefined;
-    if (session.busy) {
-      this.advanceWatermark(group, through, this.turnFailed.has(group.id));
-      return;
-    }
-    const failed = this.turnFailed.delete(group.id);
+    const failed = this.failures.turnEnded(group.id, session.busy);
     this.advanceWatermark(group, through, failed);
+    if (session.busy) return;
     this.setStatus(group, "idle");
     if (this.staleTools.delete(group.id)) {
       this.pool.closeGroup(group.id);
-      this.settle();
       return;
     }
     this.pool.idle(group.id);
@@ -509,7 +373,6 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     );
     timer.unref();
     this.idleTimers.set(group.id, timer);
-    this.settle();
   }
 
   private sessionEnded(group: Group, session: ConversationSession, error: Error | undefined): void {
@@ -527,16 +390,13 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
       );
       this.disk.attempt("a session id", () => clearSessionId(this.db, group.id));
     } else if (error && unfinished) {
-      const failures = (this.failures.get(group.id) ?? 0) + 1;
-      this.failures.set(group.id, failures);
-      this.agentFailure = error.message;
+      const { failures, giveUp } = this.failures.processFailed(group.id, error.message);
       this.log.error(
         { group: group.folder, err: error.message, failures },
         "agent process failed mid-turn",
       );
-      if (failures >= MAX_CONSECUTIVE_FAILURES) {
-        this.failures.delete(group.id);
-        this.reply(
+      if (giveUp) {
+        this.replies.reply(
           group,
           "Sorry, I could not process that: my agent process keeps failing. The error is in the service log.",
           session.through,
@@ -548,13 +408,10 @@ export class Orchestrator extends EventEmitter<CoreEvents> implements CoreView {
     }
     if (unfinished || error) this.setStatus(group, "idle");
     this.pool.released(group.id);
-    this.settle();
     if (this.stopping) return;
     // Whatever the ended session had not finished is read again by a new one.
     const delay =
-      error && !(error instanceof StaleSessionError)
-        ? 1_000 * (this.failures.get(group.id) ?? 0)
-        : 0;
+      error && !(error instanceof StaleSessionError) ? this.failures.retryDelay(group.id) : 0;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.dispatch(group.id);

@@ -6,10 +6,7 @@
 import { EventEmitter } from "node:events";
 import type { McpSdkServerConfigWithInstance } from "@anthropic-ai/claude-agent-sdk";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
@@ -18,7 +15,7 @@ import {
   type CallToolResult,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { registerSecret, type Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { allSecrets } from "../store/host-secrets.ts";
 import {
@@ -27,24 +24,11 @@ import {
   listMcpServers,
   type McpServerRow,
 } from "../store/mcp-servers.ts";
-import { getMcpOAuth } from "../store/mcp-oauth.ts";
-import { StoredOAuth } from "./oauth.ts";
-import { mcpEntry, resolveEntry, type McpEntry, type StdioEntry } from "./config.ts";
-
-/** How the host starts a group's stdio server: as which command, where, with what env. */
-export interface StdioLaunch {
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-}
-
-export interface StdioRunner {
-  /** The command line that runs `entry` for the group `folder` (its own user, limits, home). */
-  prepare(folder: string, entry: StdioEntry): Promise<StdioLaunch>;
-  /** The group's last stdio server has stopped: nothing of its user may keep running. */
-  stopped(folder: string): Promise<void>;
-}
+import { mcpEntry, resolveEntry } from "./config.ts";
+import { classify, ConnectError, type ServerStatus } from "./connect-errors.ts";
+import { capResult, errorResult, offeredTools } from "./offered.ts";
+import { registerEntrySecrets, remoteTransport } from "./remote-transport.ts";
+import { StdioServers, type StdioRunner } from "./stdio-servers.ts";
 
 export interface McpHubOptions {
   db: Db;
@@ -59,8 +43,6 @@ export interface McpHubOptions {
   /** A connection unused this long is closed (a stdio server's process stops). */
   idleMs: number;
 }
-
-export type ServerStatus = "connected" | "needs_sign_in" | "failing" | "not_connected";
 
 export interface ServerState {
   status: ServerStatus;
@@ -86,14 +68,6 @@ export interface GroupServers {
   notes: string[];
 }
 
-class ConnectError extends Error {
-  readonly status: ServerStatus;
-  constructor(status: ServerStatus, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
 const keyOf = (name: string, folder: string) => `${name}\0${folder}`;
 
 export class McpHub extends EventEmitter<{
@@ -104,15 +78,13 @@ export class McpHub extends EventEmitter<{
   private readonly log: Logger;
   private readonly live = new Map<string, Promise<Live>>();
   private readonly states = new Map<string, ServerState>();
-  /** Per folder: how many stdio servers of its user run. */
-  private readonly stdioCount = new Map<string, number>();
-  /** Per folder: the stopping of its MCP user's processes, under way. */
-  private readonly reaping = new Map<string, Promise<void>>();
+  private readonly stdio: StdioServers;
 
   constructor(options: McpHubOptions) {
     super();
     this.options = options;
     this.log = options.logger.child({ component: "mcp" });
+    this.stdio = new StdioServers(options.stdio, this.log);
   }
 
   /** The servers a group's agent gets now (active ones for it or for every group). */
@@ -228,26 +200,14 @@ export class McpHub extends EventEmitter<{
       const entry = resolveEntry(mcpEntry.parse(row.entry), allSecrets(options.db));
       registerEntrySecrets(entry);
       if (entry.type === "stdio") {
-        // Counted before it starts, so a reaping of the user cannot begin meanwhile; and
-        // a reaping under way ends before it starts, so it cannot kill the new process.
-        await this.reaping.get(folder);
-        this.stdioCount.set(folder, (this.stdioCount.get(folder) ?? 0) + 1);
+        // Counted before it starts (see StdioServers).
+        await this.stdio.starting(folder);
         stdio = true;
         const launch = await options.stdio.prepare(folder, entry);
         transport = new StdioClientTransport({ ...launch, stderr: "pipe" });
-      } else {
-        const requestInit = { headers: entry.headers ?? {} };
-        // Signed in with OAuth: the SDK sends the stored token and refreshes it on a 401.
-        const authProvider = getMcpOAuth(options.db, row.name)?.tokens
-          ? new StoredOAuth(options.db, row.name)
-          : undefined;
-        transport =
-          entry.type === "http"
-            ? new StreamableHTTPClientTransport(new URL(entry.url), { requestInit, authProvider })
-            : new SSEClientTransport(new URL(entry.url), { requestInit, authProvider });
-      }
+      } else transport = remoteTransport(options.db, row.name, entry);
     } catch (error) {
-      if (stdio) await this.releaseStdio(folder);
+      if (stdio) await this.stdio.stopped(folder);
       throw this.failed(row.name, new ConnectError("failing", (error as Error).message));
     }
     const client = new Client({ name: "pincer", version: "1.0.0" });
@@ -325,28 +285,7 @@ export class McpHub extends EventEmitter<{
     live.closed = true;
     clearTimeout(live.idle);
     await live.client.close().catch(() => undefined);
-    if (live.stdio) await this.releaseStdio(live.folder);
-  }
-
-  /** One stdio server of the group stopped; after the last, nothing of its user may run. */
-  private async releaseStdio(folder: string): Promise<void> {
-    const left = (this.stdioCount.get(folder) ?? 1) - 1;
-    if (left > 0) {
-      this.stdioCount.set(folder, left);
-      return;
-    }
-    this.stdioCount.delete(folder);
-    const reap = this.options.stdio
-      .stopped(folder)
-      .catch((error: unknown) =>
-        this.log.error(
-          { group: folder, err: (error as Error).message },
-          "could not stop the MCP user's processes",
-        ),
-      );
-    this.reaping.set(folder, reap);
-    await reap;
-    if (this.reaping.get(folder) === reap) this.reaping.delete(folder);
+    if (live.stdio) await this.stdio.stopped(live.folder);
   }
 
   private touch(live: Live): void {
@@ -394,88 +333,5 @@ export class McpHub extends EventEmitter<{
     } finally {
       countMcpCall(options.db, row.name, failed);
     }
-  }
-}
-
-/** What a tool name may be: the model API refuses a whole request over one bad name. */
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const MAX_DESCRIPTION_CHARS = 2_000;
-const MAX_SCHEMA_CHARS = 20_000;
-
-/**
- * The tools of a server an agent is offered: those on the allow-list (null = all) whose
- * name the model API takes and whose schema is of sane size, descriptions cut short. A
- * server's odd tool must not break the agent's every request, nor fill its context.
- */
-export function offeredTools(tools: Tool[], allowed: string[] | null): Tool[] {
-  return tools
-    .filter((tool) => allowed === null || allowed.includes(tool.name))
-    .filter(
-      (tool) =>
-        TOOL_NAME.test(tool.name) && JSON.stringify(tool.inputSchema).length <= MAX_SCHEMA_CHARS,
-    )
-    .map((tool) => ({
-      name: tool.name,
-      ...(tool.title ? { title: tool.title } : {}),
-      description: (tool.description ?? "").slice(0, MAX_DESCRIPTION_CHARS),
-      inputSchema: tool.inputSchema,
-      ...(tool.annotations ? { annotations: tool.annotations } : {}),
-    }));
-}
-
-function errorResult(text: string): CallToolResult {
-  return { content: [{ type: "text", text }], isError: true };
-}
-
-function classify(error: unknown): ConnectError {
-  if (error instanceof ConnectError) return error;
-  const message = (error as Error).message ?? String(error);
-  const code = (error as { code?: unknown }).code;
-  if (error instanceof UnauthorizedError || code === 401 || /\b401\b/.test(message))
-    return new ConnectError(
-      "needs_sign_in",
-      "the server refused the credentials (401): sign in with Connect on the MCP page, or check its headers and secrets",
-    );
-  if (/timed out|timeout/i.test(message))
-    return new ConnectError("failing", "it did not answer in time");
-  return new ConnectError("failing", message);
-}
-
-/**
- * The result with its text cut to `max` characters in all; other content (images,
- * resources) counts by its JSON size and is dropped once the budget is spent.
- */
-export function capResult(result: CallToolResult, max: number): CallToolResult {
-  let left = max;
-  let cut = false;
-  const content: CallToolResult["content"] = [];
-  for (const block of result.content ?? []) {
-    const size = block.type === "text" ? block.text.length : JSON.stringify(block).length;
-    if (size <= left) {
-      content.push(block);
-      left -= size;
-      continue;
-    }
-    cut = true;
-    if (block.type === "text" && left > 0)
-      content.push({ ...block, text: block.text.slice(0, left) });
-    left = 0;
-  }
-  if (cut)
-    content.push({
-      type: "text",
-      text: `[The result was cut: it is larger than ${max} characters.]`,
-    });
-  return { content, ...(result.isError ? { isError: true } : {}) };
-}
-
-/** Every header and env value of a resolved entry is masked in the logs. */
-function registerEntrySecrets(entry: McpEntry): void {
-  const values =
-    entry.type === "stdio" ? Object.values(entry.env ?? {}) : Object.values(entry.headers ?? {});
-  for (const value of values) {
-    registerSecret(value);
-    // "Bearer <token>": the token alone may be logged by a library too.
-    registerSecret(value.split(" ").at(-1));
   }
 }

@@ -10,7 +10,7 @@ import { mcpHome, mcpHomesDir, type Paths } from "../data-layout.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";
 import { findCommand } from "./config.ts";
-import type { StdioRunner } from "./hub.ts";
+import type { StdioRunner } from "./stdio-servers.ts";
 
 const SEARCH_PATH = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
 

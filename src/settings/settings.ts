@@ -9,10 +9,12 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import {
   ConfigError,
   credentialProblemOf,
+  loadConfig,
   parseVariable,
   type Config,
   type ConfigName,
 } from "../config.ts";
+import { settingsFile } from "../data-layout.ts";
 import { registerSecret } from "../log.ts";
 
 interface SettingInfo {
@@ -101,6 +103,20 @@ export function readSettingsFile(file: string): Partial<Record<SettingName, stri
     }
   }
   return saved;
+}
+
+/**
+ * The configuration: the environment, with the settings saved on the setup page for what
+ * the environment leaves unset (a variable that is set wins).
+ */
+export function loadWithSettings(environment: Record<string, string | undefined>): Config {
+  const dataDir = loadConfig(environment).DATA_DIR;
+  const saved = readSettingsFile(settingsFile(dataDir));
+  const merged = { ...environment };
+  for (const [name, value] of Object.entries(saved)) {
+    if (!merged[name]?.trim()) merged[name] = value;
+  }
+  return loadConfig(merged);
 }
 
 export function maskSecret(value: string): string {

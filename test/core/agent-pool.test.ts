@@ -219,3 +219,30 @@ test("the pool keeps warm sessions when a waiting group only waits for its own o
   pool.idle(2);
   assert.deepEqual(closed, [], "two slots are free; nobody needs group 2's process");
 });
+
+test("untilNoTurnRuns waits for the last busy turn to end, and not at all when none runs", async () => {
+  const { pool, finishTurn } = makePool(2);
+  await pool.untilNoTurnRuns(60_000);
+  pool.acquire(1);
+  pool.acquire(2);
+  let settled = false;
+  const waiting = pool.untilNoTurnRuns(60_000).then(() => (settled = true));
+  finishTurn(1);
+  await Promise.resolve();
+  assert.equal(settled, false);
+  finishTurn(2);
+  await waiting;
+  assert.equal(settled, true);
+});
+
+test("untilNoTurnRuns gives up after the grace; a session that ends counts as settled", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { pool } = makePool(2);
+  pool.acquire(1);
+  const cut = pool.untilNoTurnRuns(5_000);
+  t.mock.timers.tick(5_000);
+  await cut;
+  const ended = pool.untilNoTurnRuns(5_000);
+  pool.released(1);
+  await ended;
+});

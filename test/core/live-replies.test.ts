@@ -9,10 +9,10 @@ import { DiskSpace } from "../../src/core/disk-space.ts";
 import type { PacerClock } from "../../src/core/edit-pacer.ts";
 import { LiveReplies, previewText, type LiveDelta } from "../../src/core/live-replies.ts";
 import { createLogger } from "../../src/log.ts";
-import { insertGroup, type Group } from "../../src/store/groups.ts";
+import type { Group } from "../../src/store/groups.ts";
 import { getDelivery } from "../../src/store/outbox.ts";
 import { claimPreview, insertPreview, setPreviewPlatformId } from "../../src/store/previews.ts";
-import { openTempStore } from "../helpers/store.ts";
+import { addCrabsGroup, openTempStore } from "../helpers/store.ts";
 import { deferred, waitFor } from "../helpers/wait.ts";
 
 /** A chat platform that keeps each message's current text, and can hold a send. */
@@ -91,19 +91,7 @@ function setup(t: { after(fn: () => void): void }, channelName = "telegram") {
     onDelta: (_groupId, delta) => deltas.push(delta),
     clock: instantClock(),
   });
-  const group: Group = insertGroup(
-    store.db,
-    {
-      channel: channelName,
-      chatId: "42",
-      folder: "crabs",
-      name: "Crabs",
-      trigger: "@Andy",
-      requiresTrigger: false,
-      isMain: false,
-    },
-    0,
-  );
+  const group: Group = addCrabsGroup(store.db, { channel: channelName });
   const finalReply = (text: string) =>
     delivery.enqueue({
       channel: channelName,

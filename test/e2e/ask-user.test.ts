@@ -25,6 +25,7 @@ import {
   removeDir,
   sendChat,
   startService,
+  storedMessages,
   tempDir,
   waitFor,
   type Service,
@@ -403,6 +404,17 @@ describe("ask_user across a restart", () => {
     telegram.injectMessage({ chatId: OWNER.id, from: OWNER, text: "ask-restart" });
     const first = await botMessage(telegram, OWNER.id, /^Which day\? \(restart\)$/);
     await waitFor(() => buttonsOf(first).length === 2 || undefined, "the first question's buttons");
+    // Killed while the question waits, after its send was recorded (a kill in the moment
+    // between the platform's answer and that record leaves the agent only the SDK's
+    // "interrupted" tool result: a real model asks again, this fake would not).
+    const live = service;
+    await waitFor(
+      () =>
+        storedMessages(live, String(OWNER.id), "out").some((text) =>
+          text.startsWith("Which day? (restart)"),
+        ) || undefined,
+      "the question in the history",
+    );
     await service.kill();
     service = await start();
 
@@ -417,7 +429,10 @@ describe("ask_user across a restart", () => {
         ),
       "the question asked again",
       REPLY_TIMEOUT,
-    );
+    ).catch((error: unknown) => {
+      console.log(service!.output().slice(-6000));
+      throw error;
+    });
     // A tap on the first one answers nothing and takes its buttons off.
     telegram.injectCallbackQuery({
       chatId: OWNER.id,

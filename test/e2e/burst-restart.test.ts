@@ -14,7 +14,7 @@ import {
   channelState,
   removeDir,
   startService,
-  storedInbound,
+  storedMessages,
   tempDir,
   waitFor,
   type Service,
@@ -43,7 +43,7 @@ async function connected(service: Service, name: string): Promise<void> {
 
 /** The messages' texts in the chat, in order (a mail's is "Subject: …", a blank line, the body). */
 function storedTexts(service: Service, chatId: string): string[] {
-  return storedInbound(service, chatId).map((text) => text.split("\n").at(-1) ?? "");
+  return storedMessages(service, chatId, "in").map((text) => text.split("\n").at(-1) ?? "");
 }
 
 /** Runs the burst; returns what was stored in the chat, in order. */

@@ -14,7 +14,7 @@ import { startDiscordFake, type DiscordFake, type FakeMessage } from "../fakes/d
 import {
   api,
   channelState,
-  storedInbound,
+  storedMessages,
   listen,
   removeDir,
   sendChat,
@@ -384,7 +384,8 @@ describe("Discord end to end", () => {
           content: "edit-slow-second meet at 6pm",
         });
         await eventually(
-          () => storedInbound(service, chat).some((text) => text.includes("6pm")) || undefined,
+          () =>
+            storedMessages(service, chat, "in").some((text) => text.includes("6pm")) || undefined,
           "the edit stored",
         );
         release();

@@ -48,15 +48,20 @@ export function removeDir(dir: string): void {
 }
 
 /**
- * The inbound messages the service has committed for a chat, read from its store: what a
+ * The messages the service has committed for a chat, read from its store. Inbound: what a
  * test waits on before it lets a held model call go (an adapter acknowledges after this).
+ * Outbound: what the assistant sent, recorded once each send returned.
  */
-export function storedInbound(service: Service, chatId: string): string[] {
+export function storedMessages(
+  service: Service,
+  chatId: string,
+  direction: "in" | "out",
+): string[] {
   const db = new DatabaseSync(join(service.dataDir, "store/pincer.db"), { readOnly: true });
   try {
     const rows = db
-      .prepare("SELECT text FROM messages WHERE direction = 'in' AND chat_id = ? ORDER BY id")
-      .all(chatId) as { text: string }[];
+      .prepare("SELECT text FROM messages WHERE direction = ? AND chat_id = ? ORDER BY id")
+      .all(direction, chatId) as { text: string }[];
     return rows.map((row) => row.text);
   } finally {
     db.close();
@@ -64,6 +69,9 @@ export function storedInbound(service: Service, chatId: string): string[] {
 }
 
 const TOKEN = "test-admin-token-0123456789";
+// A bound for a broken start, not a measurement: a loaded machine (the suite runs four test
+// files at once, several starting services) can take half a minute to load the service.
+const START_TIMEOUT_MS = 120_000;
 
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const dataDir = options.dataDir ?? tempDir();
@@ -95,13 +103,32 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
   );
-  const port = await waitFor(() => {
-    if (child.exitCode !== null)
-      throw new Error(`service exited with ${child.exitCode}:\n${output}`);
-    return /"port":(\d+)/.exec(output)?.[1];
-  }, "the service to listen");
+  // A service that does not come up is killed, so that no test leaves one running (and its
+  // test file waiting for it), and its output goes into the error.
+  const started = <T>(waiting: Promise<T>): Promise<T> =>
+    waiting.catch((error: unknown) => {
+      child.kill("SIGKILL");
+      throw new Error(`${String(error)}; the service's output:\n${output.slice(-6000)}`);
+    });
+  const port = await started(
+    waitFor(
+      () => {
+        if (child.exitCode !== null)
+          throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+        return /"port":(\d+)/.exec(output)?.[1];
+      },
+      "the service to listen",
+      START_TIMEOUT_MS,
+    ),
+  );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/readyz`)).ok || undefined, "readiness");
+  await started(
+    waitFor(
+      async () => (await fetch(`${url}/readyz`)).ok || undefined,
+      "readiness",
+      START_TIMEOUT_MS,
+    ),
+  );
   return {
     url,
     token: TOKEN,

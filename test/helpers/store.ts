@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb, type Db } from "../../src/store/db.ts";
+import { insertGroup, type Group, type NewGroup } from "../../src/store/groups.ts";
 
 export interface TempStore {
   dir: string;
@@ -24,6 +25,20 @@ export function openTempStore(): TempStore {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Telegram group "Crabs" (chat 42) that answers every message; `fields` change it. */
+export function addCrabsGroup(db: Db, fields: Partial<NewGroup> = {}): Group {
+  const group: NewGroup = {
+    channel: "telegram",
+    chatId: "42",
+    folder: "crabs",
+    name: "Crabs",
+    trigger: "@Andy",
+    requiresTrigger: false,
+    isMain: false,
+  };
+  return insertGroup(db, { ...group, ...fields }, 0);
 }
 
 /**

@@ -8,7 +8,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { McpSdkServerConfigWithInstance } from "@anthropic-ai/claude-agent-sdk";
 import { createLogger, RecentLines } from "../../src/log.ts";
-import { McpHub, offeredTools, type StdioRunner } from "../../src/mcp/hub.ts";
+import { McpHub } from "../../src/mcp/hub.ts";
+import type { StdioRunner } from "../../src/mcp/stdio-servers.ts";
 import { mcpEntry } from "../../src/mcp/config.ts";
 import { setSecret } from "../../src/store/host-secrets.ts";
 import { getMcpServer, insertMcpServer } from "../../src/store/mcp-servers.ts";
@@ -209,29 +210,5 @@ describe("the MCP hub", () => {
     hub.on("changed", (folder) => changed.push(folder));
     await hub.changed("down", ["other", "other"]);
     assert.deepEqual(changed, ["other"]);
-  });
-});
-
-describe("the tools an agent is offered", () => {
-  const schema = { type: "object" as const, properties: {} };
-  it("leaves out names the model API refuses and huge schemas, and cuts descriptions", () => {
-    const offered = offeredTools(
-      [
-        { name: "ok_tool-1", description: "d".repeat(5_000), inputSchema: schema },
-        { name: "bad name!", inputSchema: schema },
-        { name: "x".repeat(65), inputSchema: schema },
-        {
-          name: "huge",
-          inputSchema: { ...schema, properties: { a: { description: "y".repeat(30_000) } } },
-        },
-        { name: "off_list", inputSchema: schema },
-      ],
-      ["ok_tool-1", "bad name!", "x".repeat(65), "huge"],
-    );
-    assert.deepEqual(
-      offered.map((tool) => tool.name),
-      ["ok_tool-1"],
-    );
-    assert.equal(offered[0]!.description!.length, 2_000);
   });
 });

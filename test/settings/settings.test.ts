@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { loadConfig } from "../../src/config.ts";
 import { redactSecrets } from "../../src/log.ts";
 import {
+  loadWithSettings,
   readSettingsFile,
   Settings,
   SettingError,
@@ -90,4 +91,13 @@ test("a settings file that is not JSON is reported with its path", (t) => {
     new RegExp(`${file.replaceAll("/", "\\/")} is not valid JSON`),
   );
   assert.equal(readFileSync(file, "utf8"), "{not json");
+});
+
+test("the configuration takes a saved setting for what the environment leaves unset", (t) => {
+  const { dir, settings } = setUp(t);
+  settings.set("ASSISTANT_NAME", "Pinchy");
+  settings.set("TZ", "Europe/Berlin");
+  const config = loadWithSettings({ DATA_DIR: dir, TZ: "Asia/Tokyo" });
+  assert.equal(config.ASSISTANT_NAME, "Pinchy");
+  assert.equal(config.TZ, "Asia/Tokyo");
 });

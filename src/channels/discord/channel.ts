@@ -2,17 +2,12 @@
 // resumes dropped gateway sessions and queues REST calls around rate limits by itself;
 // this adapter reports its state, translates events and maps failures for the outbox.
 import {
-  ChannelType,
   Client,
   DiscordAPIError,
   DiscordjsError,
   DiscordjsErrorCodes,
   Events,
-  GatewayCloseCodes,
   GatewayIntentBits,
-  ButtonStyle,
-  ComponentType,
-  MessageType,
   Options,
   Partials,
   Routes,
@@ -35,13 +30,21 @@ import type {
   Channel,
   ChannelHost,
   ChannelStatus,
-  InboundEvent,
   OutboundFile,
   SendFileOptions,
   SendOptions,
 } from "../channel.ts";
-import { readableText, toInboundMessage } from "./inbound.ts";
-import type { InboundContext } from "./inbound.ts";
+import { fatalCloseDetail, TOKEN_REJECTED } from "./gateway-errors.ts";
+import {
+  choiceEvent,
+  deleteEvent,
+  editEvent,
+  guildChat,
+  messageEvent,
+  type InboundContext,
+} from "./inbound.ts";
+import { choicesBody, closedChoicesBody, fileBody, textBody } from "./outbound.ts";
+import { OwnReactions } from "./reactions.ts";
 import { toSendError } from "./send-errors.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { InboundQueue, type PendingEvent } from "../kit/inbound-queue.ts";
@@ -66,40 +69,20 @@ const MAX_PIECE_WAIT_MS = 60_000;
 const DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 const LOGIN_RETRY_BASE_MS = 1_000;
 const LOGIN_RETRY_MAX_MS = 60_000;
-const REMEMBERED_REACTIONS = 1_000;
 /**
  * Messages discord.js keeps per channel (its default is 200, each with its reactions and
- * mentions). Only the embed-only-update check below reads them, and link previews load
- * within seconds: a few recent ones do. With more, every channel's cache grows for hours
- * before it levels off, which reads as a leak in a long run.
+ * mentions). Only the embed-only-update check reads them, and link previews load within
+ * seconds: a few recent ones do. With more, every channel's cache grows for hours before
+ * it levels off, which reads as a leak in a long run.
  */
 export const MESSAGES_KEPT_PER_CHANNEL = 20;
-// Agent text may contain "@everyone" or role mentions; only explicit user mentions ping.
-const ALLOWED_MENTIONS = { parse: ["users"], replied_user: true };
-const TOKEN_REJECTED =
-  "Discord rejected the bot token (401 Unauthorized); set a valid bot token and restart";
-
-const FATAL_CLOSE_DETAILS: Partial<Record<number, string>> = {
-  [GatewayCloseCodes.AuthenticationFailed]:
-    "Discord rejected the bot token (gateway close 4004); set a valid bot token and restart",
-  [GatewayCloseCodes.DisallowedIntents]:
-    "Discord refused the Message Content intent (gateway close 4014); enable it under Bot → Privileged Gateway Intents in the Discord developer portal",
-};
-
-function fatalCloseDetail(code: number): string {
-  return (
-    FATAL_CLOSE_DETAILS[code] ??
-    `Discord closed the gateway with code ${code} (${GatewayCloseCodes[code] ?? "unknown"}) and will not reconnect`
-  );
-}
 
 export class DiscordChannel implements Channel {
   readonly name = "discord" as const;
   readonly #options: DiscordChannelOptions;
   readonly #log: Logger;
   readonly #typing: TypingRefresher;
-  readonly #reactions = new Map<string, string>();
-  readonly #reacting = new Map<string, Promise<void>>();
+  readonly #reactions = new OwnReactions(() => this.#rest());
   #host: ChannelHost | null = null;
   #client: Client | null = null;
   #status: ChannelStatus | null = null;
@@ -177,28 +160,14 @@ export class DiscordChannel implements Channel {
     });
   }
 
-  /** The question with one button per choice, in one action row (at most five fit). */
+  /** The question with its buttons (see choicesBody). */
   async sendChoices(
     chatId: string,
     question: string,
     choices: { id: string; label: string }[],
     _options: SendOptions,
   ): Promise<string[]> {
-    const body = {
-      content: question,
-      allowed_mentions: ALLOWED_MENTIONS,
-      components: [
-        {
-          type: ComponentType.ActionRow,
-          components: choices.map((choice) => ({
-            type: ComponentType.Button,
-            style: ButtonStyle.Secondary,
-            label: choice.label,
-            custom_id: choice.id,
-          })),
-        },
-      ],
-    };
+    const body = choicesBody(question, choices);
     try {
       const message = (await this.#rest().post(Routes.channelMessages(chatId), {
         body,
@@ -212,11 +181,7 @@ export class DiscordChannel implements Channel {
   /** One message with the file attached and the caption as its content; Discord shows images itself. */
   async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
     this.#typing.stop(chatId);
-    const body = {
-      content: options.caption ?? "",
-      allowed_mentions: ALLOWED_MENTIONS,
-      attachments: [{ id: 0, filename: file.name }],
-    };
+    const body = fileBody(file.name, options.caption);
     const data = await readFile(file.path);
     try {
       const message = (await this.#rest().post(Routes.channelMessages(chatId), {
@@ -231,7 +196,7 @@ export class DiscordChannel implements Channel {
 
   /** Edits the question to show the outcome, with its buttons removed. */
   async closeChoices(chatId: string, messageIds: string[], text: string | null): Promise<void> {
-    const body = text === null ? { components: [] } : { content: text, components: [] };
+    const body = closedChoicesBody(text);
     for (const id of messageIds) {
       try {
         await this.#rest().patch(Routes.channelMessage(chatId, id), { body });
@@ -246,60 +211,17 @@ export class DiscordChannel implements Channel {
     else this.#typing.stop(chatId);
   }
 
-  /**
-   * Discord allows many reactions per user; the bot keeps one, replacing its previous one.
-   * Calls for one message run in order: a 👀 held up by a rate limit must land before the
-   * ✅ that replaces it reads what to remove, or both would stay.
-   */
+  /** The bot keeps one reaction per message (see OwnReactions). */
   react(chatId: string, messageId: string, emoji: string | null): Promise<void> {
-    const key = `${chatId}/${messageId}`;
-    const earlier = this.#reacting.get(key) ?? Promise.resolve();
-    const current = earlier
-      .catch(() => undefined)
-      .then(() => this.#replaceReaction(chatId, messageId, key, emoji));
-    this.#reacting.set(key, current);
-    const forget = (): void => {
-      if (this.#reacting.get(key) === current) this.#reacting.delete(key);
-    };
-    current.then(forget, forget);
-    return current;
-  }
-
-  async #replaceReaction(
-    chatId: string,
-    messageId: string,
-    key: string,
-    emoji: string | null,
-  ): Promise<void> {
-    const previous = this.#reactions.get(key) ?? null;
-    if (previous === emoji) return;
-    const rest = this.#rest();
-    try {
-      if (previous) {
-        await rest.delete(
-          Routes.channelMessageOwnReaction(chatId, messageId, encodeURIComponent(previous)),
-        );
-        this.#reactions.delete(key);
-      }
-      if (emoji) {
-        await rest.put(
-          Routes.channelMessageOwnReaction(chatId, messageId, encodeURIComponent(emoji)),
-        );
-        this.#reactions.set(key, emoji);
-        if (this.#reactions.size > REMEMBERED_REACTIONS) {
-          this.#reactions.delete(this.#reactions.keys().next().value as string);
-        }
-      }
-    } catch (error) {
-      throw toSendError(error);
-    }
+    return this.#reactions.set(chatId, messageId, emoji);
   }
 
   async #postMessage(chatId: string, content: string): Promise<string> {
     const rest = this.#rest();
-    const body = { content, allowed_mentions: ALLOWED_MENTIONS };
     try {
-      const message = (await rest.post(Routes.channelMessages(chatId), { body })) as APIMessage;
+      const message = (await rest.post(Routes.channelMessages(chatId), {
+        body: textBody(content),
+      })) as APIMessage;
       return message.id;
     } catch (error) {
       throw toSendError(error);
@@ -307,9 +229,10 @@ export class DiscordChannel implements Channel {
   }
 
   async #editMessage(chatId: string, messageId: string, content: string): Promise<string> {
-    const body = { content, allowed_mentions: ALLOWED_MENTIONS };
     try {
-      await this.#rest().patch(Routes.channelMessage(chatId, messageId), { body });
+      await this.#rest().patch(Routes.channelMessage(chatId, messageId), {
+        body: textBody(content),
+      });
       return messageId;
     } catch (error) {
       throw toSendError(error);
@@ -405,14 +328,18 @@ export class DiscordChannel implements Channel {
     client.on(Events.GuildCreate, (guild) => this.#discoverGuild(guild));
     client.on(Events.ChannelCreate, (channel) => this.#discoverChannel(channel));
     client.on(Events.ChannelUpdate, (_old, channel) => this.#discoverChannel(channel));
-    client.on(Events.MessageCreate, (message) => this.#enqueue(this.#onMessage(message)));
-    client.on(Events.MessageUpdate, (old, updated) => this.#enqueue(this.#onEdit(old, updated)));
-    client.on(Events.MessageDelete, (message) => this.#enqueue(this.#onDelete(message)));
+    client.on(Events.MessageCreate, (message) =>
+      this.#enqueue(this.#isFromBot(message) ? null : messageEvent(message, this.#context())),
+    );
+    client.on(Events.MessageUpdate, (old, updated) =>
+      this.#enqueue(this.#isFromBot(updated) ? null : editEvent(old, updated, this.#context())),
+    );
+    client.on(Events.MessageDelete, (message) => this.#onDelete(message));
     client.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isButton()) this.#onTap(interaction);
     });
     client.on(Events.MessageBulkDelete, (messages) => {
-      for (const message of messages.values()) this.#enqueue(this.#onDelete(message));
+      for (const message of messages.values()) this.#onDelete(message);
     });
     return client;
   }
@@ -434,53 +361,22 @@ export class DiscordChannel implements Channel {
     return message.author?.bot === true || message.author?.id === this.#client?.user?.id;
   }
 
-  async #onMessage(message: Message): Promise<InboundEvent | null> {
-    if (this.#isFromBot(message)) return null;
-    // Joins, pins, thread notices and the like are system messages, not something said.
-    if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return null;
-    return { type: "message", message: await toInboundMessage(message, this.#context()) };
-  }
-
-  #onEdit(old: Message | PartialMessage, updated: Message | PartialMessage): InboundEvent | null {
-    if (updated.content === null || this.#isFromBot(updated)) return null;
-    // Discord also sends MESSAGE_UPDATE when link previews load; only text changes count.
-    if (!old.partial && old.content === updated.content) return null;
-    return {
-      type: "edit",
-      chatId: updated.channelId,
-      messageId: updated.id,
-      text: readableText(updated, this.#context()),
-      timestamp: updated.editedTimestamp ?? Date.now(),
-    };
-  }
-
   /**
    * A tap on an ask_user button. It is acknowledged as a deferred update once handled, so
    * the client shows no error and nothing else: a sender who may not answer sees no change,
    * and the question is edited when it is over. Discord wants the answer within 3 s.
    */
   #onTap(interaction: ButtonInteraction): void {
-    const event: InboundEvent = {
-      type: "choice",
-      chatId: interaction.channelId,
-      messageId: interaction.message.id,
-      senderId: interaction.user.id,
-      senderName: interaction.inCachedGuild()
-        ? interaction.member.displayName
-        : interaction.user.displayName,
-      choiceId: interaction.customId,
-    };
     void this.#inbound
-      .push(event)
+      .push(choiceEvent(interaction))
       .then((outcome) => (outcome === "stopped" ? undefined : interaction.deferUpdate()))
       .catch((error: unknown) =>
         this.#log.debug({ err: error }, "could not acknowledge a button tap"),
       );
   }
 
-  #onDelete(message: Message | PartialMessage): InboundEvent | null {
-    if (this.#isFromBot(message)) return null;
-    return { type: "delete", chatId: message.channelId, messageId: message.id };
+  #onDelete(message: Message | PartialMessage): void {
+    this.#enqueue(this.#isFromBot(message) ? null : deleteEvent(message));
   }
 
   #discoverGuild(guild: Guild): void {
@@ -488,12 +384,7 @@ export class DiscordChannel implements Channel {
   }
 
   #discoverChannel(channel: DiscordChannelObject): void {
-    if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
-      return;
-    this.#chats.announce(this.#host, {
-      chatId: channel.id,
-      name: `${channel.guild.name} #${channel.name}`,
-      isGroup: true,
-    });
+    const chat = guildChat(channel);
+    if (chat) this.#chats.announce(this.#host, chat);
   }
 }

@@ -1,8 +1,15 @@
-// Translates discord.js messages into the core's InboundMessage: display names, mentions
-// rewritten to readable text, the replied-to message and lazily downloaded attachments.
-import { MessageFlags, MessageReferenceType } from "discord.js";
-import type { Attachment as DiscordAttachment, Message, PartialMessage } from "discord.js";
-import type { Attachment, InboundMessage } from "../channel.ts";
+// Translates discord.js events into the core's: messages (display names, mentions rewritten
+// to readable text, the replied-to message and lazily downloaded attachments), edits,
+// deletions, button taps, and the guild channels the bot can answer in.
+import { ChannelType, MessageFlags, MessageReferenceType, MessageType } from "discord.js";
+import type {
+  ButtonInteraction,
+  Channel as DiscordChannelObject,
+  Attachment as DiscordAttachment,
+  Message,
+  PartialMessage,
+} from "discord.js";
+import type { Attachment, DiscoveredChat, InboundEvent, InboundMessage } from "../channel.ts";
 import { mentionOf } from "../mention.ts";
 import { downloadCapped } from "./download.ts";
 
@@ -113,4 +120,55 @@ export async function toInboundMessage(
     if (authorId === context.botId) inbound.mentionsBot = true;
   }
   return inbound;
+}
+
+/** A message as the core's event; joins, pins, thread notices and the like are none. */
+export async function messageEvent(
+  message: Message,
+  context: InboundContext,
+): Promise<InboundEvent | null> {
+  if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return null;
+  return { type: "message", message: await toInboundMessage(message, context) };
+}
+
+/** An edit of the text; Discord also sends MESSAGE_UPDATE when link previews load. */
+export function editEvent(
+  old: AnyMessage,
+  updated: AnyMessage,
+  context: InboundContext,
+): InboundEvent | null {
+  if (updated.content === null) return null;
+  if (!old.partial && old.content === updated.content) return null;
+  return {
+    type: "edit",
+    chatId: updated.channelId,
+    messageId: updated.id,
+    text: readableText(updated, context),
+    timestamp: updated.editedTimestamp ?? Date.now(),
+  };
+}
+
+export function deleteEvent(message: AnyMessage): InboundEvent {
+  return { type: "delete", chatId: message.channelId, messageId: message.id };
+}
+
+/** A tap on an ask_user button. */
+export function choiceEvent(interaction: ButtonInteraction): InboundEvent {
+  return {
+    type: "choice",
+    chatId: interaction.channelId,
+    messageId: interaction.message.id,
+    senderId: interaction.user.id,
+    senderName: interaction.inCachedGuild()
+      ? interaction.member.displayName
+      : interaction.user.displayName,
+    choiceId: interaction.customId,
+  };
+}
+
+/** A guild's text or announcement channel as a chat the bot may be asked to answer in. */
+export function guildChat(channel: DiscordChannelObject): DiscoveredChat | undefined {
+  if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
+    return undefined;
+  return { chatId: channel.id, name: `${channel.guild.name} #${channel.name}`, isGroup: true };
 }

@@ -8,8 +8,7 @@
 // Rooms are chats; invites from MATRIX_ALLOWED_INVITERS are accepted. Encrypted rooms are not
 // read yet: their events are undecryptable here and the state says so.
 import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { ConnectionError, MatrixClient, MatrixError, Method } from "matrix-js-sdk";
+import { MatrixClient } from "matrix-js-sdk";
 import { registerSecret, type Logger } from "../../log.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { sleep } from "../../time/sleep.ts";
@@ -22,24 +21,18 @@ import type {
   SendFileOptions,
   SendOptions,
 } from "../channel.ts";
-import { isPlainImage } from "../mime.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { ConnectionLoop } from "../kit/connection-loop.ts";
 import { InboundQueue, type InboundOutcome } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
-import { renderHtml, withLineBreaks } from "../render-html.ts";
 import { splitMessage } from "../split.ts";
-import { styledText } from "../styled-text.ts";
-import { writeFileAtomic } from "../../atomic-file.ts";
-import {
-  displayName,
-  localpart,
-  translateEvent,
-  type MatrixRawEvent,
-  type RoomContext,
-} from "./inbound.ts";
+import { translateEvent, type MatrixRawEvent } from "./inbound.ts";
+import { editContent, fileContent, reactionContent, textContent } from "./outbound.ts";
+import { encryptedRoomsDetail, learn, loadRoomInfo, roomContext, type RoomInfo } from "./rooms.ts";
 import { sdkLogger } from "./sdk-logger.ts";
+import { describe, isUnknownToken, toSendError } from "./send-errors.ts";
+import { invitesIn, joinRoom, sync, SyncToken, type SyncResponse } from "./sync.ts";
 
 export interface MatrixChannelOptions {
   homeserverUrl: string;
@@ -61,52 +54,8 @@ const TYPING_REFRESH_MS = 20_000;
 const PIECE_ATTEMPTS = 4;
 const MAX_PIECE_WAIT_MS = 60_000;
 const MAX_BACKOFF_MS = 60_000;
-const TOKEN_FILE = "sync-token";
 const AUTH_FAILED_DETAIL =
   "the homeserver rejected the access token (M_UNKNOWN_TOKEN); create a new one (Element: Settings > Help & About > Access token, or log in with the API) and set MATRIX_ACCESS_TOKEN";
-
-interface SyncRoom {
-  timeline?: { events?: MatrixRawEvent[] };
-  state?: { events?: MatrixRawEvent[] };
-  invite_state?: { events?: MatrixRawEvent[] };
-}
-
-interface SyncResponse {
-  next_batch: string;
-  rooms?: { join?: Record<string, SyncRoom>; invite?: Record<string, SyncRoom> };
-}
-
-interface RoomInfo {
-  name: string | null;
-  members: Map<string, string>;
-  encrypted: boolean;
-}
-
-/** A failed call as the outbox reads it: rate limits, server errors and lost connections retry. */
-export function toSendError(error: unknown): Error {
-  if (error instanceof MatrixError) {
-    const status = error.httpStatus ?? 0;
-    if (status === 429 || error.errcode === "M_LIMIT_EXCEEDED") {
-      const retryAfter = (error.data as { retry_after_ms?: unknown }).retry_after_ms;
-      return new TransientSendError(
-        error.message,
-        typeof retryAfter === "number" ? retryAfter : undefined,
-      );
-    }
-    if (status >= 500) return new TransientSendError(error.message);
-    return error;
-  }
-  if (error instanceof ConnectionError || error instanceof TypeError)
-    return new TransientSendError(`cannot reach the homeserver (${error.message})`);
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function isUnknownToken(error: unknown): boolean {
-  return (
-    error instanceof MatrixError &&
-    (error.errcode === "M_UNKNOWN_TOKEN" || error.httpStatus === 401)
-  );
-}
 
 export class MatrixChannel implements Channel {
   readonly name = "matrix" as const;
@@ -117,6 +66,7 @@ export class MatrixChannel implements Channel {
   readonly #connection: ConnectionLoop;
   readonly #chats = new DiscoveredChats();
   readonly #typing: TypingRefresher;
+  readonly #token: SyncToken;
   readonly #rooms = new Map<string, RoomInfo>();
   /** The bot's reaction event per (room, message), to redact it when cleared. */
   readonly #reactions = new Map<string, string>();
@@ -133,6 +83,7 @@ export class MatrixChannel implements Channel {
       logger: sdkLogger(this.#log),
     });
     this.#inbound = new InboundQueue({ logger: this.#log });
+    this.#token = new SyncToken(options.stateDir);
     this.#connection = new ConnectionLoop(this.#inbound, (signal) => this.#run(signal));
     this.#typing = new TypingRefresher(TYPING_REFRESH_MS, (roomId) =>
       this.#sendTyping(roomId, true),
@@ -185,19 +136,9 @@ export class MatrixChannel implements Channel {
       pieces: splitMessage(markdown, MESSAGE_LIMIT).filter((piece) => piece.trim() !== ""),
       send: async (piece, index) => {
         try {
-          const content = {
-            msgtype: "m.text",
-            body: styledText(piece).text,
-            format: "org.matrix.custom.html",
-            formatted_body: withLineBreaks(renderHtml(piece)),
-          };
+          const content = textContent(piece);
           if (index === 0 && editId !== undefined) {
-            const edit = {
-              ...content,
-              body: `* ${content.body}`,
-              "m.new_content": content,
-              "m.relates_to": { rel_type: "m.replace", event_id: editId },
-            };
+            const edit = editContent(content, editId);
             await this.#client.sendEvent(roomId, "m.room.message" as never, edit as never);
             return editId;
           }
@@ -216,11 +157,7 @@ export class MatrixChannel implements Channel {
     });
   }
 
-  /**
-   * Uploads the file to the homeserver's media repository, then posts it as m.image (images
-   * clients show inline) or m.file. As Matrix 1.10 captions media: `filename` names the file
-   * and `body` is the caption when there is one, else the name too.
-   */
+  /** Uploads the file to the homeserver's media repository, then posts it (see fileContent). */
   async sendFile(roomId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
     this.#typing.stop(roomId);
     const data = await readFile(file.path);
@@ -229,20 +166,7 @@ export class MatrixChannel implements Channel {
         name: file.name,
         type: file.mimeType,
       });
-      const caption = options.caption
-        ? {
-            body: styledText(options.caption).text,
-            format: "org.matrix.custom.html",
-            formatted_body: withLineBreaks(renderHtml(options.caption)),
-          }
-        : { body: file.name };
-      const content = {
-        msgtype: isPlainImage(file.mimeType) ? "m.image" : "m.file",
-        ...caption,
-        filename: file.name,
-        url,
-        info: { mimetype: file.mimeType, size: file.size },
-      };
+      const content = fileContent(file, url, options.caption);
       const sent = await this.#client.sendEvent(
         roomId,
         "m.room.message" as never,
@@ -269,9 +193,7 @@ export class MatrixChannel implements Channel {
         this.#reactions.delete(key);
       }
       if (emoji === null) return;
-      const relation = {
-        "m.relates_to": { rel_type: "m.annotation", event_id: eventId, key: emoji },
-      };
+      const relation = reactionContent(eventId, emoji);
       const sent = await this.#client.sendEvent(roomId, "m.reaction" as never, relation as never);
       this.#reactions.set(key, sent.event_id);
     } catch (error) {
@@ -285,15 +207,7 @@ export class MatrixChannel implements Channel {
 
   /** Connected, noting the encrypted rooms the bot cannot read yet. */
   #connected(): void {
-    const encrypted = [...this.#rooms]
-      .filter(([, room]) => room.encrypted)
-      .map(([id, room]) => room.name ?? id);
-    this.#setState(
-      "connected",
-      encrypted.length
-        ? `the bot is in encrypted rooms it cannot read yet: ${encrypted.join(", ")}`
-        : undefined,
-    );
+    this.#setState("connected", encryptedRoomsDetail(this.#rooms));
   }
 
   async #sendTyping(roomId: string, typing: boolean): Promise<boolean> {
@@ -308,33 +222,6 @@ export class MatrixChannel implements Channel {
     }
   }
 
-  #tokenFile(): string {
-    return join(this.#options.stateDir, TOKEN_FILE);
-  }
-
-  async #readToken(): Promise<string | undefined> {
-    try {
-      return (await readFile(this.#tokenFile(), "utf8")).trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async #sync(
-    since: string | undefined,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<SyncResponse> {
-    const query: Record<string, string> = { timeout: String(timeoutMs) };
-    if (since) query.since = since;
-    // A long poll that outlives its timeout by far hangs on a dead connection: give up on it.
-    // (Not the SDK's localTimeoutMs: its timer is never cleared and would hold the process.)
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs + 30_000)]);
-    return this.#client.http.authedRequest<SyncResponse>(Method.Get, "/sync", query, undefined, {
-      abortSignal: deadline,
-    } as Parameters<MatrixClient["http"]["authedRequest"]>[4]);
-  }
-
   async #run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     let since: string | undefined;
@@ -347,7 +234,7 @@ export class MatrixChannel implements Channel {
           // The SDK names the bot in some paths (typing); only the token was known before.
           this.#client.credentials.userId = this.#userId;
           await mkdir(this.#options.stateDir, { recursive: true, mode: 0o700 });
-          since = await this.#readToken();
+          since = await this.#token.read();
           this.#log.info(
             { resumes: Boolean(since) },
             since
@@ -356,19 +243,19 @@ export class MatrixChannel implements Channel {
           );
           if (!since) {
             // First start: the rooms' history is not news; listen from here on.
-            const initial = await this.#sync(undefined, 0, signal);
+            const initial = await sync(this.#client, undefined, 0, signal);
             await this.#acceptInvites(initial);
             since = initial.next_batch;
-            await writeFileAtomic(this.#tokenFile(), since);
+            await this.#token.save(since);
           }
           this.#connected();
         }
-        const batch = await this.#sync(since, failures > 0 ? 0 : POLL_TIMEOUT_MS, signal);
+        const batch = await sync(this.#client, since, failures > 0 ? 0 : POLL_TIMEOUT_MS, signal);
         if (failures > 0) this.#connected();
         failures = 0;
         if ((await this.#process(batch)) === "stopped") return;
         since = batch.next_batch;
-        await writeFileAtomic(this.#tokenFile(), since);
+        await this.#token.save(since);
       } catch (error) {
         if (signal.aborted) return;
         if (isUnknownToken(error)) {
@@ -392,7 +279,7 @@ export class MatrixChannel implements Channel {
       for (const event of room.state?.events ?? []) this.#learn(info, event);
       for (const event of room.timeline?.events ?? []) {
         this.#learn(info, event);
-        const context = this.#context(roomId, info);
+        const context = roomContext(roomId, info, this.#userId);
         this.#chats.announce(this.#host, {
           chatId: roomId,
           name: context.name,
@@ -416,12 +303,12 @@ export class MatrixChannel implements Channel {
   }
 
   async #acceptInvites(batch: SyncResponse): Promise<void> {
-    for (const [roomId, room] of Object.entries(batch.rooms?.invite ?? {})) {
-      const invite = room.invite_state?.events?.find(
-        (event) => event.type === "m.room.member" && event.state_key === this.#userId,
-      );
-      const inviter = invite?.sender;
-      if (!inviter || !this.#options.allowedInviters.includes(inviter)) {
+    for (const { roomId, inviter, allowed } of invitesIn(
+      batch,
+      this.#userId,
+      this.#options.allowedInviters,
+    )) {
+      if (!allowed) {
         this.#log.info(
           { roomId, inviter },
           "matrix invite from someone not in MATRIX_ALLOWED_INVITERS; ignored",
@@ -429,12 +316,7 @@ export class MatrixChannel implements Channel {
         continue;
       }
       try {
-        await this.#client.http.authedRequest(
-          Method.Post,
-          `/join/${encodeURIComponent(roomId)}`,
-          undefined,
-          {},
-        );
+        await joinRoom(this.#client, roomId);
         this.#log.info({ roomId, inviter }, "matrix invite accepted");
       } catch (error) {
         this.#log.warn({ err: error, roomId }, "could not join a matrix room");
@@ -446,68 +328,14 @@ export class MatrixChannel implements Channel {
   async #roomInfo(roomId: string): Promise<RoomInfo> {
     const known = this.#rooms.get(roomId);
     if (known) return known;
-    const path = (rest: string) => `/rooms/${encodeURIComponent(roomId)}${rest}`;
-    const optional = <T>(request: Promise<T>) => request.catch(() => undefined);
-    const [members, name, encryption] = await Promise.all([
-      optional(
-        this.#client.http.authedRequest<{ joined: Record<string, { display_name?: string }> }>(
-          Method.Get,
-          path("/joined_members"),
-        ),
-      ),
-      optional(
-        this.#client.http.authedRequest<{ name?: string }>(Method.Get, path("/state/m.room.name/")),
-      ),
-      optional(
-        this.#client.http.authedRequest<{ algorithm?: string }>(
-          Method.Get,
-          path("/state/m.room.encryption/"),
-        ),
-      ),
-    ]);
-    const info: RoomInfo = {
-      name: name?.name || null,
-      members: new Map(
-        Object.entries(members?.joined ?? {}).map(([id, member]) => [
-          id,
-          member.display_name || localpart(id),
-        ]),
-      ),
-      encrypted: Boolean(encryption?.algorithm),
-    };
+    const info = await loadRoomInfo(this.#client, roomId);
     this.#rooms.set(roomId, info);
     if (info.encrypted) this.#connected();
     return info;
   }
 
   #learn(info: RoomInfo, event: MatrixRawEvent): void {
-    if (event.type === "m.room.name") info.name = String(event.content.name ?? "") || null;
-    if (event.type === "m.room.encryption" && !info.encrypted) {
-      info.encrypted = true;
-      this.#connected();
-    }
-    if (event.type === "m.room.member" && event.state_key) {
-      if (event.content.membership === "join")
-        info.members.set(
-          event.state_key,
-          String(event.content.displayname ?? "") || localpart(event.state_key),
-        );
-      else info.members.delete(event.state_key);
-    }
-  }
-
-  #context(roomId: string, info: RoomInfo): RoomContext {
-    const others = [...info.members.keys()].filter((id) => id !== this.#userId);
-    const base: RoomContext = {
-      roomId,
-      name: "",
-      isGroup: info.members.size > 2,
-      displayNames: info.members,
-    };
-    return {
-      ...base,
-      name: info.name ?? (others.map((id) => displayName(id, base)).join(", ") || roomId),
-    };
+    if (learn(info, event)) this.#connected();
   }
 
   async #download(mxc: string): Promise<Uint8Array> {
@@ -520,10 +348,4 @@ export class MatrixChannel implements Channel {
     if (!response.ok) throw new Error(`the homeserver answered ${response.status} for ${mxc}`);
     return new Uint8Array(await response.arrayBuffer());
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof MatrixError)
-    return `${error.httpStatus ?? ""} ${error.errcode ?? ""} ${error.data.error ?? ""}`.trim();
-  return error instanceof Error ? error.message : String(error);
 }

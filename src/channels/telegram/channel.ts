@@ -4,7 +4,7 @@
 // here an update's offset moves only after host.receive() has stored it, so a crash or a
 // failed store means Telegram delivers it again.
 import { Api, InputFile } from "grammy";
-import type { CallbackQuery, Chat, Message, Update } from "grammy/types";
+import type { CallbackQuery, Message, Update } from "grammy/types";
 import type {
   Channel,
   ChannelHost,
@@ -14,17 +14,14 @@ import type {
   SendFileOptions,
   SendOptions,
 } from "../channel.ts";
-import { TELEGRAM_PHOTO_MAX_BYTES } from "../file-limits.ts";
-import { isPlainImage } from "../mime.ts";
 import { DiscoveredChats } from "../kit/discovered-chats.ts";
 import { InboundQueue } from "../kit/inbound-queue.ts";
 import { sendPieces, waitOutRateLimits } from "../kit/reply-pieces.ts";
 import { TypingRefresher } from "../kit/typing-refresher.ts";
-import { splitMessage } from "../split.ts";
 import { backoffMs } from "../../time/backoff.ts";
 import { sleep } from "../../time/sleep.ts";
 import { registerSecret, type Logger } from "../../log.ts";
-import { attachmentsOf, DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./attachments.ts";
+import { DEFAULT_MAX_ATTACHMENT_BYTES, type FileSource } from "./attachments.ts";
 import {
   describeError,
   isEntityParseError,
@@ -35,17 +32,17 @@ import {
   retryAfterMs,
   toSendError,
 } from "./errors.ts";
+import { discoveredChat, type BotIdentity } from "./inbound.ts";
 import {
-  discoveredChat,
-  editedText,
-  isFromBot,
-  toInboundMessage,
-  userName,
-  type BotIdentity,
-  type InboundContext,
-} from "./inbound.ts";
+  captionOptions,
+  choicesKeyboard,
+  htmlPieces,
+  replyOptions,
+  sendsAsPhoto,
+} from "./outbound.ts";
 import { toReactionEmoji } from "./reactions.ts";
-import { renderHtml, visibleText } from "../render-html.ts";
+import { renderHtml } from "../render-html.ts";
+import { translateUpdate } from "./updates.ts";
 
 export interface TelegramChannelOptions {
   token: string;
@@ -57,8 +54,6 @@ export interface TelegramChannelOptions {
 }
 
 const POLL_TIMEOUT_SECONDS = 30;
-/** Below Telegram's 4096: rendering never adds visible characters, so a chunk this long fits. */
-const SPLIT_LIMIT = 4000;
 /** Telegram shows "typing…" for about five seconds. */
 const TYPING_REFRESH_MS = 4000;
 const ALLOWED_UPDATES: ("message" | "edited_message" | "my_chat_member" | "callback_query")[] = [
@@ -81,12 +76,6 @@ type GrammySignal = NonNullable<Parameters<Api["getMe"]>[0]>;
 
 function retryDelayMs(failures: number): number {
   return backoffMs(failures, 500, MAX_BACKOFF_MS);
-}
-
-function replyOptions(options: SendOptions) {
-  return {
-    ...(options.threadId ? { message_thread_id: Number(options.threadId) } : {}),
-  };
 }
 
 export class TelegramChannel implements Channel {
@@ -189,9 +178,7 @@ export class TelegramChannel implements Channel {
     this.typing.stop(chatId);
     const extra = replyOptions(options);
     return await sendPieces({
-      pieces: splitMessage(markdown, SPLIT_LIMIT)
-        .map((source) => ({ source, html: renderHtml(source) }))
-        .filter(({ html }) => visibleText(html).trim() !== ""),
+      pieces: htmlPieces(markdown),
       send: async ({ source, html }, index) => {
         try {
           if (index === 0 && editId !== undefined) {
@@ -211,7 +198,7 @@ export class TelegramChannel implements Channel {
     });
   }
 
-  /** The question with an inline keyboard, one choice per row (labels stay readable). */
+  /** The question with an inline keyboard (see choicesKeyboard). */
   async sendChoices(
     chatId: string,
     question: string,
@@ -219,18 +206,10 @@ export class TelegramChannel implements Channel {
     options: SendOptions,
   ): Promise<string[]> {
     this.typing.stop(chatId);
-    const html = renderHtml(question);
-    const keyboard = {
-      reply_markup: {
-        inline_keyboard: choices.map((choice) => [
-          { text: choice.label, callback_data: choice.id },
-        ]),
-      },
-    };
     try {
-      const message = await this.sendHtml(chatId, question, html, {
+      const message = await this.sendHtml(chatId, question, renderHtml(question), {
         ...replyOptions(options),
-        ...keyboard,
+        ...choicesKeyboard(choices),
       });
       return [String(message.message_id)];
     } catch (error) {
@@ -238,21 +217,13 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  /** Images Telegram can show go as photos (it recompresses them), the rest as documents. */
+  /** A photo or a document (see sendsAsPhoto), with its caption. */
   async sendFile(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]> {
     this.typing.stop(chatId);
-    const caption = options.caption
-      ? { caption: renderHtml(options.caption), parse_mode: "HTML" as const }
-      : {};
-    const extra = { ...replyOptions(options), ...caption };
-    // GIFs would arrive as a still photo: they go as documents, which Telegram animates.
-    const photo =
-      isPlainImage(file.mimeType) &&
-      file.mimeType !== "image/gif" &&
-      file.size <= TELEGRAM_PHOTO_MAX_BYTES;
+    const extra = { ...replyOptions(options), ...captionOptions(options.caption) };
     const input = new InputFile(file.path, file.name);
     try {
-      const message = photo
+      const message = sendsAsPhoto(file)
         ? await this.api.sendPhoto(chatId, input, extra)
         : await this.api.sendDocument(chatId, input, extra);
       return [String(message.message_id)];
@@ -367,42 +338,17 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  /** The event an update stands for, if any; chats seen along the way are announced. */
+  /** The event an update stands for, if any; the chat it shows the bot in is announced. */
   private translate(update: Update): InboundEvent | null {
     const identity = this.identity;
     if (!identity) return null;
-    const context: InboundContext = { bot: identity, assistantName: this.assistantName };
-    if (update.message) {
-      const message = update.message;
-      this.discover(message.chat);
-      const inbound = toInboundMessage(message, context, attachmentsOf(message, this.files));
-      return inbound ? { type: "message", message: inbound } : null;
-    }
-    if (update.edited_message) {
-      const message = update.edited_message;
-      this.discover(message.chat);
-      if (isFromBot(message, identity)) return null;
-      return {
-        type: "edit",
-        chatId: String(message.chat.id),
-        messageId: String(message.message_id),
-        text: editedText(message, context),
-        timestamp: (message.edit_date ?? message.date) * 1000,
-      };
-    }
-    if (update.my_chat_member) this.discover(update.my_chat_member.chat);
-    const tap = update.callback_query;
-    if (tap?.data && tap.message) {
-      return {
-        type: "choice",
-        chatId: String(tap.message.chat.id),
-        messageId: String(tap.message.message_id),
-        senderId: String(tap.from.id),
-        senderName: userName(tap.from),
-        choiceId: tap.data,
-      };
-    }
-    return null;
+    const { event, chat } = translateUpdate(
+      update,
+      { bot: identity, assistantName: this.assistantName },
+      this.files,
+    );
+    if (chat) this.chats.announce(this.host, discoveredChat(chat));
+    return event;
   }
 
   /**
@@ -413,10 +359,6 @@ export class TelegramChannel implements Channel {
     this.api.answerCallbackQuery(tap.id).catch((error: unknown) => {
       this.log.debug({ err: error }, "could not answer a telegram callback query");
     });
-  }
-
-  private discover(chat: Chat): void {
-    this.chats.announce(this.host, discoveredChat(chat));
   }
 
   private async sendHtml(
