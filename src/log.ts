@@ -128,9 +128,37 @@ function parseLine(line: string): LogLine | undefined {
 /** What the service logged lately, for GET /api/logs. */
 export const recentLogLines = new RecentLines(1000);
 
+/** How long a log line may wait on a full pipe before lines are dropped instead. */
+const STUCK_OUTPUT_MS = 2_000;
+
+/**
+ * Standard output for the log, written synchronously. pino's default (asynchronous) flushes
+ * at exit in a loop that retries a failed write forever: a service whose reader had gone
+ * (a supervisor that died) never finished exiting after SIGTERM. Here a write that fails
+ * ends logging (a broken pipe) and a pipe that stays full costs dropped lines, not a stuck
+ * process.
+ */
+export function stdoutDestination(): pino.DestinationStream {
+  let stuckSince: number | undefined;
+  const stream = pino.destination({
+    dest: 1,
+    sync: true,
+    retryEAGAIN: () => {
+      stuckSince ??= Date.now();
+      return Date.now() - stuckSince < STUCK_OUTPUT_MS;
+    },
+  });
+  stream.on("write", () => {
+    stuckSince = undefined;
+  });
+  // A line given up on: there is nowhere left to report it.
+  stream.on("error", () => undefined);
+  return stream;
+}
+
 export function createLogger(
   level: string,
-  destination?: pino.DestinationStream,
+  destination: pino.DestinationStream = stdoutDestination(),
   recent: RecentLines = recentLogLines,
 ): Logger {
   return pino(
