@@ -19,6 +19,23 @@ function readProc(pid: number, file: string): string | undefined {
   }
 }
 
+/**
+ * The allocator the service was started with: scripts/serve.sh preloads jemalloc where it
+ * is installed, unless LD_PRELOAD is set. `LD_PRELOAD= npm run bench` passes that empty
+ * value on, so glibc's malloc can be measured the same way.
+ */
+export function allocatorEnv(): Record<string, string> {
+  const preload = process.env.LD_PRELOAD;
+  return preload === undefined ? {} : { LD_PRELOAD: preload };
+}
+
+/** Which malloc a running process uses, read from its mappings. */
+export function allocatorOf(pid: number): "jemalloc" | "glibc" | undefined {
+  const maps = readProc(pid, "maps");
+  if (maps === undefined) return undefined;
+  return /\/libjemalloc\.so/.test(maps) ? "jemalloc" : "glibc";
+}
+
 /** Resident set size in MB, or undefined when the process is gone. */
 export function rssMb(pid: number): number | undefined {
   const status = readProc(pid, "status");

@@ -33,7 +33,7 @@ import {
 import { openChat, type ChatClient, type RoundTrip, type StopTrip } from "./chat-client.ts";
 import { BENCH_OWNER, discordChat } from "./discord-chat.ts";
 import { ModelCallTimer, type ModelCall } from "./model-timing.ts";
-import { processTree, rssMb, treeMemory } from "./proc-memory.ts";
+import { allocatorEnv, allocatorOf, processTree, rssMb, treeMemory } from "./proc-memory.ts";
 import {
   latencyBreakdown,
   memoryJson,
@@ -170,6 +170,7 @@ async function discordPhase(
       // The phase compares the final reply's path on both chats; a live preview would make
       // Discord's first POST the preview (the streaming phase measures those).
       STREAMING: "off",
+      ...allocatorEnv(),
     },
   });
   cleanups.push(() => stop(service));
@@ -338,7 +339,12 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   const pincer = await startService({
     dataDir: pincerDir,
     command: SERVE,
-    env: { ANTHROPIC_API_KEY: PINCER_KEY, ANTHROPIC_BASE_URL: fake.url, ...traceEnv("pincer") },
+    env: {
+      ANTHROPIC_API_KEY: PINCER_KEY,
+      ANTHROPIC_BASE_URL: fake.url,
+      ...traceEnv("pincer"),
+      ...allocatorEnv(),
+    },
   });
   cleanups.push(() => stop(pincer));
   cleanups.push(() => {
@@ -346,6 +352,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   });
   const startupMs = performance.now() - serviceStart;
   const hostPid = pincer.child.pid!;
+  const allocator = allocatorOf(hostPid);
   progress(`Pincer ready in ${startupMs.toFixed(0)} ms; settling ${SETTLE_MS} ms for idle RSS`);
   const idleRss = await settledRss(hostPid);
   if ((await liveAgents(pincer)).length > 0) throw new Error("an agent is live before any message");
@@ -539,6 +546,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
       settle_ms: SETTLE_MS,
       trace: TRACE,
       pincer_runs: FROM_SOURCE ? "src/main.ts (type stripping)" : "scripts/serve.sh (compiled)",
+      pincer_allocator: allocator,
     },
     comparison: {
       warm_p50_delta_ms: deltaP50,

@@ -21,7 +21,7 @@ import {
 } from "../test/e2e/harness.ts";
 import { BENCH_GUILD, discordChat } from "./discord-chat.ts";
 import type { MemoryReading } from "./memory-hooks.ts";
-import { rssMb } from "./proc-memory.ts";
+import { allocatorEnv, allocatorOf, rssMb } from "./proc-memory.ts";
 import { round, summarize, type Summary } from "./stats.ts";
 
 export interface SoakSettings {
@@ -135,6 +135,7 @@ export async function runSoak(
       DISCORD_API_URL: discord.apiUrl,
       AGENT_IDLE_TIMEOUT: settings.idleTimeout,
       ...heapEnv,
+      ...allocatorEnv(),
     },
   });
   cleanups.push(async () => {
@@ -143,6 +144,7 @@ export async function runSoak(
       await service.kill();
   });
   const pid = service.child.pid!;
+  const allocator = allocatorOf(pid);
   await waitFor(
     async () => (await channelState(service, "discord"))?.status === "connected" || undefined,
     "Discord to connect",
@@ -295,6 +297,7 @@ export async function runSoak(
       idle_timeout: settings.idleTimeout,
       sample_every_s: SAMPLE_MS / 1000,
       heap: settings.heap,
+      allocator,
     },
     ...(settings.heap ? { heap_dir: heapDir } : {}),
     messages: trips.length,

@@ -86,12 +86,18 @@ test("the runtime stage ships production dependencies only", () => {
   }
 });
 
-test("runtime: tini as PID 1, the service as CMD, Chromium with emoji and CJK fonts", () => {
+test("runtime: tini as PID 1, the service as CMD, Chromium with emoji and CJK fonts, jemalloc", () => {
   assert.deepEqual(args(runtime, "ENTRYPOINT"), ['["/usr/bin/tini", "--"]']);
   assert.deepEqual(args(runtime, "CMD"), ['["sh", "scripts/serve.sh"]']);
   const apt = args(runtime, "RUN").find((run) => /apt-get install/.test(run)) ?? "";
   const packages = apt.split(/\s+/);
-  for (const wanted of ["tini", "chromium", "fonts-noto-color-emoji", "fonts-noto-cjk"])
+  for (const wanted of [
+    "tini",
+    "chromium",
+    "fonts-noto-color-emoji",
+    "fonts-noto-cjk",
+    "libjemalloc2",
+  ])
     assert.ok(packages.includes(wanted), `installs ${wanted}`);
   assert.match(apt, /--no-install-recommends/);
   assert.match(apt, /rm -rf \/var\/lib\/apt\/lists/);

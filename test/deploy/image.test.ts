@@ -224,6 +224,11 @@ test(
       for (const secret of [API_KEY, ADMIN_TOKEN])
         assert.ok(!environ.includes(secret), "no secret in the service's environment block");
       assert.match(environ, /PINCER_SECRETS_FILE=/, "it re-executed itself under tini");
+      assert.match(
+        readFileSync(`/proc/${node}/maps`, "utf8"),
+        /libjemalloc\.so\.2/,
+        "the service allocates with jemalloc (scripts/serve.sh)",
+      );
       assert.ok(model.mainRequests().every((r) => r.headers["x-api-key"] === API_KEY));
 
       // Docker's stop: SIGTERM to PID 1, which tini hands to the service.
