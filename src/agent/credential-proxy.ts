@@ -42,7 +42,10 @@ export interface CredentialProxyOptions {
   refuse?(groupId: number): string | undefined;
 }
 
-// Hop-by-hop and credential headers never cross the proxy in either direction.
+// Hop-by-hop and credential headers never cross the proxy in either direction. The
+// body's content-length does: the body is forwarded byte for byte (Node's parser holds a
+// request to its declared length), so the upstream reads one sized body rather than
+// chunked framing the proxy would add.
 const DROPPED_REQUEST_HEADERS = new Set([
   "host",
   "connection",
@@ -52,7 +55,6 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "upgrade",
   "x-api-key",
   "authorization",
-  "content-length",
 ]);
 
 export class CredentialProxy {
@@ -227,6 +229,8 @@ export class CredentialProxy {
         writeError(res, 502, "api_error", `model API unreachable: ${error.message}`);
       else res.destroy();
     });
+    // The head goes out now, so the upstream parses it while the body is still arriving.
+    upstreamReq.flushHeaders();
     req.pipe(upstreamReq);
   }
 

@@ -194,6 +194,27 @@ test("an issued token is swapped for the real API key; usage is counted for its 
   assert.equal(usage[0]!.outputTokens, 3);
 });
 
+test("the body reaches the upstream as sent, with its length rather than chunked", async () => {
+  const { proxy } = await startProxy();
+  const token = proxy.issueToken(7);
+  const body = JSON.stringify({
+    model: "claude-sonnet-4-5",
+    messages: [],
+    pad: "é".repeat(70_000),
+  });
+  const res = await fetch(`${proxy.url}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": token, "content-type": "application/json" },
+    body,
+  });
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  const request = seen[0]!;
+  assert.equal(request.body, body);
+  assert.equal(request.headers["content-length"], String(Buffer.byteLength(body)));
+  assert.equal(request.headers["transfer-encoding"], undefined);
+});
+
 test("tokens of different groups are told apart", async () => {
   const { proxy, usage } = await startProxy();
   const first = proxy.issueToken(1);
