@@ -21,7 +21,7 @@ import {
   type OutboxItem,
 } from "../store/outbox.ts";
 import { insertOutbound, setPlatformIds } from "../store/messages.ts";
-import { insertOutboundFile, type StoredOutboundFile } from "../store/outbound-files.ts";
+import { insertOutboundFile, markCopyRemoved } from "../store/outbound-files.ts";
 import {
   claimPreview,
   deletePreview,
@@ -33,6 +33,7 @@ import { isDiskFull, transaction } from "../store/db.ts";
 import type { Logger } from "../log.ts";
 import { backoffMs } from "../time/backoff.ts";
 import type { DiskSpace } from "./disk-space.ts";
+import type { TakenFile } from "./send-file.ts";
 
 export interface DeliveryOptions {
   db: Db;
@@ -55,7 +56,7 @@ export interface Reply {
   /** The text, or a file's caption (may be empty then). */
   text: string;
   /** A file an agent sent, already copied into `filesDir` under `stored`. */
-  file?: Omit<StoredOutboundFile, "messageId"> | undefined;
+  file?: TakenFile | undefined;
   /** The last inbound message id the producing turn had read. */
   turnThrough?: number | undefined;
   /** A preview (store/previews.ts) this reply replaces: it is edited instead of a new send. */
@@ -289,13 +290,19 @@ export class Delivery extends EventEmitter<{ delivered: [OutboxItem]; failed: [O
     );
   }
 
-  /** A sent or failed file's copy is removed, unless its channel serves it (the web chat). */
+  /**
+   * A sent or failed file's copy is removed and its row marked so, unless its channel serves
+   * it (the web chat: the retention removes it later). Never throws: the send is recorded.
+   * A copy or mark left behind is the retention's to finish (outbound-retention.ts).
+   */
   private async settledFile(item: OutboxItem): Promise<void> {
     if (!item.file || this.options.channels.get(item.channel)?.servesFiles) return;
-    await rm(join(this.options.filesDir, item.file.stored), { force: true }).catch(
-      (error: unknown) =>
-        this.options.logger.warn({ outbox: item.id, err: String(error) }, "file copy not removed"),
-    );
+    try {
+      await rm(join(this.options.filesDir, item.file.stored), { force: true });
+      markCopyRemoved(this.options.db, item.messageId, Date.now());
+    } catch (error) {
+      this.options.logger.warn({ outbox: item.id, err: String(error) }, "file copy not removed");
+    }
   }
 
   /** The preview a delivery replaces, once its own send or edit in flight has ended. */

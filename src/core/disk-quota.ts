@@ -4,21 +4,23 @@
 // after a session ends and every hour, never per message, and the cached size decides:
 // over its quota, the group's new attachments are not saved (the agent sees why in the
 // attachment's note) and the chat is told once. Attachments older than the retention are
-// deleted daily and at start.
+// deleted daily and at start, and so are the copies of files agents sent to the web chat
+// (outbound-retention.ts).
 import type { AgentIsolation } from "../agent/isolation/agent-isolation.ts";
 import type { AgentIdentity } from "../agent/isolation/as-agent.ts";
 import { measureTrees, pruneAttachments } from "../agent/isolation/disk-usage.ts";
-import { agentHome, groupDir, type Paths } from "../data-layout.ts";
+import { agentHome, groupDir, outboundFilesDir, type Paths } from "../data-layout.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroup, listGroups, type Group } from "../store/groups.ts";
+import { pruneSentFiles } from "./outbound-retention.ts";
 
 export interface DiskQuotaOptions {
   db: Db;
   paths: Paths;
   /** GROUP_DISK_QUOTA_MB in bytes; 0: no quota. */
   quotaBytes: number;
-  /** ATTACHMENT_RETENTION_DAYS; 0: attachments are kept. */
+  /** ATTACHMENT_RETENTION_DAYS, for attachments and sent files' copies; 0: both are kept. */
   retentionDays: number;
   /** Whose uid each group's agent has; measuring holds a lease on it like any agent process. */
   isolation: Pick<AgentIsolation, "acquire">;
@@ -28,6 +30,8 @@ export interface DiskQuotaOptions {
   /** For tests: how trees are measured and pruned. */
   measure?: typeof measureTrees;
   prune?: typeof pruneAttachments;
+  /** For tests: the clock the sent files' ages are read against. */
+  now?: () => number;
 }
 
 const MEASURE_EVERY_MS = 60 * 60_000;
@@ -106,9 +110,13 @@ export class DiskQuota {
     for (const group of listGroups(this.options.db)) await this.measureGroup(group.id);
   }
 
-  /** Deletes every group's attachments older than the retention, then measures again. */
+  /**
+   * Deletes the sent files' copies and every group's attachments older than the retention,
+   * then measures again.
+   */
   async retain(): Promise<void> {
     const { retentionDays, paths, logger } = this.options;
+    await this.retainSentFiles();
     for (const group of listGroups(this.options.db)) {
       if (retentionDays > 0) {
         const deleted = await this.asAgent(group, (identity) =>
@@ -125,6 +133,24 @@ export class DiskQuota {
       }
       await this.measureGroup(group.id);
     }
+  }
+
+  private async retainSentFiles(): Promise<void> {
+    const { db, paths, retentionDays, logger } = this.options;
+    const pruned = await pruneSentFiles({
+      db,
+      filesDir: outboundFilesDir(paths),
+      retentionDays,
+      now: (this.options.now ?? Date.now)(),
+    }).catch((error: unknown) => {
+      logger.warn({ err: String(error) }, "sent file retention failed");
+      return undefined;
+    });
+    if (pruned && pruned.expired + pruned.orphans > 0)
+      logger.info(
+        { ...pruned, days: retentionDays },
+        "deleted sent files older than the retention",
+      );
   }
 
   private async measureNow(groupId: number): Promise<void> {

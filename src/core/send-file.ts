@@ -14,7 +14,8 @@ import { fileTooLarge } from "../channels/file-limits.ts";
 import { mimeTypeFor } from "../channels/mime.ts";
 import type { StoredOutboundFile } from "../store/outbound-files.ts";
 
-export type TakenFile = Omit<StoredOutboundFile, "messageId">;
+/** A copy just taken: its message, and so its row, is written by Delivery.enqueue. */
+export type TakenFile = Omit<StoredOutboundFile, "messageId" | "removedAt">;
 
 /**
  * Where `given` (relative to the folder, or absolute inside it) lies in `folder`, as a

@@ -311,4 +311,19 @@ export const migrations: Migration[] = [
       ALTER TABLE messages ADD COLUMN answers TEXT;
     `,
   },
+  {
+    version: 13,
+    sql: `
+      -- When the host's copy of a sent file was deleted: once delivered (or failed) for a
+      -- platform that holds the file itself, after ATTACHMENT_RETENTION_DAYS for the web
+      -- chat's, whose page downloads it. The row stays, so the history still says what was
+      -- sent; NULL while the copy is kept.
+      ALTER TABLE outbound_files ADD COLUMN removed_at INTEGER;
+      -- Copies to chats other than the web chat were already deleted once settled.
+      UPDATE outbound_files
+        SET removed_at = (SELECT m.timestamp FROM messages m WHERE m.id = message_id)
+        WHERE message_id IN
+          (SELECT o.message_id FROM outbox o WHERE o.channel <> 'web' AND o.status <> 'pending');
+    `,
+  },
 ];

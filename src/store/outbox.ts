@@ -29,6 +29,7 @@ interface OutboxRow {
   file_type: string | null;
   file_size: number | null;
   file_stored: string | null;
+  file_removed_at: number | null;
   status: OutboxItem["status"];
   attempts: number;
   next_attempt_at: number;
@@ -52,6 +53,7 @@ function toItem(row: OutboxRow): OutboxItem {
             mimeType: row.file_type!,
             size: row.file_size!,
             stored: row.file_stored,
+            removedAt: row.file_removed_at,
           },
     status: row.status,
     attempts: row.attempts,
@@ -62,6 +64,7 @@ function toItem(row: OutboxRow): OutboxItem {
 
 const SELECT = `SELECT o.id, o.message_id, o.channel, o.chat_id, o.thread_id, m.text,
   f.name AS file_name, f.mime_type AS file_type, f.size AS file_size, f.stored AS file_stored,
+  f.removed_at AS file_removed_at,
   o.status, o.attempts, o.next_attempt_at, o.last_error
   FROM outbox o JOIN messages m ON m.id = o.message_id
   LEFT JOIN outbound_files f ON f.message_id = o.message_id`;

@@ -17,16 +17,13 @@ import type { CoreView } from "../core/status-port.ts";
 import type { Delivery } from "../core/delivery.ts";
 import type { Db } from "../store/db.ts";
 import type { Group } from "../store/groups.ts";
-import { findInbound, history, latestMessageId } from "../store/messages.ts";
+import { findInbound, getMessage, history, latestMessageId } from "../store/messages.ts";
 import { sentAfter, type OutboxItem } from "../store/outbox.ts";
-import {
-  getOutboundFile,
-  outboundFilesOf,
-  type StoredOutboundFile,
-} from "../store/outbound-files.ts";
+import { getOutboundFile, outboundFilesOf } from "../store/outbound-files.ts";
 import { limitBody } from "./body-limit.ts";
 import { readJsonBody } from "./json-body.ts";
 import type { LiveDelta } from "../core/live-replies.ts";
+import { removedNote, sentFile, type SentFile } from "./sent-files.ts";
 import { eventStream } from "./sse.ts";
 
 export interface ChatApiDeps {
@@ -39,29 +36,15 @@ export interface ChatApiDeps {
   maxAudioBytes: number;
   /** The host's copies of files the agent sent (data-layout's outboundFilesDir). */
   filesDir: string;
+  /** ATTACHMENT_RETENTION_DAYS: how long those copies are kept, as a removed file says. */
+  retentionDays: number;
 }
 
-/** A file the agent sent, as the page gets it. */
-export interface SentFile {
-  name: string;
-  type: string;
-  size: number;
-  url: string;
-}
-
-function sentFile(file: StoredOutboundFile): SentFile {
-  return {
-    name: file.name,
-    type: file.mimeType,
-    size: file.size,
-    url: `/api/chat/files/${file.messageId}`,
-  };
-}
-
-/** Adds each message's sent file (none for most) as `attachments`. */
+/** Adds each web chat message's sent file (none for most) as `attachments`. */
 function withFiles<T extends { id: number }>(
   db: Db,
   messages: T[],
+  retentionDays: number,
 ): (T & { attachments: SentFile[] })[] {
   const files = outboundFilesOf(
     db,
@@ -69,7 +52,7 @@ function withFiles<T extends { id: number }>(
   );
   return messages.map((m) => {
     const file = files.get(m.id);
-    return { ...m, attachments: file ? [sentFile(file)] : [] };
+    return { ...m, attachments: file ? [sentFile(file, "web", retentionDays)] : [] };
   });
 }
 
@@ -147,7 +130,7 @@ async function readVoiceMessage(c: Context, deps: ChatApiDeps): Promise<Parsed> 
 }
 
 export function chatRoutes(deps: ChatApiDeps) {
-  const { db, web, mainGroup, orchestrator, delivery, maxMessageChars } = deps;
+  const { db, web, mainGroup, orchestrator, delivery, maxMessageChars, retentionDays } = deps;
   const messageBody = z
     .object({
       text: z
@@ -211,18 +194,22 @@ export function chatRoutes(deps: ChatApiDeps) {
           createdAt: m.timestamp,
           // Inbound: what the owner attached; outbound: the file the agent sent.
           attachments: file
-            ? [{ kind: "file", fileName: file.name, ...sentFile(file) }]
+            ? [{ kind: "file", fileName: file.name, ...sentFile(file, "web", retentionDays) }]
             : (m.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
         };
       });
       return c.json({ messages });
     })
     .get("/api/chat/files/:id", async (c) => {
-      const file = getOutboundFile(db, Number(c.req.param("id")) || 0);
+      const id = Number(c.req.param("id")) || 0;
+      const file = getOutboundFile(db, id);
       if (!file) return c.json({ error: "No sent file has this id." }, 404);
+      const channel = getMessage(db, id)?.channel ?? "web";
+      if (file.removedAt !== null)
+        return c.json({ error: removedNote(file.name, channel, retentionDays) }, 410);
       // The copy is the host's own (store/ is host only): opened by name like the database.
       const handle = await open(join(deps.filesDir, file.stored), "r").catch(() => undefined);
-      if (!handle) return c.json({ error: "This file is no longer kept." }, 404);
+      if (!handle) return c.json({ error: `${file.name} is no longer kept.` }, 404);
       // Only plain images may show in the page; anything else (SVG, HTML included) is a
       // download of an opaque type, so the browser never renders what an agent wrote.
       const inline = isPlainImage(file.mimeType);
@@ -243,7 +230,8 @@ export function chatRoutes(deps: ChatApiDeps) {
       return eventStream(c, (queue) => {
         const sendMessages = () =>
           queue.run(async (writer) => {
-            for (const message of withFiles(db, sentAfter(db, "web", WEB_CHAT_ID, sentThrough))) {
+            const missed = sentAfter(db, "web", WEB_CHAT_ID, sentThrough);
+            for (const message of withFiles(db, missed, retentionDays)) {
               await writer.write("message", message, message.id);
               sentThrough = message.id;
             }

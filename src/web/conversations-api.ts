@@ -5,9 +5,17 @@ import type { Db } from "../store/db.ts";
 import { getGroupByFolder } from "../store/groups.ts";
 import { history, searchMessages, type StoredMessage } from "../store/messages.ts";
 import { outboundFilesOf, type StoredOutboundFile } from "../store/outbound-files.ts";
+import { sentFile } from "./sent-files.ts";
 
-/** A message as the API shows it; `sent` is the file the assistant sent with it, if any. */
-export function messageView(message: StoredMessage, sent?: StoredOutboundFile) {
+/**
+ * A message as the API shows it; `sent` is the file the assistant sent with it, if any,
+ * with its download URL or why it is no longer kept (`retentionDays` for the web chat's).
+ */
+export function messageView(
+  message: StoredMessage,
+  sent: StoredOutboundFile | undefined,
+  retentionDays: number,
+) {
   return {
     id: message.id,
     direction: message.direction,
@@ -18,7 +26,7 @@ export function messageView(message: StoredMessage, sent?: StoredOutboundFile) {
     editedAt: message.editedAt,
     deleted: message.deleted,
     attachments: sent
-      ? [{ kind: "file", fileName: sent.name }]
+      ? [{ kind: "file", fileName: sent.name, ...sentFile(sent, message.channel, retentionDays) }]
       : (message.attachments ?? []).map((a) => ({ kind: a.kind, fileName: a.fileName })),
   };
 }
@@ -48,8 +56,8 @@ export function groupMessages(
     : history(db, group.channel, group.chatId, { beforeId: query.before, limit: query.limit });
 }
 
-export function conversationRoutes(deps: { db: Db }) {
-  const { db } = deps;
+export function conversationRoutes(deps: { db: Db; retentionDays: number }) {
+  const { db, retentionDays } = deps;
   return new Hono().get("/api/groups/:folder/messages", (c) => {
     const group = getGroupByFolder(db, c.req.param("folder"));
     if (!group) return c.json({ error: `no group with folder "${c.req.param("folder")}"` }, 404);
@@ -60,6 +68,6 @@ export function conversationRoutes(deps: { db: Db }) {
       db,
       messages.map((m) => m.id),
     );
-    return c.json({ messages: messages.map((m) => messageView(m, sent.get(m.id))) });
+    return c.json({ messages: messages.map((m) => messageView(m, sent.get(m.id), retentionDays)) });
   });
 }

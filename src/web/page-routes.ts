@@ -10,6 +10,7 @@ import type { CoreView } from "../core/status-port.ts";
 import type { RecentLines } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { getGroupByFolder, listChats, listGroups } from "../store/groups.ts";
+import { outboundFilesOf } from "../store/outbound-files.ts";
 import { listRuns, listTasks } from "../store/tasks.ts";
 import type { ActivityTracker } from "./activity.ts";
 import type { AdminToken } from "./admin-token.ts";
@@ -154,11 +155,17 @@ export function pageRoutes(deps: PageDeps): Hono {
       const error =
         "error" in query ? query.error : folder && !group ? `no group with folder "${folder}"` : "";
       const valid = "error" in query ? { q: undefined, before: undefined, limit: 100 } : query;
+      const messages = group && !("error" in query) ? groupMessages(db, group, valid) : [];
       return conversationsPage(context, {
         groups,
         group,
         query: valid,
-        messages: group && !("error" in query) ? groupMessages(db, group, valid) : [],
+        messages,
+        sentFiles: outboundFilesOf(
+          db,
+          messages.map((m) => m.id),
+        ),
+        retentionDays: deps.config.ATTACHMENT_RETENTION_DAYS,
         activity: group ? deps.activity.get(group.id) : undefined,
         error,
       });

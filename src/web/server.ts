@@ -118,6 +118,7 @@ function apiRoutes(deps: ApiDeps) {
         maxMessageChars: config.MAX_MESSAGE_CHARS,
         maxAudioBytes: config.MAX_ATTACHMENT_BYTES,
         filesDir: outboundFilesDir(deps.paths),
+        retentionDays: config.ATTACHMENT_RETENTION_DAYS,
       }),
     )
     .route("/", eventRoutes({ db, orchestrator, activity: deps.activity }))
@@ -138,7 +139,7 @@ function apiRoutes(deps: ApiDeps) {
         retireGroup: deps.retireGroup,
       }),
     )
-    .route("/", conversationRoutes({ db }))
+    .route("/", conversationRoutes({ db, retentionDays: config.ATTACHMENT_RETENTION_DAYS }))
     .route("/", memoryRoutes({ db, paths: deps.paths }))
     .route("/", logRoutes({ recent: deps.recent }))
     .route("/", usageRoutes({ db, config }))

@@ -14,6 +14,7 @@ import { Delivery, type DeliveryOptions } from "../../src/core/delivery.ts";
 import { createLogger } from "../../src/log.ts";
 import { getMessage, insertOutbound } from "../../src/store/messages.ts";
 import { enqueueDelivery, getDelivery, type OutboxItem } from "../../src/store/outbox.ts";
+import { getOutboundFile } from "../../src/store/outbound-files.ts";
 import { fillDiskOnWrites, openTempStore } from "../helpers/store.ts";
 import { deferred, waitFor } from "../helpers/wait.ts";
 
@@ -436,20 +437,24 @@ test(
     assert.equal(row.attempts, 2);
     assert.equal(getMessage(db, row.messageId)!.platformId, "f1");
     assert.equal(existsSync(join(filesDir, file.stored)), false, "the copy is removed once sent");
+    const kept = getOutboundFile(db, row.messageId)!;
+    assert.equal(typeof kept.removedAt, "number", "and its row says so");
+    assert.equal(kept.name, "report.pdf", "the row stays for the history");
   },
 );
 
 test("the web chat's file copy is kept: the page downloads it", { timeout: 20_000 }, async (t) => {
-  const { channels, make, store } = setup(t);
+  const { db, channels, make, store } = setup(t);
   const web: Channel = { ...fileChannel().channel, name: "web", servesFiles: true };
   channels.set("web", web);
   const filesDir = join(store.dir, "outbound-files");
   const delivery = make();
   const delivered = collect(delivery, "delivered", 1);
   const file = copiedFile(filesDir);
-  delivery.enqueue({ channel: "web", chatId: "main", text: "", file });
+  const id = delivery.enqueue({ channel: "web", chatId: "main", text: "", file });
   await delivered;
   assert.equal(readFileSync(join(filesDir, file.stored), "utf8"), "%PDF report");
+  assert.equal(getOutboundFile(db, getDelivery(db, id)!.messageId)?.removedAt, null);
 });
 
 test(
@@ -473,6 +478,7 @@ test(
     assert.equal(item!.lastError, "signal cannot send files");
     assert.equal(getDelivery(db, id)!.status, "failed");
     assert.equal(existsSync(join(filesDir, file.stored)), false, "the copy is removed");
+    assert.equal(typeof getOutboundFile(db, item!.messageId)?.removedAt, "number");
   },
 );
 

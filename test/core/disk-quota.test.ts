@@ -1,12 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskQuota, overQuotaNote, sizeText } from "../../src/core/disk-quota.ts";
-import { agentHome, dataPaths, groupDir } from "../../src/data-layout.ts";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { agentHome, dataPaths, groupDir, outboundFilesDir } from "../../src/data-layout.ts";
 import type { AgentIdentity } from "../../src/agent/isolation/as-agent.ts";
 import { createLogger } from "../../src/log.ts";
 import { deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts";
+import { insertOutbound } from "../../src/store/messages.ts";
+import { getOutboundFile, insertOutboundFile } from "../../src/store/outbound-files.ts";
+import { enqueueDelivery, markSent } from "../../src/store/outbox.ts";
 import { openTempStore } from "../helpers/store.ts";
 import { deferred } from "../helpers/wait.ts";
+
+const DAY = 24 * 60 * 60_000;
 
 const MB = 1024 * 1024;
 
@@ -30,7 +37,7 @@ const GB = 1024 * MB;
 
 function setup(
   t: { after(fn: () => void): void },
-  options: { quotaMb?: number; days?: number } = {},
+  options: { quotaMb?: number; days?: number; now?: number } = {},
 ) {
   const store = openTempStore();
   const paths = dataPaths(store.dir);
@@ -69,6 +76,7 @@ function setup(
       pruned.push({ identity, folder, days });
       return 0;
     },
+    now: () => options.now ?? Date.now(),
   });
   t.after(() => {
     quota.stop();
@@ -200,6 +208,45 @@ test("retention prunes each group's attachments as its agent, then measures", as
     },
   ]);
   assert.equal(measured.length, 1);
+});
+
+test("retention also removes the sent files' copies older than it, by the given clock", async (t) => {
+  const now = Date.UTC(2027, 5, 1);
+  const { store, paths, quota } = setup(t, { days: 30, now });
+  const filesDir = outboundFilesDir(paths);
+  mkdirSync(filesDir, { recursive: true });
+  const sentDaysAgo = (days: number) => {
+    const at = now - days * DAY;
+    const messageId = insertOutbound(store.db, {
+      channel: "web",
+      chatId: "main",
+      senderName: "Andy",
+      text: "",
+      timestamp: at,
+    });
+    const stored = `copy-${days}`;
+    writeFileSync(join(filesDir, stored), "x");
+    insertOutboundFile(store.db, {
+      messageId,
+      name: "a.png",
+      mimeType: "image/png",
+      size: 1,
+      stored,
+    });
+    markSent(
+      store.db,
+      enqueueDelivery(store.db, { messageId, channel: "web", chatId: "main" }, at),
+      at,
+    );
+    return messageId;
+  };
+  const old = sentDaysAgo(31);
+  const fresh = sentDaysAgo(29);
+  await quota.retain();
+  assert.equal(getOutboundFile(store.db, old)?.removedAt, now);
+  assert.equal(existsSync(join(filesDir, "copy-31")), false);
+  assert.equal(getOutboundFile(store.db, fresh)?.removedAt, null);
+  assert.equal(existsSync(join(filesDir, "copy-29")), true);
 });
 
 test("a retention of 0 keeps attachments", async (t) => {

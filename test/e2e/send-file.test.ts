@@ -16,6 +16,8 @@ import {
   type AnthropicFake,
 } from "../fakes/anthropic/server.ts";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram/server.ts";
+import { openDb } from "../../src/store/db.ts";
+import { markCopyRemoved } from "../../src/store/outbound-files.ts";
 import {
   api,
   listen,
@@ -182,12 +184,19 @@ describe("send_file through the service", () => {
     };
     const listed = history.messages.find((m) => m.text === "The **chart**");
     assert.equal(listed?.attachments[0]?.url, file!.url);
-    // So does the group's conversation, by name.
+    // So does the group's conversation.
     const conversation = (await (await api(service, "/api/groups/main/messages")).json()) as {
       messages: { text: string; attachments: { kind: string; fileName: string }[] }[];
     };
     assert.deepEqual(conversation.messages.find((m) => m.text === "The **chart**")?.attachments, [
-      { kind: "file", fileName: "chart.png" },
+      {
+        kind: "file",
+        fileName: "chart.png",
+        name: "chart.png",
+        type: "image/png",
+        size: PNG.length,
+        url: file!.url,
+      },
     ]);
   });
 
@@ -241,6 +250,48 @@ describe("send_file through the service", () => {
     },
   );
 
+  it(
+    "a file no longer kept shows as such on both pages, and its URL answers 410",
+    { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` },
+    async () => {
+      const history = (await (await api(service, "/api/chat/messages")).json()) as {
+        messages: { id: number; attachments: { name?: string }[] }[];
+      };
+      const chart = history.messages.find((m) => m.attachments[0]?.name === "chart.png")!;
+      // As the retention leaves it (core/outbound-retention.ts, tested on its own).
+      const db = openDb(join(dataDir, "store", "pincer.db"));
+      markCopyRemoved(db, chart.id, Date.now());
+      db.close();
+      const note =
+        "chart.png is no longer kept: files the assistant sends to the web chat are kept for 90 days (ATTACHMENT_RETENTION_DAYS).";
+      const gone = await api(service, `/api/chat/files/${chart.id}`);
+      assert.equal(gone.status, 410);
+      assert.deepEqual(await gone.json(), { error: note });
+
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${service.url}/login`);
+        await page.fill("#token", service.token);
+        await page.click("#login button");
+        await page.waitForSelector("#composer");
+        const bubble = page.locator(`[data-id="${chart.id}"]`);
+        await bubble.waitFor();
+        assert.equal(await bubble.locator(".attachment").textContent(), `📎 ${note}`);
+        assert.equal(await bubble.locator("img, a").count(), 0, "no broken image or link");
+        await page.goto(`${service.url}/conversations?group=main`);
+        const item = page.locator(`li[data-id="${chart.id}"]`);
+        assert.match((await item.textContent()) ?? "", /chart\.png is no longer kept: .* 90 days/);
+        assert.equal(await item.locator("a").count(), 0);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
   it("main sends to a Telegram chat through the outbox: retried once, then failed visibly", async () => {
     // A 502 is retried; the photo arrives once, with its caption.
     telegram.failNext("sendPhoto", { status: 502, description: "Bad Gateway" });
@@ -271,8 +322,18 @@ describe("send_file through the service", () => {
     }, "the failed delivery");
     assert.match(failed.lastError, /no thanks/);
     await waitFor(() => photos().length === 1 || undefined, "still one photo");
-    // Only the web chat's copies are kept; the Telegram ones went once settled.
+    // Only the web chat's copies are kept; the Telegram ones went once settled, and the
+    // conversation says so instead of offering a link.
     assert.equal(readdirSync(join(dataDir, "store", "outbound-files")).length, 2);
+    const conversation = (await (await api(service, "/api/groups/family/messages")).json()) as {
+      messages: { text: string; attachments: { url?: string | null; removed?: string }[] }[];
+    };
+    const sent = conversation.messages.find((m) => m.text === "For you")?.attachments[0];
+    assert.equal(sent?.url, null);
+    assert.equal(
+      sent?.removed,
+      "chart.png is no longer kept: Pincer deletes its copy of a file once telegram has it.",
+    );
   });
 
   it("refuses hostile paths, naming the problem", async () => {

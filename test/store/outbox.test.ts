@@ -83,12 +83,12 @@ test("a delivery of a file carries the file with its caption as the text", (t) =
   const id = enqueueDelivery(db, { messageId, channel: "telegram", chatId: "42" }, 50);
   const item = getDelivery(db, id)!;
   assert.equal(item.text, "The chart");
-  assert.deepEqual(item.file, { ...file, messageId });
+  assert.deepEqual(item.file, { ...file, messageId, removedAt: null });
   assert.deepEqual(
     pendingDeliveries(db).map((pending) => pending.file?.stored),
     ["c0ffee"],
   );
-  assert.deepEqual(getOutboundFile(db, messageId), { ...file, messageId });
+  assert.deepEqual(getOutboundFile(db, messageId), { ...file, messageId, removedAt: null });
   assert.deepEqual([...outboundFilesOf(db, [messageId, messageId + 1]).keys()], [messageId]);
 });
 

@@ -26,8 +26,17 @@ function size(bytes) {
   return Math.max(1, Math.round(bytes / 1024)) + " KB";
 }
 
-/** A file the agent sent: an image shown inline, anything else a download link. */
+/**
+ * A file the agent sent: an image shown inline, anything else a download link; once its copy
+ * is no longer kept (url null), the server's sentence saying so and for how long files are.
+ */
 function sentFile(attachment) {
+  if (attachment.url === null) {
+    const note = document.createElement("span");
+    note.className = "attachment";
+    note.textContent = "📎 " + attachment.removed;
+    return note;
+  }
   const link = document.createElement("a");
   link.className = "attachment";
   link.href = attachment.url;
@@ -52,7 +61,7 @@ function add(message) {
   if (message.direction === "out") div.appendChild(renderMarkdown(message.text));
   else div.textContent = message.text;
   for (const attachment of message.attachments || []) {
-    if (attachment.url) {
+    if (attachment.url !== undefined) {
       div.appendChild(sentFile(attachment));
       continue;
     }

@@ -1,14 +1,36 @@
 // One group's conversation (in and out, with search) and what its agent is doing now.
+import { formatSize } from "../../channels/file-limits.ts";
 import type { Group } from "../../store/groups.ts";
 import type { StoredMessage } from "../../store/messages.ts";
+import type { StoredOutboundFile } from "../../store/outbound-files.ts";
 import type { GroupActivity } from "../activity.ts";
+import { sentFile } from "../sent-files.ts";
 import { html, type Html } from "./html.ts";
 import { formatTime, layout, type PageContext } from "./layout.ts";
 
-function messageItem(message: StoredMessage, timeZone: string): Html {
-  const attachments = (message.attachments ?? []).map(
-    (a) => html`<div class="hint">📎 ${a.kind}: ${a.fileName}</div>`,
-  );
+/** A file the assistant sent: a download link while its copy is kept, else why it is not. */
+function sentFileItem(file: StoredOutboundFile, channel: string, retentionDays: number): Html {
+  const view = sentFile(file, channel, retentionDays);
+  return view.url === null
+    ? html`<div class="hint">📎 ${view.removed}</div>`
+    : html`<div>
+        <a class="attachment" href="${view.url}" download="${view.name}"
+          >📎 ${view.name} (${formatSize(view.size)})</a
+        >
+      </div>`;
+}
+
+function messageItem(
+  message: StoredMessage,
+  sent: StoredOutboundFile | undefined,
+  timeZone: string,
+  retentionDays: number,
+): Html {
+  const attachments = sent
+    ? [sentFileItem(sent, message.channel, retentionDays)]
+    : (message.attachments ?? []).map(
+        (a) => html`<div class="hint">📎 ${a.kind}: ${a.fileName}</div>`,
+      );
   return html`<li class="${message.direction}" data-id="${message.id}">
     <div class="meta">
       ${message.direction === "out" ? "sent" : message.senderName} ·
@@ -50,6 +72,10 @@ export function conversationsPage(
     group: Group | undefined;
     query: { q: string | undefined; before: number | undefined; limit: number };
     messages: StoredMessage[];
+    /** The files the assistant sent with these messages, by message id. */
+    sentFiles: Map<number, StoredOutboundFile>;
+    /** ATTACHMENT_RETENTION_DAYS, which a file no longer kept names. */
+    retentionDays: number;
     activity: GroupActivity | undefined;
     error?: string;
   },
@@ -87,7 +113,14 @@ export function conversationsPage(
                 messages.length === 0
                   ? html`<p class="hint">No messages${query.q ? " match" : " yet"}.</p>`
                   : html`<ol class="history" id="history">
-                      ${messages.map((m) => messageItem(m, context.timeZone))}
+                      ${messages.map((m) =>
+                        messageItem(
+                          m,
+                          data.sentFiles.get(m.id),
+                          context.timeZone,
+                          data.retentionDays,
+                        ),
+                      )}
                     </ol>`
               }
               ${
