@@ -3,10 +3,19 @@
 // `message` events on GET /api/chat/events), so the very same client measures Pincer and
 // this loop. No store, no queue, no proxy, no auth: what is left is the SDK and the CLI.
 //
-// Environment: BENCH_MODEL_URL (the fake model), BENCH_WORK_DIR (cwd and HOME of the agent).
+// Environment: BENCH_MODEL_URL (the fake model), BENCH_WORK_DIR (cwd and HOME of the agent),
+// BENCH_BARE_EXTRA_TOOLS (a number of MCP tools to offer besides the CLI's own, default 0).
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { query, type Query, type SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
+import {
+  createSdkMcpServer,
+  query,
+  tool,
+  type McpSdkServerConfigWithInstance,
+  type Query,
+  type SDKUserMessage,
+} from "@anthropic-ai/claude-agent-sdk";
+import { z } from "zod";
 import { agentEnvironment } from "../src/agent/environment.ts";
 import { DISALLOWED_TOOLS } from "../src/agent/session.ts";
 
@@ -30,6 +39,26 @@ async function* input(): AsyncGenerator<SDKUserMessage> {
     await new Promise<void>((resolve) => (wakeInput = resolve));
     wakeInput = undefined;
   }
+}
+
+// Tools the size of Pincer's own (about 1 KB of schema and description each), never called:
+// with as many as Pincer offers, the bare loop's requests are as big as Pincer's, which
+// tells what the offered tools alone cost the CLI per turn (bench/README.md).
+function extraTools(count: number): Record<string, McpSdkServerConfigWithInstance> {
+  if (count === 0) return {};
+  const tools = Array.from({ length: count }, (_, index) =>
+    tool(
+      `extra_tool_${index}`,
+      "A tool that does something for the chat when asked, described in a sentence or two so the model knows when to use it and what it returns to the caller afterwards.",
+      {
+        first: z.string().min(1).max(500).describe("What the tool needs first, e.g. a name"),
+        second: z.string().optional().describe("An optional second thing, e.g. a group's folder"),
+        third: z.number().int().min(1).max(50).optional().describe("How many, default 10"),
+      },
+      async () => ({ content: [{ type: "text" as const, text: "ok" }] }),
+    ),
+  );
+  return { extra: createSdkMcpServer({ name: "extra", version: "1.0.0", tools }) };
 }
 
 function broadcast(text: string): void {
@@ -60,6 +89,7 @@ function start(): Query {
       settingSources: ["user", "project"],
       systemPrompt: { type: "preset", preset: "claude_code" },
       extraArgs: { "replay-user-messages": null },
+      mcpServers: extraTools(Number(process.env.BENCH_BARE_EXTRA_TOOLS ?? 0)),
     },
   });
   void (async () => {

@@ -18,6 +18,7 @@ export async function startBareLoop(
       HOME: dataDir,
       BENCH_MODEL_URL: modelUrl,
       BENCH_WORK_DIR: dataDir,
+      BENCH_BARE_EXTRA_TOOLS: process.env.BENCH_BARE_EXTRA_TOOLS ?? "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
