@@ -181,8 +181,9 @@ export interface Channel {
     options: SendOptions,
   ): Promise<string[]>;
   /**
-   * Takes the buttons off a question sendChoices made: with `text`, the message now reads
-   * that (the question and what was chosen); with null, only the buttons go.
+   * Takes the buttons off a question sendChoices made: with `text` (Markdown, rendered as
+   * a reply is), the message now reads that (the question and what was chosen); with null,
+   * only the buttons go.
    */
   closeChoices?(chatId: string, messageIds: string[], text: string | null): Promise<void>;
   /** Sets (or with null clears) the bot's acknowledgement reaction on an inbound message. */

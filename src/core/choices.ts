@@ -1,5 +1,6 @@
 // The pure parts of ask_user: checking a question and its choices, the ids a button
-// carries, the numbered text for platforms without buttons, and reading a typed answer.
+// carries, the numbered text for platforms without buttons, the text a closed question
+// reads, and reading a typed answer.
 
 export const MIN_CHOICES = 2;
 export const MAX_CHOICES = 5;
@@ -68,6 +69,16 @@ export function checkQuestion(
 export function numberedText(question: Pick<Question, "text" | "choices">): string {
   const lines = question.choices.map((choice, index) => `${index + 1}. ${choice}`);
   return `${question.text}\n\n${lines.join("\n")}\n\nReply with a number or a choice.`;
+}
+
+/**
+ * What a question's message says once it is over, as Markdown that each platform renders
+ * like a reply: the question as the agent wrote it, then the answer (a label and a sender's
+ * name, plain text: a name like "__init__" must not turn bold) or "(no answer)".
+ */
+export function closedText(question: string, answer: string | null): string {
+  const outcome = answer === null ? "(no answer)" : `✓ ${answer.replace(/[\\`*_~[\]|]/g, "\\$&")}`;
+  return `${question}\n\n${outcome}`;
 }
 
 /**

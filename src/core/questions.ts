@@ -14,7 +14,14 @@ import { transaction, type Db } from "../store/db.ts";
 import { getGroupByChat, type Group } from "../store/groups.ts";
 import { insertInbound, insertOutbound, setPlatformIds } from "../store/messages.ts";
 import { formatDuration } from "../time/duration.ts";
-import { checkQuestion, choiceId, numberedText, parseChoiceId, typedChoice } from "./choices.ts";
+import {
+  checkQuestion,
+  choiceId,
+  closedText,
+  numberedText,
+  parseChoiceId,
+  typedChoice,
+} from "./choices.ts";
 import type { Delivery } from "./delivery.ts";
 import { senderAllowed, triggers } from "./router.ts";
 
@@ -317,10 +324,9 @@ export class Questions {
     this.deps.closed(pending.group.id, { id: pending.question.id, answer });
     const { group, question, platformIds, buttons } = pending;
     if (!buttons || !platformIds) return;
-    const outcome = `${question.text}\n\n${answer === null ? "(no answer)" : `✓ ${answer}`}`;
     this.deps.channels
       .get(group.channel)
-      ?.closeChoices?.(group.chatId, platformIds, outcome)
+      ?.closeChoices?.(group.chatId, platformIds, closedText(question.text, answer))
       .catch((error: unknown) =>
         this.deps.logger.debug(
           { err: String(error), channel: group.channel },

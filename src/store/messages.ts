@@ -1,6 +1,6 @@
 // Every message in and out, in one table: inbound ones keyed by the platform's id so a
 // redelivery is a no-op, outbound ones written before delivery and stamped on it.
-import { type Db, sql } from "./db.ts";
+import { type Db, sql, transaction } from "./db.ts";
 
 export interface StoredMessage {
   id: number;
@@ -191,25 +191,42 @@ export function insertOutbound(db: Db, message: NewOutbound): number {
   return row.id;
 }
 
+/** Stamps an outbound message with the platform ids it went out as, each one findable. */
 export function setPlatformIds(db: Db, id: number, platformIds: string[]): void {
-  sql(db, "UPDATE messages SET platform_id = ? WHERE id = ?").run(platformIds.join(","), id);
+  transaction(db, () => {
+    const row = sql(
+      db,
+      "UPDATE messages SET platform_id = ? WHERE id = ? RETURNING channel, chat_id",
+    ).get(platformIds.join(","), id) as { channel: string; chat_id: string } | undefined;
+    sql(db, "DELETE FROM outbound_platform_ids WHERE message_id = ?").run(id);
+    if (!row) return;
+    const insert = sql(
+      db,
+      `INSERT OR IGNORE INTO outbound_platform_ids (channel, chat_id, platform_id, message_id)
+         VALUES (?, ?, ?, ?)`,
+    );
+    for (const platformId of platformIds)
+      if (platformId !== "") insert.run(row.channel, row.chat_id, platformId, id);
+  });
 }
 
 /**
  * The message the assistant sent in a chat that the platform knows by `platformId` (one
- * of its parts, for a reply sent in several). Used to tell a reply to the bot.
+ * of its parts, for a reply sent in several). Used to tell a reply to the bot: an index
+ * lookup (outbound_platform_ids), however many replies the chat has had.
  */
+export const FIND_OUTBOUND = `SELECT messages.* FROM outbound_platform_ids AS ids
+    JOIN messages ON messages.id = ids.message_id
+    WHERE ids.channel = ? AND ids.chat_id = ? AND ids.platform_id = ?
+    ORDER BY ids.message_id DESC LIMIT 1`;
+
 export function findOutbound(
   db: Db,
   channel: string,
   chatId: string,
   platformId: string,
 ): StoredMessage | undefined {
-  const row = sql(
-    db,
-    `SELECT * FROM messages WHERE channel = ? AND chat_id = ? AND direction = 'out'
-       AND instr(',' || platform_id || ',', ',' || ? || ',') > 0 ORDER BY id DESC LIMIT 1`,
-  ).get(channel, chatId, platformId) as MessageRow | undefined;
+  const row = sql(db, FIND_OUTBOUND).get(channel, chatId, platformId) as MessageRow | undefined;
   return row && toMessage(row);
 }
 

@@ -326,4 +326,30 @@ export const migrations: Migration[] = [
           (SELECT o.message_id FROM outbox o WHERE o.channel <> 'web' AND o.status <> 'pending');
     `,
   },
+  {
+    version: 14,
+    sql: `
+      -- Each platform id of an outbound message (a reply split in several has several; the
+      -- messages row keeps them comma-joined), so "is this a reply to the bot?" is one index
+      -- lookup instead of a scan of every reply the chat ever got.
+      CREATE TABLE outbound_platform_ids (
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        platform_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL REFERENCES messages (id),
+        PRIMARY KEY (channel, chat_id, platform_id, message_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX outbound_platform_ids_message ON outbound_platform_ids (message_id);
+      WITH RECURSIVE parts (channel, chat_id, message_id, part, rest) AS (
+        SELECT channel, chat_id, id, '', platform_id || ',' FROM messages
+          WHERE direction = 'out' AND platform_id IS NOT NULL
+        UNION ALL
+        SELECT channel, chat_id, message_id, substr(rest, 1, instr(rest, ',') - 1),
+            substr(rest, instr(rest, ',') + 1)
+          FROM parts WHERE rest <> ''
+      )
+      INSERT OR IGNORE INTO outbound_platform_ids (channel, chat_id, platform_id, message_id)
+        SELECT channel, chat_id, part, message_id FROM parts WHERE part <> '';
+    `,
+  },
 ];

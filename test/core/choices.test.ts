@@ -4,10 +4,12 @@ import assert from "node:assert/strict";
 import {
   checkQuestion,
   choiceId,
+  closedText,
   numberedText,
   parseChoiceId,
   typedChoice,
 } from "../../src/core/choices.ts";
+import { renderHtml, visibleText } from "../../src/channels/render-html.ts";
 
 test("a question with 2 to 5 distinct short choices is accepted, trimmed", () => {
   assert.deepEqual(checkQuestion("  Which day? ", [" Tuesday", "Friday  next  week"]), {
@@ -69,4 +71,14 @@ test("a typed number or the choice's text picks it; anything else picks nothing"
   assert.equal(typedChoice(choices, "Subject: Re: Which day?\n\n2"), 1);
   assert.equal(typedChoice(choices, "Subject: Re: Which day?\n\ntuesday\n"), 0);
   assert.equal(typedChoice(choices, "2\nor maybe not"), undefined);
+});
+
+test("a closed question keeps the agent's Markdown and shows the answer as plain text", () => {
+  assert.equal(closedText("Which **day**?", null), "Which **day**?\n\n(no answer)");
+  const closed = closedText("Which **day**?", "*Friday* (__init__)");
+  assert.equal(closed, "Which **day**?\n\n✓ \\*Friday\\* (\\_\\_init\\_\\_)");
+  // Rendered like a reply: the question's bold is formatting, the answer's symbols are text.
+  const html = renderHtml(closed);
+  assert.equal(html, "Which <b>day</b>?\n\n✓ *Friday* (__init__)");
+  assert.equal(visibleText(html), "Which day?\n\n✓ *Friday* (__init__)");
 });

@@ -1,16 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
 import {
   editMessage,
+  FIND_OUTBOUND,
   findInbound,
+  findOutbound,
   getMessage,
   inboundAfter,
   insertInbound,
   insertOutbound,
   markDeleted,
   searchMessages,
+  setPlatformIds,
   type NewInbound,
 } from "../../src/store/messages.ts";
+import { openDb } from "../../src/store/db.ts";
+import { migrations } from "../../src/store/migrations.ts";
 import { openTempStore } from "../helpers/store.ts";
 
 function inbound(overrides: Partial<NewInbound> = {}): NewInbound {
@@ -181,4 +188,95 @@ test("an edited message is found by its new text, not its old one", (t) => {
     found.map((m) => [m.id, m.text, m.editedAt]),
     [[id, "meet at the station", 2_000]],
   );
+});
+
+function reply(db: DatabaseSync, chatId: string, text: string): number {
+  return insertOutbound(db, {
+    channel: "telegram",
+    chatId,
+    senderName: "Andy",
+    text,
+    timestamp: 2_000,
+  });
+}
+
+test("findOutbound finds a split reply by any of its platform ids, in its own chat only", (t) => {
+  const { db, close } = openTempStore();
+  t.after(close);
+  const split = reply(db, "-100", "a long answer");
+  setPlatformIds(db, split, ["7", "8", "9"]);
+  const other = reply(db, "-200", "elsewhere");
+  setPlatformIds(db, other, ["8"]);
+  insertInbound(db, inbound({ platformId: "10" }));
+  for (const id of ["7", "8", "9"])
+    assert.equal(findOutbound(db, "telegram", "-100", id)?.id, split);
+  assert.equal(findOutbound(db, "telegram", "-200", "8")?.id, other);
+  assert.equal(findOutbound(db, "telegram", "-100", "10"), undefined, "an inbound id is not ours");
+  assert.equal(findOutbound(db, "telegram", "-100", "78"), undefined, "no partial match");
+  assert.equal(findOutbound(db, "discord", "-100", "7"), undefined);
+  // Stamped again (an edit that sent more pieces): the new ids replace the old ones.
+  setPlatformIds(db, split, ["7", "11"]);
+  assert.equal(findOutbound(db, "telegram", "-100", "11")?.id, split);
+  assert.equal(findOutbound(db, "telegram", "-100", "9"), undefined);
+  assert.equal(getMessage(db, split)?.platformId, "7,11");
+});
+
+test("findOutbound is an index lookup, not a scan of the chat's messages", (t) => {
+  const { db, close } = openTempStore();
+  t.after(close);
+  for (let i = 0; i < 200; i++) setPlatformIds(db, reply(db, "-100", `reply ${i}`), [`${i}`]);
+  db.exec("ANALYZE");
+  const plan = (
+    db.prepare(`EXPLAIN QUERY PLAN ${FIND_OUTBOUND}`).all("telegram", "-100", "150") as {
+      detail: string;
+    }[]
+  ).map((row) => row.detail);
+  assert.ok(
+    plan.every((step) => step.startsWith("SEARCH")),
+    `no step scans: ${plan.join("; ")}`,
+  );
+  assert.ok(
+    plan.some((step) => step.includes("platform_id=?")),
+    `the platform id is a search key: ${plan.join("; ")}`,
+  );
+  assert.ok(!plan.some((step) => step.includes("TEMP B-TREE")), plan.join("; "));
+  assert.equal(findOutbound(db, "telegram", "-100", "150")?.text, "reply 150");
+});
+
+test("migration 14 indexes the platform ids of replies stored before it", (t) => {
+  const store = openTempStore();
+  t.after(() => store.close());
+  // A store as version 13 left it: platform ids only comma-joined on the messages row.
+  const file = join(store.dir, "version-13.db");
+  const legacy = new DatabaseSync(file);
+  legacy.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  for (const migration of migrations.filter((m) => m.version <= 13)) {
+    legacy.exec(migration.sql);
+    legacy.prepare("INSERT INTO schema_version (version) VALUES (?)").run(migration.version);
+  }
+  const add = legacy.prepare(
+    `INSERT INTO messages (channel, chat_id, direction, platform_id, sender_id, sender_name, text, timestamp)
+       VALUES ('telegram', '-100', ?, ?, 'x', 'x', ?, 1) RETURNING id`,
+  );
+  const row = (direction: string, platformId: string | null, text: string) =>
+    (add.get(direction, platformId, text) as { id: number }).id;
+  const split = row("out", "7,8,9", "split");
+  const single = row("out", "12", "single");
+  row("out", null, "never sent");
+  row("in", "13", "from a person");
+  legacy.close();
+
+  const db = openDb(file);
+  try {
+    for (const id of ["7", "8", "9"])
+      assert.equal(findOutbound(db, "telegram", "-100", id)?.id, split);
+    assert.equal(findOutbound(db, "telegram", "-100", "12")?.id, single);
+    assert.equal(findOutbound(db, "telegram", "-100", "13"), undefined);
+    const count = db.prepare("SELECT COUNT(*) AS n FROM outbound_platform_ids").get() as {
+      n: number;
+    };
+    assert.equal(count.n, 4, "one row per id of a sent reply");
+  } finally {
+    db.close();
+  }
 });

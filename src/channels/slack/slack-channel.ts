@@ -220,25 +220,25 @@ export class SlackChannel implements Channel {
   async closeChoices(chatId: string, messageIds: string[], text: string | null): Promise<void> {
     for (const ts of messageIds) {
       const current =
-        text ??
-        // Without a text the question stays as it was sent, minus its buttons.
-        (
-          await this.call("conversations.history", () =>
-            this.web.conversations.history({
-              channel: chatId,
-              latest: ts,
-              inclusive: true,
-              limit: 1,
-            }),
-          )
-        ).messages?.[0]?.text ??
-        "";
+        text !== null
+          ? markdownToMrkdwn(text)
+          : // Without a text the question stays as it was sent (mrkdwn already), minus its buttons.
+            ((
+              await this.call("conversations.history", () =>
+                this.web.conversations.history({
+                  channel: chatId,
+                  latest: ts,
+                  inclusive: true,
+                  limit: 1,
+                }),
+              )
+            ).messages?.[0]?.text ?? "");
       await this.call("chat.update", () =>
         this.web.chat.update({
           channel: chatId,
           ts,
           text: current,
-          blocks: [{ type: "section", text: { type: "plain_text", text: current || " " } }],
+          blocks: [{ type: "section", text: { type: "mrkdwn", text: current || " " } }],
         }),
       );
     }

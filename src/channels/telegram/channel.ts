@@ -232,13 +232,14 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  /** Rewrites the question as plain text without its keyboard, or only drops the keyboard. */
+  /** Rewrites the question as rendered text without its keyboard, or only drops the keyboard. */
   async closeChoices(chatId: string, messageIds: string[], text: string | null): Promise<void> {
     for (const id of messageIds) {
       try {
+        // An edit without reply_markup takes the keyboard off too.
         if (text === null)
           await this.api.editMessageReplyMarkup(chatId, Number(id), { reply_markup: undefined });
-        else await this.api.editMessageText(chatId, Number(id), text);
+        else await this.editHtml(chatId, Number(id), text, renderHtml(text));
       } catch (error) {
         throw toSendError(error);
       }

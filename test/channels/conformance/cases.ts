@@ -32,6 +32,7 @@ export type CaseName =
   | "edit"
   | "delete"
   | "mention"
+  | "quoted reply"
   | "reply split"
   | "reaction"
   | "typing"
@@ -57,6 +58,13 @@ export interface DeliveredMessage {
   text: string;
 }
 
+/** A message a reply quotes: one of `person`'s, or one the bot sent. */
+export interface QuotedMessage {
+  id: string;
+  text: string;
+  byBot: boolean;
+}
+
 /** One adapter started against a fresh fake. Optional parts are what some fakes cannot do. */
 export interface ConformanceTarget {
   channel: Channel;
@@ -71,6 +79,17 @@ export interface ConformanceTarget {
   injectDelete?(chatId: string, messageId: string): Promise<void>;
   /** A platform mention of the bot, or of a member whose name is the assistant's. */
   injectMention?(chatId: string, whom: "bot" | "namesake"): Promise<string>;
+  /**
+   * A message from `person` that replies to (quotes) `quoted`, as the platform's own client
+   * writes one; resolves with its message id.
+   */
+  injectReply?(chatId: string, quoted: QuotedMessage, text: string): Promise<string>;
+  /**
+   * A reply carries the quoted message's text (its sender's client sends it along); false
+   * where it names only the message (Slack's thread, a mail's In-Reply-To), whose text the
+   * core then takes from its store.
+   */
+  repliesQuoteText?: boolean;
   /** The bot's messages with these ids in the order the platform holds them, once all arrived. */
   delivered(chatId: string, ids: string[]): Promise<DeliveredMessage[]>;
   /** The files the bot sent to the chat, in order, once `count` of them arrived. */
@@ -221,6 +240,48 @@ export function runConformanceCases(platform: ConformancePlatform): void {
       const toNamesake = await messageWithId(host, await inject(chatId, "namesake"));
       assert.equal(toNamesake.mentionsBot, false);
       assert.equal(mentionsTrigger(toNamesake.text, `@${ASSISTANT_NAME}`), false, toNamesake.text);
+    },
+
+    async "quoted reply"(target) {
+      const { host, channel, directChatId: chatId } = target;
+      await host.waitForCurrentStatus("connected");
+      const injectReply = need(target.injectReply, "injectReply");
+      const quotesText = target.repliesQuoteText;
+      assert.ok(quotesText !== undefined, "the target says whether a reply quotes the text");
+      const asked = "Is lunch at noon?";
+      const askedId = await target.injectText(chatId, asked);
+      await messageWithId(host, askedId);
+      const answer = "Yes, at noon.";
+      const [answerId] = await channel.send(chatId, answer, {});
+      assert.ok(answerId, "the send returns its id");
+      await target.delivered(chatId, [answerId]);
+      const expected = (id: string, text: string) => ({
+        messageId: id,
+        text: quotesText ? text : "",
+      });
+
+      const toOwn = await messageWithId(
+        host,
+        await injectReply(chatId, { id: askedId, text: asked, byBot: false }, "Or at one?"),
+      );
+      assert.equal(toOwn.text, "Or at one?", "the quote is not part of the text");
+      assert.deepEqual(
+        { messageId: toOwn.replyTo?.messageId, text: toOwn.replyTo?.text },
+        expected(askedId, asked),
+      );
+      assert.equal(toOwn.mentionsBot, false, "a reply to a person does not address the bot");
+
+      const toBot = await messageWithId(
+        host,
+        await injectReply(chatId, { id: answerId, text: answer, byBot: true }, "Thanks!"),
+      );
+      assert.equal(toBot.text, "Thanks!");
+      // The id is what the core looks up among the bot's replies (findOutbound), so it must
+      // be the one the send returned.
+      assert.deepEqual(
+        { messageId: toBot.replyTo?.messageId, text: toBot.replyTo?.text },
+        expected(answerId, answer),
+      );
     },
 
     async "reply split"(target) {

@@ -31,9 +31,16 @@ runConformanceCases({
       assistantName: ASSISTANT_NAME,
       logger: createLogger("silent"),
     });
-    const inject = async (chatId: string, content: string) => {
+    const inject = async (chatId: string, content: string, replyTo?: string) => {
       const guildId = chatId === GENERAL ? { guildId: GUILD } : {};
-      return fake.injectMessage({ channelId: chatId, ...guildId, author: ALICE, content }).id;
+      const reference = replyTo ? { message_reference: { message_id: replyTo } } : {};
+      return fake.injectMessage({
+        channelId: chatId,
+        ...guildId,
+        author: ALICE,
+        content,
+        ...reference,
+      }).id;
     };
     const messagesPath = (chatId: string) => `/channels/${chatId}/messages`;
     await channel.start(host);
@@ -49,6 +56,8 @@ runConformanceCases({
       },
       injectDelete: async (chatId, messageId) =>
         fake.injectDelete({ channelId: chatId, messageId }),
+      injectReply: (chatId, quoted, text) => inject(chatId, text, quoted.id),
+      repliesQuoteText: true,
       injectMention: (chatId, whom) =>
         inject(chatId, `<@${whom === "bot" ? fake.botUser.id : ANDY.id}> what's up?`),
       delivered: async (chatId, ids) => {

@@ -28,6 +28,7 @@ const allCases: CaseName[] = [
   "edit",
   "delete",
   "mention",
+  "quoted reply",
   "reply split",
   "reaction",
   "typing",
@@ -77,28 +78,37 @@ runConformanceCases({
       assistantName: ASSISTANT_NAME,
       logger: createLogger("silent"),
     });
+    const deliver = async (text: string, headers: string[] = []) => {
+      sequence += 1;
+      const messageId = `<m${sequence}.${Date.now()}@example.org>`;
+      const raw = [
+        VOUCHED,
+        `From: ${BEA.name} <${BEA.address}>`,
+        `To: ${BOT.user}`,
+        `Message-ID: ${messageId}`,
+        ...headers,
+        `Date: ${new Date().toUTCString()}`,
+        "",
+        text,
+        "",
+      ].join("\r\n");
+      await dovecot.deliver(BOT, raw);
+      return messageId;
+    };
     await channel.start(host);
     return {
       channel,
       host,
       directChatId: BEA.address,
       person: { id: BEA.address, name: BEA.name },
-      injectText: async (_chatId, text) => {
-        sequence += 1;
-        const messageId = `<m${sequence}.${Date.now()}@example.org>`;
-        const raw = [
-          VOUCHED,
-          `From: ${BEA.name} <${BEA.address}>`,
-          `To: ${BOT.user}`,
-          `Message-ID: ${messageId}`,
-          `Date: ${new Date().toUTCString()}`,
-          "",
-          text,
-          "",
-        ].join("\r\n");
-        await dovecot.deliver(BOT, raw);
-        return messageId;
-      },
+      injectText: (_chatId, text) => deliver(text),
+      // As a mail client answers: In-Reply-To names the mail, its text quoted under the answer.
+      injectReply: (_chatId, quoted, text) =>
+        deliver(
+          `${text}\r\n\r\nOn Monday, ${quoted.byBot ? ASSISTANT_NAME : BEA.name} wrote:\r\n> ${quoted.text}`,
+          [`In-Reply-To: ${quoted.id}`, `References: ${quoted.id}`],
+        ),
+      repliesQuoteText: false,
       delivered: async (_chatId, ids) =>
         sink.sent
           .filter((mail) => ids.includes(mail.parsed.messageId ?? ""))

@@ -72,6 +72,17 @@ runConformanceCases({
       injectDelete: async (roomId, eventId) => {
         fake.redact(roomId, BEA, eventId);
       },
+      // With the reply fallback most clients still send: the quote's first lines, "> <@sender> …".
+      injectReply: async (roomId, quoted, body) =>
+        fake.post(
+          roomId,
+          BEA,
+          "m.room.message",
+          text(`> <${quoted.byBot ? fake.botUserId : BEA}> ${quoted.text}\n\n${body}`, {
+            "m.relates_to": { "m.in_reply_to": { event_id: quoted.id } },
+          }),
+        ),
+      repliesQuoteText: true,
       injectMention: async (roomId, whom) =>
         fake.post(
           roomId,

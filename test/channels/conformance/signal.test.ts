@@ -56,6 +56,12 @@ runConformanceCases({
       injectDelete: async (chatId, id) => {
         fake.injectDelete(BEA, timestampOf(id), chatId === GROUP_CHAT ? GROUP : undefined);
       },
+      injectReply: async (chatId, quoted, text) => {
+        const author = quoted.byBot ? { number: ACCOUNT, uuid: "uuid-bot", name: "Andy" } : BEA;
+        const quote = { timestamp: timestampOf(quoted.id), author, text: quoted.text };
+        return idOf(fake.injectMessage({ from: BEA, text, quote, ...groupOf(chatId) }));
+      },
+      repliesQuoteText: true,
       injectMention: async (chatId, whom) => {
         const who = whom === "bot" ? { number: ACCOUNT, uuid: "uuid-bot" } : NAMESAKE;
         const text = "\uFFFC what's up?";

@@ -37,8 +37,13 @@ runConformanceCases({
       assistantName: ASSISTANT_NAME,
       logger: createLogger("silent"),
     });
-    const inject = async (chatId: string, text: string) =>
-      fake.injectMessage({ channel: chatId, user: ALICE, text });
+    const inject = async (chatId: string, text: string, threadTs?: string) =>
+      fake.injectMessage({
+        channel: chatId,
+        user: ALICE,
+        text,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
     await channel.start(host);
     return {
       channel,
@@ -49,6 +54,9 @@ runConformanceCases({
       injectText: inject,
       injectEdit: async (chatId, ts, text) => fake.injectEdit({ channel: chatId, ts, text }),
       injectDelete: async (chatId, ts) => fake.injectDelete({ channel: chatId, ts }),
+      // Slack has no quoted replies: a reply in the thread under a message is the nearest.
+      injectReply: (chatId, quoted, text) => inject(chatId, text, quoted.id),
+      repliesQuoteText: false,
       injectMention: (chatId, whom) =>
         inject(chatId, `<@${whom === "bot" ? fake.botUserId : ANDY}> what's up?`),
       delivered: async (chatId, ids) =>

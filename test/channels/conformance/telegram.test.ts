@@ -50,6 +50,11 @@ runConformanceCases({
       injectEdit: async (chatId, messageId, text) => {
         fake.injectEdit({ chatId: Number(chatId), messageId: Number(messageId), text });
       },
+      injectReply: (chatId, quoted, text) =>
+        inject(chatId, text, {
+          reply_to_message: fake.messageNow(Number(chatId), Number(quoted.id)),
+        }),
+      repliesQuoteText: true,
       injectMention: (chatId, whom) => {
         if (whom === "bot") return inject(chatId, "hey @pincer_test_bot, what's up?");
         const text = `${andy.first_name}, your turn`;

@@ -38,6 +38,7 @@ runConformanceCases({
     edit: CRABLINE_INJECTS,
     delete: CRABLINE_INJECTS,
     mention: `${CRABLINE_INJECTS} (crabline has no mentions and no group chats)`,
+    "quoted reply": CRABLINE_INJECTS,
     reaction:
       "crabline keeps a sent reaction only encrypted, so it cannot be read back; run on the stub",
     "rate limit": NO_RATE_LIMIT,
@@ -171,6 +172,24 @@ runConformanceCases({
       injectDelete: async (chatId, messageId) => {
         protocol(chatId, messageId, { type: proto.Message.ProtocolMessage.Type.REVOKE });
       },
+      // As the phone writes a quote: the quoted message's id, author and content go along.
+      injectReply: async (chatId, quoted, text) =>
+        upsert(
+          chatId,
+          ALICE,
+          {
+            extendedTextMessage: {
+              text,
+              contextInfo: {
+                stanzaId: quoted.id,
+                participant: quoted.byBot ? BOT : ALICE,
+                quotedMessage: { conversation: quoted.text },
+              },
+            },
+          },
+          "Alice",
+        ),
+      repliesQuoteText: true,
       injectMention: async (chatId, whom) => {
         if (whom === "bot") return mention(chatId, "15550000000@s.whatsapp.net");
         const introduced = upsert(chatId, ANDY, { conversation: "hello all" }, ASSISTANT_NAME);

@@ -558,9 +558,12 @@ test("sendChoices shows an inline keyboard; a tap comes in as a choice and is an
   );
   assert.deepEqual(fake.answeredCallbacks, [queryId]);
 
-  await channel.closeChoices(String(alice.id), [id!], "Which day?\n\n✓ Friday (Bob)");
+  await channel.closeChoices(String(alice.id), [id!], "Which **day**?\n\n✓ Friday (Bob)");
   const closed = fake.messageNow(alice.id, Number(id))!;
+  // Review: the closed question showed its Markdown raw ("Which **day**?"); it is rendered
+  // like every reply now.
   assert.equal(closed.text, "Which day?\n\n✓ Friday (Bob)");
+  assert.deepEqual(closed.entities, [{ type: "bold", offset: 6, length: 3 }]);
   assert.equal(closed.reply_markup, undefined, "the keyboard is gone");
 });
 
