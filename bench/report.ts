@@ -87,6 +87,8 @@ export interface SummaryInput {
   bareWarm: LatencyBreakdown;
   deltaP50: number;
   ratioP50: number;
+  /** CPU per warm message: the host process and its agent's tree, each system. */
+  warmCpu: Record<"pincer" | "bare", { host_ms: number; agent_ms: number }>;
   hostRss: Record<string, number>;
   bareHostRss: number | undefined;
   discord: {
@@ -117,6 +119,7 @@ export function printSummary(input: SummaryInput): void {
     `                       bare   ${stats(input.bareWarm.overhead_ms)}`,
     `  send → model p50     Pincer ${input.pincerWarm.send_to_model_ms.p50}, bare ${input.bareWarm.send_to_model_ms.p50}`,
     `  model → reply p50    Pincer ${input.pincerWarm.model_to_reply_ms.p50}, bare ${input.bareWarm.model_to_reply_ms.p50}`,
+    `  CPU per warm message host Pincer ${input.warmCpu.pincer.host_ms}, bare ${input.warmCpu.bare.host_ms}; agent Pincer ${input.warmCpu.pincer.agent_ms}, bare ${input.warmCpu.bare.agent_ms}`,
     `  host RSS             ${pairs(input.hostRss)}; bare loop's host ${input.bareHostRss ?? "-"}`,
     `  Discord vs web chat  model → reply p50 ${input.discord.discord.model_to_reply_ms.p50} vs ${input.discord.web.model_to_reply_ms.p50} (delta ${input.discord.model_to_reply_p50_delta_ms}); latency p50 ${input.discord.discord.latency_ms.p50} vs ${input.discord.web.latency_ms.p50}`,
     `  agent PSS            Pincer ${pairs(input.agentPss)}; bare after warm phase ${input.bareAgentPss}`,

@@ -34,6 +34,7 @@ import { openChat, type ChatClient, type RoundTrip, type StopTrip } from "./chat
 import { BENCH_OWNER, discordChat } from "./discord-chat.ts";
 import { ModelCallTimer, type ModelCall } from "./model-timing.ts";
 import { allocatorEnv, allocatorOf, processTree, rssMb, treeMemory } from "./proc-memory.ts";
+import { cpuPerMessage, treeCpuMs } from "./proc-cpu.ts";
 import {
   latencyBreakdown,
   memoryJson,
@@ -392,6 +393,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   // evenly over both; each system still gets its messages strictly one after another.
   progress(`warm phase: ${WARM_MESSAGES} messages to each, interleaved`);
   const callsBeforeWarm = { ...modelCalls };
+  const cpuBeforeWarm = { pincer: treeCpuMs(hostPid), bare: treeCpuMs(bare.child.pid!) };
   const pincerWarm: Sample[] = [];
   const bareWarm: Sample[] = [];
   for (let i = 0; i < WARM_MESSAGES; i++) {
@@ -409,6 +411,8 @@ async function main(cleanups: Cleanup[]): Promise<void> {
       await toPincer();
     }
   }
+  // Right at the phase's end, so both cover the same messages and no idle time.
+  const cpuAfterWarm = { pincer: treeCpuMs(hostPid), bare: treeCpuMs(bare.child.pid!) };
   const warmCalls = {
     main: modelCalls.main - callsBeforeWarm.main,
     side: modelCalls.side - callsBeforeWarm.side,
@@ -560,6 +564,12 @@ async function main(cleanups: Cleanup[]): Promise<void> {
       startup_ms: round(startupMs),
       cold_first_message: singleMessage(pincerCold),
       warm: pincerWarmStats,
+      warm_cpu_per_message: cpuPerMessage(
+        hostPid,
+        cpuBeforeWarm.pincer,
+        cpuAfterWarm.pincer,
+        WARM_MESSAGES,
+      ),
       bulk: { messages: bulk.length, ...latencyBreakdown(bulk), latency_ms_by_hundred: byHundred },
       streaming,
       stop_turn,
@@ -570,6 +580,12 @@ async function main(cleanups: Cleanup[]): Promise<void> {
     bare: {
       cold_first_message: singleMessage(bareCold),
       warm: bareWarmStats,
+      warm_cpu_per_message: cpuPerMessage(
+        bare.child.pid!,
+        cpuBeforeWarm.bare,
+        cpuAfterWarm.bare,
+        WARM_MESSAGES,
+      ),
       host_rss_mb_after_warm: bareHostRss === undefined ? undefined : round(bareHostRss),
       agent_memory: { [`after_${bareSent}`]: bareAgentAfterWarm },
       model_requests: shapes.bare,
@@ -591,6 +607,10 @@ async function main(cleanups: Cleanup[]): Promise<void> {
     bareWarm: bareWarmStats,
     deltaP50,
     ratioP50,
+    warmCpu: {
+      pincer: result.pincer.warm_cpu_per_message,
+      bare: result.bare.warm_cpu_per_message,
+    },
     hostRss: result.pincer.host_rss_mb,
     bareHostRss: result.bare.host_rss_mb_after_warm,
     discord: discordRun,
