@@ -150,6 +150,11 @@ export interface Channel {
    */
   sendFile?(chatId: string, file: OutboundFile, options: SendFileOptions): Promise<string[]>;
   /**
+   * The largest file the platform's server says it takes, once the channel has asked (a
+   * Matrix homeserver's m.upload.size); without it, file-limits.ts's figure applies.
+   */
+  readonly maxFileBytes?: number | undefined;
+  /**
    * The channel serves sent files from the host's copy itself (the web chat links to it), so
    * the copy is kept; for every other channel it is removed once the send is settled.
    */

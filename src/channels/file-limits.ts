@@ -38,9 +38,19 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Why `name` (of `size` bytes) cannot go out through `channel`, or undefined when it can. */
-export function fileTooLarge(channel: ChannelName, name: string, size: number): string | undefined {
-  const { maxBytes, who } = FILE_LIMITS[channel];
+/**
+ * Why `name` (of `size` bytes) cannot go out through `channel`, or undefined when it can.
+ * `reported` is the limit the platform's server gave (Channel.maxFileBytes), which wins.
+ */
+export function fileTooLarge(
+  channel: ChannelName,
+  name: string,
+  size: number,
+  reported?: number,
+): string | undefined {
+  const { maxBytes: known, who } = FILE_LIMITS[channel];
+  const maxBytes = reported ?? known;
   if (size <= maxBytes) return undefined;
-  return `${name} is ${formatSize(size)}; ${who} can send at most ${formatSize(maxBytes)}.`;
+  const whose = reported === undefined ? who : `${who} (as this server is set up)`;
+  return `${name} is ${formatSize(size)}; ${whose} can send at most ${formatSize(maxBytes)}.`;
 }

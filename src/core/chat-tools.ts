@@ -87,6 +87,7 @@ export function chatTools(
         folder: groupDir(deps.paths, group.folder),
         given: path,
         channel: channel.name,
+        maxBytes: channel.maxFileBytes,
         filesDir: outboundFilesDir(deps.paths),
       });
       if ("error" in taken) return { text: taken.error, isError: true };

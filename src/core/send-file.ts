@@ -47,12 +47,14 @@ function refusal(given: string, error: TreeFileError): string {
 
 /**
  * Copies the file `given` names in `folder` into `filesDir` for sending to a chat of
- * `channel`; returns the copy, or the refusal the agent is told.
+ * `channel` (whose server may have told its own `maxBytes`); returns the copy, or the
+ * refusal the agent is told.
  */
 export async function takeFile(options: {
   folder: string;
   given: string;
   channel: ChannelName;
+  maxBytes?: number | undefined;
   filesDir: string;
 }): Promise<{ file: TakenFile } | { error: string }> {
   const where = pathInFolder(options.folder, options.given);
@@ -70,7 +72,7 @@ export async function takeFile(options: {
   try {
     if (opening.size === 0)
       return { error: `${where.relative} is empty: there is nothing to send.` };
-    const tooLarge = fileTooLarge(options.channel, name, opening.size);
+    const tooLarge = fileTooLarge(options.channel, name, opening.size, options.maxBytes);
     if (tooLarge) return { error: tooLarge };
     await mkdir(options.filesDir, { recursive: true, mode: 0o700 });
     const stored = randomUUID();

@@ -15,6 +15,14 @@ test("a file over the platform's limit is refused in words naming file, size and
   );
 });
 
+test("the limit a platform's server reports wins over the known one, and the refusal says so", () => {
+  assert.equal(
+    fileTooLarge("matrix", "scan.pdf", 2 * MB, 1 * MB),
+    "scan.pdf is 2 MB; Matrix (as this server is set up) can send at most 1 MB.",
+  );
+  assert.equal(fileTooLarge("matrix", "scan.pdf", 60 * MB, 100 * MB), undefined);
+});
+
 test("a file at the limit goes", () => {
   for (const [channel, limit] of Object.entries(FILE_LIMITS))
     assert.equal(fileTooLarge(channel as keyof typeof FILE_LIMITS, "a", limit.maxBytes), undefined);

@@ -11,13 +11,14 @@ import { dataPaths, groupDir, outboundFilesDir } from "../../src/data-layout.ts"
 import { insertGroup, type Group } from "../../src/store/groups.ts";
 import { openTempStore } from "../helpers/store.ts";
 
-function channel(name: Channel["name"], files = true): Channel {
+function channel(name: Channel["name"], files = true, maxFileBytes?: number): Channel {
   return {
     name,
     start: async () => undefined,
     stop: async () => undefined,
     send: async () => ["m"],
     ...(files ? { sendFile: async () => ["f"] } : {}),
+    ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
   };
 }
 
@@ -68,7 +69,7 @@ function setup(t: { after(fn: () => void): void }) {
     );
   const write = (folder: string, name: string, bytes: string) =>
     writeFileSync(join(groupDir(paths, folder), name), bytes);
-  return { paths, main, family, work, mail, replies, tools, write };
+  return { paths, main, family, work, mail, replies, tools, write, group, channels };
 }
 
 test("a file from the chat's folder is copied and queued to the chat with its caption", async (t) => {
@@ -138,4 +139,17 @@ test("a file over the destination platform's limit is refused at the call", asyn
   // The web chat takes up to 100 MB.
   assert.equal((await tools(main).sendFile(undefined, "video.mp4", undefined)).isError, false);
   assert.equal(replies.length, 1);
+});
+
+test("a limit the platform's server reported is the one send_file checks", async (t) => {
+  const { paths, main, replies, tools, write, group, channels } = setup(t);
+  group("lab", "matrix");
+  channels.set("matrix", channel("matrix", true, 1024 * 1024));
+  write("main", "scan.pdf", "");
+  truncateSync(join(groupDir(paths, "main"), "scan.pdf"), 2 * 1024 * 1024);
+  assert.deepEqual(await tools(main).sendFile("lab", "scan.pdf", undefined), {
+    text: "scan.pdf is 2 MB; Matrix (as this server is set up) can send at most 1 MB.",
+    isError: true,
+  });
+  assert.equal(replies.length, 0);
 });

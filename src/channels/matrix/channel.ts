@@ -72,6 +72,8 @@ export class MatrixChannel implements Channel {
   readonly #reactions = new Map<string, string>();
   #userId = "";
   #host: ChannelHost | null = null;
+  /** The homeserver's m.upload.size, once read (Channel.maxFileBytes). */
+  maxFileBytes: number | undefined;
 
   constructor(options: MatrixChannelOptions) {
     registerSecret(options.accessToken);
@@ -222,6 +224,23 @@ export class MatrixChannel implements Channel {
     }
   }
 
+  /**
+   * The homeserver's upload limit, so send_file refuses a file it would reject with the
+   * server's own figure. Authenticated media (Matrix 1.11) first, then the older endpoint;
+   * a server that answers neither keeps Synapse's default (file-limits.ts).
+   */
+  async #readUploadLimit(): Promise<void> {
+    for (const authenticated of [true, false]) {
+      try {
+        const size = (await this.#client.getMediaConfig(authenticated))["m.upload.size"];
+        if (typeof size === "number" && size > 0) this.maxFileBytes = size;
+        return;
+      } catch (error) {
+        if (isUnknownToken(error)) throw error;
+      }
+    }
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     let since: string | undefined;
@@ -233,6 +252,7 @@ export class MatrixChannel implements Channel {
           this.#userId = (await this.#client.whoami()).user_id;
           // The SDK names the bot in some paths (typing); only the token was known before.
           this.#client.credentials.userId = this.#userId;
+          await this.#readUploadLimit();
           await mkdir(this.#options.stateDir, { recursive: true, mode: 0o700 });
           since = await this.#token.read();
           this.#log.info(

@@ -14,8 +14,8 @@ import { RecordingHost } from "../../fakes/recording-host.ts";
 const BEA = "@bea:fake.test";
 const text = (body: string) => ({ msgtype: "m.text", body });
 
-async function setup(t: TestContext) {
-  const fake = await startMatrixFake();
+async function setup(t: TestContext, fakeOptions: Parameters<typeof startMatrixFake>[0] = {}) {
+  const fake = await startMatrixFake(fakeOptions);
   const stateDir = await mkdtemp(join(tmpdir(), "pincer-matrix-"));
   const started: MatrixChannel[] = [];
   // One hook, in this order: a channel still syncing would write its token into the folder
@@ -124,4 +124,12 @@ it("sends Markdown as Matrix HTML with a plain-text body", async (t) => {
     format: "org.matrix.custom.html",
     formatted_body: '<b>Done</b><br>\nsee <a href="https://example.org/n">the notes</a>',
   });
+});
+
+it("takes its file limit from the homeserver's media config, when it gives one", async (t) => {
+  const told = await setup(t, { uploadLimitBytes: 1024 * 1024 });
+  assert.equal((await told.start()).channel.maxFileBytes, 1024 * 1024);
+  // A server that answers neither endpoint: the known figure (file-limits.ts) applies.
+  const silent = await setup(t);
+  assert.equal((await silent.start()).channel.maxFileBytes, undefined);
 });

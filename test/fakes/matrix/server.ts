@@ -98,7 +98,11 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startMatrixFake(
-  options: { refuseToken?: boolean } = {},
+  options: {
+    refuseToken?: boolean;
+    /** The media config's m.upload.size, on the authenticated and the older endpoint. */
+    uploadLimitBytes?: number;
+  } = {},
 ): Promise<MatrixFake> {
   const serverName = "fake.test";
   const botUserId = `@andy:${serverName}`;
@@ -392,6 +396,13 @@ export async function startMatrixFake(
     }
     if ((match = /^\/_matrix\/client\/v3\/profile\/([^/]+)(?:\/displayname)?$/.exec(path))) {
       return reply(200, { displayname: decodeURIComponent(match[1]!).slice(1).split(":")[0] });
+    }
+    if (
+      (path === "/_matrix/client/v1/media/config" || path === "/_matrix/media/v3/config") &&
+      method === "GET" &&
+      options.uploadLimitBytes !== undefined
+    ) {
+      return reply(200, { "m.upload.size": options.uploadLimitBytes });
     }
     if (path === "/_matrix/media/v3/upload" && method === "POST") {
       const mxc = fake.upload(
