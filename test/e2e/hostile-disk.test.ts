@@ -63,7 +63,11 @@ function errorLines(service: Service, pattern: RegExp): LogRecord[] {
 }
 
 /** Sends a web chat message: either it is refused in words, or an answer arrives. */
-async function askOrRefused(service: Service, text: string): Promise<string> {
+/**
+ * Sends `text` and returns the first reply after it (matching `reply`, when given: a turn
+ * the full disk kept from being recorded as done may answer again first), or the refusal.
+ */
+async function askOrRefused(service: Service, text: string, reply?: RegExp): Promise<string> {
   const sse = listen(service);
   await sse.ready;
   try {
@@ -76,12 +80,12 @@ async function askOrRefused(service: Service, text: string): Promise<string> {
       return `refused ${response.status}: ${body.error}`;
     }
     const { id } = (await response.json()) as { id: number };
-    const reply = await waitFor(
-      () => sse.messages().find((m) => m.id > id),
+    const answer = await waitFor(
+      () => sse.messages().find((m) => m.id > id && (reply?.test(m.text) ?? true)),
       `an answer to "${text}"`,
       REPLY_TIMEOUT,
     );
-    return `answered: ${reply.text}`;
+    return `answered: ${answer.text}`;
   } finally {
     await sse.close();
   }
@@ -202,6 +206,11 @@ describe("an agent that fills the disk", { skip: "skip" in disk ? disk.skip : fa
       "the disk warning to clear",
       REPLY_TIMEOUT,
     );
-    assert.match(await askOrRefused(service, "back again?"), /answered: echo: .*back again/);
+    // The turn that filled the disk may run once more now that its end can be recorded
+    // (seen under load: its echo came first); what counts is that the new message is answered.
+    assert.match(
+      await askOrRefused(service, "back again?", /back again/),
+      /answered: echo: .*back again/,
+    );
   });
 });
