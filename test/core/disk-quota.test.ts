@@ -1,15 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskQuota, overQuotaNote, sizeText } from "../../src/core/disk-quota.ts";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
 import { agentHome, dataPaths, groupDir, outboundFilesDir } from "../../src/data-layout.ts";
 import type { AgentIdentity } from "../../src/agent/isolation/as-agent.ts";
 import { createLogger } from "../../src/log.ts";
 import { deleteGroup, insertGroup, type Group } from "../../src/store/groups.ts";
-import { insertOutbound } from "../../src/store/messages.ts";
-import { getOutboundFile, insertOutboundFile } from "../../src/store/outbound-files.ts";
-import { enqueueDelivery, markSent } from "../../src/store/outbox.ts";
+import { getOutboundFile } from "../../src/store/outbound-files.ts";
+import { storeSentFile } from "../helpers/sent-file.ts";
 import { openTempStore } from "../helpers/store.ts";
 import { deferred } from "../helpers/wait.ts";
 
@@ -215,38 +213,13 @@ test("retention also removes the sent files' copies older than it, by the given 
   const { store, paths, quota } = setup(t, { days: 30, now });
   const filesDir = outboundFilesDir(paths);
   mkdirSync(filesDir, { recursive: true });
-  const sentDaysAgo = (days: number) => {
-    const at = now - days * DAY;
-    const messageId = insertOutbound(store.db, {
-      channel: "web",
-      chatId: "main",
-      senderName: "Andy",
-      text: "",
-      timestamp: at,
-    });
-    const stored = `copy-${days}`;
-    writeFileSync(join(filesDir, stored), "x");
-    insertOutboundFile(store.db, {
-      messageId,
-      name: "a.png",
-      mimeType: "image/png",
-      size: 1,
-      stored,
-    });
-    markSent(
-      store.db,
-      enqueueDelivery(store.db, { messageId, channel: "web", chatId: "main" }, at),
-      at,
-    );
-    return messageId;
-  };
-  const old = sentDaysAgo(31);
-  const fresh = sentDaysAgo(29);
+  const old = storeSentFile(store.db, filesDir, now - 31 * DAY, "sent");
+  const fresh = storeSentFile(store.db, filesDir, now - 29 * DAY, "sent");
   await quota.retain();
-  assert.equal(getOutboundFile(store.db, old)?.removedAt, now);
-  assert.equal(existsSync(join(filesDir, "copy-31")), false);
-  assert.equal(getOutboundFile(store.db, fresh)?.removedAt, null);
-  assert.equal(existsSync(join(filesDir, "copy-29")), true);
+  assert.equal(getOutboundFile(store.db, old.messageId)?.removedAt, now);
+  assert.equal(existsSync(old.copy), false);
+  assert.equal(getOutboundFile(store.db, fresh.messageId)?.removedAt, null);
+  assert.equal(existsSync(fresh.copy), true);
 });
 
 test("a retention of 0 keeps attachments", async (t) => {

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pruneSentFiles } from "../../src/core/outbound-retention.ts";
-import { insertOutbound } from "../../src/store/messages.ts";
-import { getOutboundFile, insertOutboundFile } from "../../src/store/outbound-files.ts";
-import { enqueueDelivery, markFailed, markSent } from "../../src/store/outbox.ts";
+import { getOutboundFile } from "../../src/store/outbound-files.ts";
+import { markSent } from "../../src/store/outbox.ts";
+import { storeSentFile } from "../helpers/sent-file.ts";
 import { openTempStore } from "../helpers/store.ts";
 
 const DAY = 24 * 60 * 60_000;
@@ -20,29 +20,8 @@ function setup(t: { after(fn: () => void): void }) {
   mkdirSync(filesDir, { recursive: true });
   t.after(() => store.close());
   /** A file the web chat's agent sent `daysAgo` days before NOW, its outbox row in `status`. */
-  const sent = (daysAgo: number, status: "pending" | "sent" | "failed") => {
-    const at = NOW - daysAgo * DAY;
-    const messageId = insertOutbound(store.db, {
-      channel: "web",
-      chatId: "main",
-      senderName: "Andy",
-      text: "",
-      timestamp: at,
-    });
-    const stored = `copy-${messageId}`;
-    writeFileSync(join(filesDir, stored), "%PDF");
-    insertOutboundFile(store.db, {
-      messageId,
-      name: "report.pdf",
-      mimeType: "application/pdf",
-      size: 4,
-      stored,
-    });
-    const outboxId = enqueueDelivery(store.db, { messageId, channel: "web", chatId: "main" }, at);
-    if (status === "sent") markSent(store.db, outboxId, at);
-    if (status === "failed") markFailed(store.db, outboxId, "gone");
-    return { messageId, outboxId, copy: join(filesDir, stored) };
-  };
+  const sent = (daysAgo: number, status: "pending" | "sent" | "failed") =>
+    storeSentFile(store.db, filesDir, NOW - daysAgo * DAY, status);
   return { store, filesDir, sent };
 }
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import {
   isToolResultTurn,
   lastUserText,
@@ -35,6 +35,24 @@ const PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const PNG = Buffer.from(PNG_BASE64, "base64");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Runs `use` on the web chat's page in Chromium, logged in; the browser closes after. */
+async function onChatPage(service: Service, use: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/login`);
+    await page.fill("#token", service.token);
+    await page.click("#login button");
+    await page.waitForSelector("#composer");
+    await use(page);
+  } finally {
+    await browser.close();
+  }
+}
 
 const BASH: Record<string, string> = {
   make: [
@@ -220,16 +238,7 @@ describe("send_file through the service", () => {
     "the page shows the image inline and the other file as a download link",
     { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` },
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      });
-      try {
-        const page = await browser.newPage();
-        await page.goto(`${service.url}/login`);
-        await page.fill("#token", service.token);
-        await page.click("#login button");
-        await page.waitForSelector("#composer");
+      await onChatPage(service, async (page) => {
         // The image loads (with the session cookie, under the page's CSP): 1x1 pixels.
         // (Polled with evaluate: waitForFunction's string form runs eval, which the CSP blocks.)
         await page.waitForSelector('img.sent-image[alt="chart.png"]');
@@ -244,9 +253,7 @@ describe("send_file through the service", () => {
         assert.match((await link.textContent()) ?? "", /page\.html \(1 KB\)/);
         assert.match((await link.getAttribute("href")) ?? "", /^\/api\/chat\/files\/\d+$/);
         assert.equal(await page.$("iframe, object, embed"), null);
-      } finally {
-        await browser.close();
-      }
+      });
     },
   );
 
@@ -268,16 +275,7 @@ describe("send_file through the service", () => {
       assert.equal(gone.status, 410);
       assert.deepEqual(await gone.json(), { error: note });
 
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      });
-      try {
-        const page = await browser.newPage();
-        await page.goto(`${service.url}/login`);
-        await page.fill("#token", service.token);
-        await page.click("#login button");
-        await page.waitForSelector("#composer");
+      await onChatPage(service, async (page) => {
         const bubble = page.locator(`[data-id="${chart.id}"]`);
         await bubble.waitFor();
         assert.equal(await bubble.locator(".attachment").textContent(), `📎 ${note}`);
@@ -286,9 +284,7 @@ describe("send_file through the service", () => {
         const item = page.locator(`li[data-id="${chart.id}"]`);
         assert.match((await item.textContent()) ?? "", /chart\.png is no longer kept: .* 90 days/);
         assert.equal(await item.locator("a").count(), 0);
-      } finally {
-        await browser.close();
-      }
+      });
     },
   );
 
