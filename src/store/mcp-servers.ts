@@ -62,21 +62,25 @@ export interface McpServerInput {
   pending: boolean;
 }
 
+/** The stored form of an input's settings, in the column order both writes use. */
+function settingColumns(
+  input: Omit<McpServerInput, "name">,
+): [string | null, string, string | null, number] {
+  return [
+    input.group,
+    JSON.stringify(input.entry),
+    input.allowedTools === null ? null : JSON.stringify(input.allowedTools),
+    input.pending ? 1 : 0,
+  ];
+}
+
 /** Inserts a server; false when the name is taken. */
 export function insertMcpServer(db: Db, input: McpServerInput, now = Date.now()): boolean {
   const result = sql(
     db,
     `INSERT INTO mcp_servers (name, group_folder, entry, allowed_tools, pending, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-  ).run(
-    input.name,
-    input.group,
-    JSON.stringify(input.entry),
-    input.allowedTools === null ? null : JSON.stringify(input.allowedTools),
-    input.pending ? 1 : 0,
-    now,
-    now,
-  );
+  ).run(input.name, ...settingColumns(input), now, now);
   return result.changes > 0;
 }
 
@@ -90,14 +94,7 @@ export function updateMcpServer(
     db,
     `UPDATE mcp_servers SET group_folder = ?, entry = ?, allowed_tools = ?, pending = ?, updated_at = ?
      WHERE name = ?`,
-  ).run(
-    change.group,
-    JSON.stringify(change.entry),
-    change.allowedTools === null ? null : JSON.stringify(change.allowedTools),
-    change.pending ? 1 : 0,
-    now,
-    name,
-  );
+  ).run(...settingColumns(change), now, name);
 }
 
 export function deleteMcpServer(db: Db, name: string): boolean {

@@ -204,9 +204,10 @@ export function chatRoutes(deps: ChatApiDeps) {
       const id = Number(c.req.param("id")) || 0;
       const file = getOutboundFile(db, id);
       if (!file) return c.json({ error: "No sent file has this id." }, 404);
-      const channel = getMessage(db, id)?.channel ?? "web";
-      if (file.removedAt !== null)
+      if (file.removedAt !== null) {
+        const channel = getMessage(db, id)?.channel ?? "web";
         return c.json({ error: removedNote(file.name, channel, retentionDays) }, 410);
+      }
       // The copy is the host's own (store/ is host only): opened by name like the database.
       const handle = await open(join(deps.filesDir, file.stored), "r").catch(() => undefined);
       if (!handle) return c.json({ error: `${file.name} is no longer kept.` }, 404);
